@@ -1,0 +1,113 @@
+"""One frozen settings object, built from environment variables; no I/O at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CSV = PROJECT_ROOT / "data" / "sample_cases.csv"
+
+
+def _parse_clock(text: str) -> time:
+    hours, minutes = text.strip().split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """Parameters of the OR efficiency metric definitions (see README, "Metric definitions")."""
+
+    staffed_start: time = time(7, 0)
+    staffed_end: time = time(17, 0)
+    prime_start: time = time(7, 30)
+    prime_end: time = time(15, 30)
+    max_turnover_credit_minutes: float = 60.0
+    turnover_cutoff_minutes: float = 90.0
+    on_time_grace_minutes: float = 5.0
+    booking_tolerance_pct: float = 10.0
+    booking_tolerance_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one OptiOR deployment."""
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'optior.db'}"
+    model_dir: Path = PROJECT_ROOT / "models"
+    sample_csv: Path = SAMPLE_CSV
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    admin_token: str | None = None
+    max_upload_mb: float = 200.0
+    auto_seed: bool = True
+    metrics: MetricSettings = field(default_factory=MetricSettings)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        return self.host in {"127.0.0.1", "localhost", "::1"}
+
+    def with_changes(self, **changes) -> Settings:
+        """Return a copy with some fields replaced (tests and the CLI use this)."""
+        return replace(self, **changes)
+
+
+def _env_bool(environ, name: str, default: bool) -> bool:
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(environ: dict | None = None) -> Settings:
+    """Build settings from OPTIOR_* environment variables, with the documented defaults."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    metric_defaults = MetricSettings()
+
+    def clock(name: str, default: time) -> time:
+        return _parse_clock(env[name]) if env.get(name) else default
+
+    def number(name: str, default: float) -> float:
+        return float(env[name]) if env.get(name) else default
+
+    metrics = MetricSettings(
+        staffed_start=clock("OPTIOR_STAFFED_START", metric_defaults.staffed_start),
+        staffed_end=clock("OPTIOR_STAFFED_END", metric_defaults.staffed_end),
+        prime_start=clock("OPTIOR_PRIME_START", metric_defaults.prime_start),
+        prime_end=clock("OPTIOR_PRIME_END", metric_defaults.prime_end),
+        max_turnover_credit_minutes=number(
+            "OPTIOR_MAX_TURNOVER_CREDIT_MIN", metric_defaults.max_turnover_credit_minutes
+        ),
+        turnover_cutoff_minutes=number(
+            "OPTIOR_TURNOVER_CUTOFF_MIN", metric_defaults.turnover_cutoff_minutes
+        ),
+        on_time_grace_minutes=number(
+            "OPTIOR_ON_TIME_GRACE_MIN", metric_defaults.on_time_grace_minutes
+        ),
+        booking_tolerance_pct=number(
+            "OPTIOR_BOOKING_TOLERANCE_PCT", metric_defaults.booking_tolerance_pct
+        ),
+        booking_tolerance_minutes=number(
+            "OPTIOR_BOOKING_TOLERANCE_MIN", metric_defaults.booking_tolerance_minutes
+        ),
+    )
+    return Settings(
+        database_url=env.get("OPTIOR_DATABASE_URL") or defaults.database_url,
+        model_dir=Path(env.get("OPTIOR_MODEL_DIR") or defaults.model_dir),
+        sample_csv=Path(env.get("OPTIOR_SAMPLE_CSV") or defaults.sample_csv),
+        host=env.get("OPTIOR_HOST") or defaults.host,
+        port=int(env.get("OPTIOR_PORT") or defaults.port),
+        debug=_env_bool(env, "OPTIOR_DEBUG", defaults.debug),
+        admin_token=env.get("OPTIOR_ADMIN_TOKEN") or None,
+        max_upload_mb=number("OPTIOR_MAX_UPLOAD_MB", defaults.max_upload_mb),
+        auto_seed=_env_bool(env, "OPTIOR_AUTO_SEED", defaults.auto_seed),
+        metrics=metrics,
+    )

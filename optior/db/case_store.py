@@ -1,0 +1,104 @@
+"""Writing cases: bulk upsert on encounter id, counting inserted, updated and unchanged rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from optior.db.schema import cases
+
+CASE_COLUMNS = (
+    "encounter_id", "case_date", "or_suite", "service", "cpt_code", "cpt_description",
+    "booked_minutes", "scheduled_start", "wheels_in", "procedure_start", "procedure_end",
+    "wheels_out", "in_room_minutes", "procedure_minutes", "surgeon",
+)
+_COMPARED = tuple(c for c in CASE_COLUMNS if c != "encounter_id")
+_LOOKUP_BATCH = 5_000
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Turn a frame into DB-API parameter dicts with Python datetimes and None for missing values."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    for column in ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out"):
+        if column in frame:
+            frame[column] = [value.to_pydatetime() if value is not None else None for value in frame[column]]
+    return frame.to_dict("records")
+
+
+def _existing(connection: Connection, encounter_ids: list[str]) -> pd.DataFrame:
+    query = select(*(cases.c[c] for c in CASE_COLUMNS)).where(cases.c.encounter_id.in_(encounter_ids))
+    return pd.DataFrame(connection.execute(query).all(), columns=list(CASE_COLUMNS))
+
+
+def _differs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
+    """Row-wise: does any stored value differ from the incoming one?"""
+    changed = np.zeros(len(new), dtype=bool)
+    for column in _COMPARED:
+        a, b = new[column].reset_index(drop=True), old[column].reset_index(drop=True)
+        if column in ("booked_minutes", "in_room_minutes", "procedure_minutes"):
+            same = np.isclose(a.astype(float), b.astype(float))
+        elif column in ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out"):
+            same = (pd.to_datetime(a) == pd.to_datetime(b)).to_numpy()
+        else:
+            same = ((a == b) | (a.isna() & b.isna())).to_numpy()
+        changed |= ~same
+    return changed
+
+
+def upsert_cases(connection: Connection, frame: pd.DataFrame, batch_id: int) -> UpsertCounts:
+    """Insert new encounters and update changed ones; identical re-imports change nothing."""
+    counts = UpsertCounts()
+    frame = frame.loc[:, list(CASE_COLUMNS)]
+    for start in range(0, len(frame), _LOOKUP_BATCH):
+        part = frame.iloc[start : start + _LOOKUP_BATCH]
+        stored = _existing(connection, part["encounter_id"].tolist())
+        is_new = ~part["encounter_id"].isin(stored["encounter_id"])
+        fresh = part[is_new]
+        if len(fresh):
+            connection.execute(insert(cases), [dict(r, batch_id=batch_id) for r in _records(fresh)])
+        known = part[~is_new].merge(stored, on="encounter_id", suffixes=("", "_old"), sort=False)
+        if len(known):
+            old = known[[f"{c}_old" for c in _COMPARED]].set_axis(list(_COMPARED), axis=1)
+            changed = known.loc[_differs(known[list(_COMPARED)], old), list(CASE_COLUMNS)]
+            if len(changed):
+                statement = (
+                    update(cases)
+                    .where(cases.c.encounter_id == bindparam("match_encounter_id"))
+                    .values({c: bindparam(c) for c in _COMPARED} | {"batch_id": bindparam("batch_id")})
+                )
+                rows = [
+                    {**{k: v for k, v in r.items() if k != "encounter_id"},
+                     "match_encounter_id": r["encounter_id"], "batch_id": batch_id}
+                    for r in _records(changed)
+                ]
+                connection.execute(statement, rows)
+            counts.updated += len(changed)
+            counts.unchanged += len(known) - len(changed)
+        counts.inserted += len(fresh)
+    return counts
+
+
+def delete_all_cases(connection: Connection) -> int:
+    """Remove every case (predictions and model versions are kept); return how many were removed."""
+    removed = count_cases(connection)
+    connection.execute(delete(cases))
+    return removed
+
+
+def count_cases(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())

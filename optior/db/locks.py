@@ -1,0 +1,69 @@
+"""A lock shared by every worker process through the database (one row per held lock)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from optior.db.engine import Database
+from optior.db.schema import job_locks
+from optior.errors import JobAlreadyRunning
+
+STALE_AFTER = timedelta(hours=2)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """True when the holder ran on this host and its process no longer exists (killed mid-job)."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _clear_if_stale(db: Database, name: str) -> None:
+    with db.transaction() as connection:
+        row = connection.execute(select(job_locks).where(job_locks.c.name == name)).first()
+        if row and (_holder_is_dead(row.holder) or datetime.now() - row.acquired_at > STALE_AFTER):
+            connection.execute(delete(job_locks).where(job_locks.c.name == name))
+
+
+def current_holder(db: Database, name: str) -> dict | None:
+    """Who holds the lock and since when, or None when it is free (stale locks count as free)."""
+    _clear_if_stale(db, name)
+    with db.read() as connection:
+        row = connection.execute(select(job_locks).where(job_locks.c.name == name)).first()
+    return dict(row._mapping) if row else None
+
+
+@contextmanager
+def job_lock(db: Database, name: str, what: str) -> Iterator[None]:
+    """Hold the named lock for the block, or raise JobAlreadyRunning if another process has it."""
+    _clear_if_stale(db, name)
+    try:
+        with db.transaction() as connection:
+            connection.execute(
+                insert(job_locks).values(name=name, holder=_holder(), acquired_at=datetime.now(), note=what)
+            )
+    except IntegrityError:
+        raise JobAlreadyRunning(f"A {what} is already running; try again when it has finished.") from None
+    try:
+        yield
+    finally:
+        with db.transaction() as connection:
+            connection.execute(delete(job_locks).where(job_locks.c.name == name))

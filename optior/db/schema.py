@@ -1,0 +1,117 @@
+"""Table definitions: cases, import batches, model versions, predictions and the job lock."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Times are naive local hospital time (see README, "Time zones"); durations are minutes as floats.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("encounter_id", String(64), nullable=False, unique=True),
+    Column("case_date", Date, nullable=False),
+    Column("or_suite", String(64), nullable=False),
+    Column("service", String(128), nullable=False),
+    Column("cpt_code", String(32), nullable=False),
+    Column("cpt_description", String(512), nullable=False, default=""),
+    Column("booked_minutes", Float, nullable=False),
+    Column("scheduled_start", DateTime, nullable=False),
+    Column("wheels_in", DateTime, nullable=False),
+    Column("procedure_start", DateTime, nullable=False),
+    Column("procedure_end", DateTime, nullable=False),
+    Column("wheels_out", DateTime, nullable=False),
+    Column("in_room_minutes", Float, nullable=False),
+    Column("procedure_minutes", Float, nullable=False),
+    Column("surgeon", String(128), nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
+    Index("ix_cases_date", "case_date"),
+    Index("ix_cases_suite_date", "or_suite", "case_date"),
+    Index("ix_cases_service_date", "service", "case_date"),
+    Index("ix_cases_cpt", "cpt_code"),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(512), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=False, unique=True),
+    Column("trained_at", DateTime, nullable=False),
+    Column("file_name", String(256), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows_used", Integer, nullable=False),
+    Column("card", JSON, nullable=False),
+    # Holdout charts for the model page (sampled predicted-vs-actual points, residuals by service).
+    Column("report", JSON, nullable=True),
+    Column("is_active", Boolean, nullable=False, default=False),
+    Column("activated_at", DateTime, nullable=True),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("predicted_minutes", Float, nullable=False),
+    Column("p10_minutes", Float, nullable=False),
+    Column("p90_minutes", Float, nullable=False),
+    Column("notes", JSON, nullable=False),
+    # Optional case label / patient name: stored here only, never logged or exported.
+    Column("case_label", String(200), nullable=True),
+    Index("ix_predictions_created", "created_at"),
+)
+
+# Background jobs started from the UI (retrain), so any worker can report their progress and result.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("result", JSON, nullable=True),
+)
+
+# A row here is a held lock (e.g. "retrain"); shared by every worker process through the database.
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("acquired_at", DateTime, nullable=False),
+    Column("note", Text, nullable=True),
+)

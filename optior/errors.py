@@ -1,0 +1,28 @@
+"""Errors a user can cause; the edges (pages, API, CLI) turn them into messages."""
+
+from __future__ import annotations
+
+
+class OptiORError(Exception):
+    """Base of every user-facing error: `message` is safe to show, `details` is structured help."""
+
+    def __init__(self, message: str, details: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidCaseFile(OptiORError):
+    """The uploaded or named file is not a usable OR case CSV (nothing was written)."""
+
+
+class InvalidInput(OptiORError):
+    """A form field, API parameter or CLI option has a bad value; `details` names the field."""
+
+
+class JobAlreadyRunning(OptiORError):
+    """Another retrain or import holds the lock."""
+
+
+class ModelUnavailable(OptiORError):
+    """No usable trained model (none yet, file missing, or checksum mismatch)."""

@@ -1,0 +1,252 @@
+"""Read an OR case CSV in chunks and validate every row into typed, derived columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from optior.errors import InvalidCaseFile
+from optior.ingest.columns import (
+    DISPLAY_NAMES,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TEXT_LIMITS,
+    TIMESTAMP_COLUMNS,
+    canonical_column,
+)
+
+MAX_IN_ROOM_MINUTES = 24 * 60
+DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
+TIMESTAMP_FORMATS = (
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "ISO8601",
+)
+_TIME_ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class RowProblem:
+    """One rejected row or warning: the file line (header is line 1) and what is wrong."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class ParsedChunk:
+    """Valid rows of one chunk in canonical columns, plus the problems found in it."""
+
+    cases: pd.DataFrame
+    rows_read: int
+    rejected: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+
+
+def _open_binary(source: Path | bytes | BinaryIO) -> tuple[BinaryIO, int | None]:
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(source), len(source)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidCaseFile(f"No file at {path}.")
+        return path.open("rb"), os.stat(path).st_size
+    return source, None
+
+
+def _sniff(head: bytes) -> tuple[str, list[str]]:
+    """Check the file looks like text CSV and return its delimiter and header fields."""
+    if not head.strip():
+        raise InvalidCaseFile("The file is empty: expected a CSV with a header row and OR cases.")
+    if b"\x00" in head:
+        raise InvalidCaseFile("The file is binary, not a CSV text file.")
+    text = head.decode("utf-8-sig", errors="replace")
+    first_line = text.splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    return delimiter, header
+
+
+def _map_header(header: list[str]) -> dict[int, str]:
+    """Map column positions to canonical names, refusing duplicated or missing required columns."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = canonical_column(name)
+        if column is None:
+            continue
+        if column in positions:
+            raise InvalidCaseFile(
+                f"Column '{DISPLAY_NAMES[column]}' appears twice in the header.",
+                {"duplicated": DISPLAY_NAMES[column]},
+            )
+        positions[column] = index
+    missing = [DISPLAY_NAMES[c] for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        raise InvalidCaseFile(
+            "The header is missing required columns: " + ", ".join(missing) + ".",
+            {"missing": missing, "found": header[:30]},
+        )
+    return {index: column for column, index in positions.items()}
+
+
+def _parse_with_formats(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Parse strings trying each format in turn on what is still unparsed; NaT where none fits."""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    remaining = values != ""
+    for fmt in formats:
+        if not remaining.any():
+            break
+        attempt = pd.to_datetime(values[remaining], format=fmt, errors="coerce")
+        if getattr(attempt.dt, "tz", None) is not None:
+            continue
+        parsed.loc[attempt.index] = attempt.astype("datetime64[ns]")
+        remaining &= parsed.isna()
+    return parsed
+
+
+class _Problems:
+    """Collects reasons per row of a chunk, vectorised: add(mask, reason)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reasons = pd.Series("", index=index, dtype=object)
+
+    def add(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        if not mask.any():
+            return
+        text = reason[mask] if isinstance(reason, pd.Series) else reason
+        self.reasons.loc[mask] = self.reasons[mask].where(self.reasons[mask] == "", self.reasons[mask] + "; ") + text
+
+    def as_list(self, lines: pd.Series) -> list[RowProblem]:
+        bad = self.reasons != ""
+        return [RowProblem(int(line), reason) for line, reason in zip(lines[bad], self.reasons[bad], strict=True)]
+
+    @property
+    def failing(self) -> pd.Series:
+        return self.reasons != ""
+
+
+def _validate(raw: pd.DataFrame, first_line: int, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
+    raw = raw.fillna("").astype(str).apply(lambda column: column.str.strip())
+    lines = pd.Series(np.arange(first_line, first_line + len(raw)), index=raw.index)
+    errors, warnings = _Problems(raw.index), _Problems(raw.index)
+    out = pd.DataFrame(index=raw.index)
+
+    for column in REQUIRED_COLUMNS:
+        errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
+    for column, limit in TEXT_LIMITS.items():
+        errors.add(raw[column].str.len() > limit, f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
+        out[column] = raw[column]
+    out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
+
+    out["case_date"] = _parse_with_formats(raw["case_date"], DATE_FORMATS)
+    errors.add((raw["case_date"] != "") & out["case_date"].isna(), "Date is not a date (use MM/DD/YY or YYYY-MM-DD)")
+    errors.add(out["case_date"].dt.date > today, "Date is in the future")
+
+    for column in TIMESTAMP_COLUMNS:
+        has_zone = raw[column].str.contains(_TIME_ZONE_SUFFIX, regex=True)
+        errors.add(has_zone, f"{DISPLAY_NAMES[column]} has a time-zone offset (OptiOR expects local hospital time)")
+        out[column] = _parse_with_formats(raw[column].where(~has_zone, ""), TIMESTAMP_FORMATS)
+        unparsed = (raw[column] != "") & ~has_zone & out[column].isna()
+        errors.add(unparsed, f"{DISPLAY_NAMES[column]} is not a date and time (use MM/DD/YY hh:mm AM or ISO 8601)")
+
+    booked = pd.to_numeric(raw["booked_minutes"], errors="coerce")
+    errors.add((raw["booked_minutes"] != "") & booked.isna(), "Booked Time (min) is not a number")
+    errors.add(booked <= 0, "Booked Time (min) must be positive")
+    errors.add(booked > MAX_IN_ROOM_MINUTES, "Booked Time (min) is over 24 hours")
+    out["booked_minutes"] = booked.astype(float)
+
+    out["in_room_minutes"] = (out["wheels_out"] - out["wheels_in"]).dt.total_seconds() / 60
+    out["procedure_minutes"] = (out["procedure_end"] - out["procedure_start"]).dt.total_seconds() / 60
+    errors.add(out["in_room_minutes"] <= 0, "Wheels Out is not after Wheels In")
+    errors.add(out["in_room_minutes"] > MAX_IN_ROOM_MINUTES, "in-room time is over 24 hours")
+    errors.add(out["procedure_minutes"] < 0, "End Time is before Start Time")
+    outside = (out["procedure_start"] < out["wheels_in"]) | (out["procedure_end"] > out["wheels_out"])
+    warnings.add(outside & ~errors.failing, "procedure start/end lies outside wheels in/out")
+
+    ids = raw["encounter_id"]
+    repeated_in_chunk = ids.duplicated(keep="first") & (ids != "")
+    earlier_line = ids.map(seen_ids)
+    first_line_in_chunk = lines.groupby(ids).transform("min")
+    errors.add(earlier_line.notna(), "Encounter ID already appears on line " + earlier_line.astype("Int64").astype(str))
+    errors.add(repeated_in_chunk, "Encounter ID already appears on line " + first_line_in_chunk.astype(str))
+    first_sighting = ~repeated_in_chunk & earlier_line.isna()
+    seen_ids.update(zip(ids[first_sighting], lines[first_sighting].astype(int), strict=True))
+
+    good = ~errors.failing
+    cases = out[good].copy()
+    cases["case_date"] = cases["case_date"].dt.date
+    cases["line"] = lines[good]
+    return ParsedChunk(
+        cases=cases.reset_index(drop=True),
+        rows_read=len(raw),
+        rejected=errors.as_list(lines),
+        warnings=warnings.as_list(lines),
+    )
+
+
+def read_case_file(
+    source: Path | bytes | BinaryIO,
+    *,
+    max_bytes: int,
+    today: date | None = None,
+    chunk_rows: int = 100_000,
+) -> Iterator[ParsedChunk]:
+    """Yield validated chunks of an OR case CSV; raise InvalidCaseFile before any chunk if unusable.
+
+    Accepts the public utilization format (MM/DD/YY dates, hh:mm AM times) and ISO dates, comma,
+    semicolon or tab separators, a UTF-8 BOM and Windows line endings; extra columns are ignored.
+    """
+    handle, size = _open_binary(source)
+    try:
+        if size is not None and size > max_bytes:
+            raise InvalidCaseFile(
+                f"The file is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB "
+                "(set OPTIOR_MAX_UPLOAD_MB to change it).",
+                {"size_bytes": size, "limit_bytes": max_bytes},
+            )
+        head = handle.read(_SNIFF_BYTES)
+        delimiter, header = _sniff(head)
+        positions = _map_header(header)
+        if not head.decode("utf-8-sig", errors="replace").strip().splitlines()[1:]:
+            return  # a header and no rows: nothing to import
+        handle.seek(0)
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        reader = pd.read_csv(
+            text,
+            sep=delimiter,
+            header=None,
+            skiprows=1,
+            usecols=sorted(positions),
+            dtype=str,
+            keep_default_na=False,
+            chunksize=chunk_rows,
+            engine="c",
+        )
+        seen_ids: dict[str, int] = {}
+        next_line = 2
+        for raw in reader:
+            raw = raw.rename(columns=positions)
+            for column in OPTIONAL_COLUMNS:
+                if column not in raw.columns:
+                    raw[column] = ""
+            chunk = _validate(raw, next_line, today or date.today(), seen_ids)
+            next_line += chunk.rows_read
+            yield chunk
+    except pd.errors.EmptyDataError:
+        return  # only blank lines after the header
+    except pd.errors.ParserError:
+        raise InvalidCaseFile("The file could not be read as CSV (check its quoting); nothing was imported.") from None
+    finally:
+        handle.close()

@@ -1,0 +1,1 @@
+"""What a user can do: import, analytics, metrics, predict, retrain. Owns transactions."""

@@ -1,0 +1,37 @@
+"""Administrative data actions: clearing cases, seeding the bundled sample on first run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from optior.db.case_store import count_cases, delete_all_cases
+from optior.db.import_history import recent_batches
+from optior.db.locks import job_lock
+from optior.services.importing import ImportReport, import_cases
+from optior.services.runtime import Runtime
+
+
+def clear_cases(runtime: Runtime) -> int:
+    """Delete every case in one transaction (waits for no import to be running); return the count."""
+    with job_lock(runtime.db, "import", "data import"):
+        with runtime.db.transaction() as connection:
+            return delete_all_cases(connection)
+
+
+def case_count(runtime: Runtime) -> int:
+    with runtime.db.read() as connection:
+        return count_cases(connection)
+
+
+def seed_sample_if_empty(runtime: Runtime) -> ImportReport | None:
+    """Import the bundled sample when the database has no cases yet (first run)."""
+    if case_count(runtime):
+        return None
+    path = runtime.settings.sample_csv
+    return import_cases(runtime, source=path, source_name=path.name, today=datetime.now().date())
+
+
+def import_history(runtime: Runtime, *, limit: int = 10) -> list[dict]:
+    """The latest import batches, newest first, with their row counts."""
+    with runtime.db.read() as connection:
+        return recent_batches(connection, limit)

@@ -1,0 +1,113 @@
+"""Import OR case files: one transaction per file, an import report, strict mode and replace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import BinaryIO
+
+from optior.db.case_store import UpsertCounts, delete_all_cases, upsert_cases
+from optior.db.import_history import finish_batch, start_batch
+from optior.db.locks import job_lock
+from optior.ingest.parser import RowProblem, read_case_file
+from optior.services.runtime import Runtime
+
+MAX_LISTED_PROBLEMS = 1_000
+
+
+class _StrictAbort(Exception):
+    """Raised inside the transaction so a strict import with rejected rows writes nothing."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `written` is False when nothing was committed (strict mode)."""
+
+    source: str
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warned: int = 0
+    replaced: int = 0
+    written: bool = True
+    strict: bool = False
+    batch_id: int | None = None
+    rejections: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One sentence a user can read after the import."""
+        if not self.written:
+            return (
+                f"Nothing was imported: {self.rejected} of {self.rows_read} rows were rejected "
+                "and strict mode was on."
+            )
+        text = (
+            f"Read {self.rows_read} rows: {self.inserted} new, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected."
+        )
+        if self.replaced:
+            text += f" {self.replaced} earlier cases were removed first."
+        return text
+
+
+def _keep(listed: list[RowProblem], problems: list[RowProblem]) -> None:
+    listed.extend(problems[: MAX_LISTED_PROBLEMS - len(listed)])
+
+
+def import_cases(
+    runtime: Runtime,
+    *,
+    source: Path | bytes | BinaryIO,
+    source_name: str,
+    strict: bool = False,
+    replace: bool = False,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate and upsert a case file in one transaction; an unusable file raises InvalidCaseFile.
+
+    Good rows are kept and bad rows listed in the report, unless strict is set, in which case any
+    rejected row rolls back the whole import. replace removes all existing cases first (same transaction).
+    """
+    report = ImportReport(source=source_name, strict=strict)
+    chunks = read_case_file(source, max_bytes=runtime.settings.max_upload_bytes, today=today)
+    first = next(chunks, None)  # an unusable file raises here, before anything is written
+    with job_lock(runtime.db, "import", "data import"):
+        try:
+            with runtime.db.transaction() as connection:
+                if replace:
+                    report.replaced = delete_all_cases(connection)
+                report.batch_id = start_batch(connection, source_name)
+                counts = UpsertCounts()
+                for chunk in chain([first] if first else [], chunks):
+                    report.rows_read += chunk.rows_read
+                    report.rejected += len(chunk.rejected)
+                    report.warned += len(chunk.warnings)
+                    _keep(report.rejections, chunk.rejected)
+                    _keep(report.warnings, chunk.warnings)
+                    if strict and report.rejected:
+                        raise _StrictAbort
+                    counts.add(upsert_cases(connection, chunk.cases, report.batch_id))
+                    if progress:
+                        progress(report.rows_read)
+                report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
+                finish_batch(connection, report.batch_id, {
+                    "rows_read": report.rows_read, "inserted": report.inserted, "updated": report.updated,
+                    "unchanged": report.unchanged, "rejected": report.rejected,
+                })
+        except _StrictAbort:
+            for chunk in chunks:  # finish reading so the report counts every bad row
+                report.rows_read += chunk.rows_read
+                report.rejected += len(chunk.rejected)
+                _keep(report.rejections, chunk.rejected)
+            report.written, report.batch_id, report.replaced = False, None, 0
+    return report

@@ -1,0 +1,73 @@
+"""Shared fixtures: settings on a throw-away database (SQLite, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from optior.config import SAMPLE_CSV, Settings
+from optior.db.schema import metadata
+from optior.services.importing import import_cases
+from optior.services.runtime import Runtime, build_runtime
+
+
+def pytest_setup_options():
+    """Headless Chromium for dash[testing], with a laptop-sized window and no background traffic."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for argument in (
+        "--headless=new", "--window-size=1280,1024", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--no-sandbox",
+        "--disable-dev-shm-usage",
+    ):
+        options.add_argument(argument)
+    return options
+
+
+# Set to a SQLAlchemy URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run on it.
+TEST_DATABASE_URL = os.environ.get("OPTIOR_TEST_DATABASE_URL")
+SAMPLE_TODAY = date(2026, 11, 29)
+
+
+def _reset_database(url: str) -> None:
+    """Drop every OptiOR table so a test starts empty (PostgreSQL is shared between tests)."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        metadata.drop_all(connection)
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    if TEST_DATABASE_URL:
+        _reset_database(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path / 'optior.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    model_dir = tmp_path / "models"
+    model_dir.mkdir()
+    return Settings(database_url=database_url, model_dir=model_dir, auto_seed=False)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Runtime:
+    built = build_runtime(settings)
+    yield built
+    built.db.dispose()
+
+
+@pytest.fixture
+def sample_runtime(runtime: Runtime) -> Runtime:
+    """A runtime whose database holds the bundled sample quarter (about 2,500 cases)."""
+    import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name, today=SAMPLE_TODAY)
+    return runtime
