@@ -1,0 +1,13 @@
+"""Start OptiOR: python app.py (development server) or gunicorn app:server (production)."""
+
+import logging
+
+from optior.web.app_factory import create_app
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    settings = server.extensions["optior"].settings
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -1,0 +1,77 @@
+"""API views the dashboard's data comes from: a day's schedule, per-service aggregates, OR metrics."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response
+
+from optior.api.params import query_date, query_texts
+from optior.api.serialize import json_response
+from optior.services import analytics, metrics
+from optior.services.runtime import Runtime
+from optior.web.context import current_runtime
+
+# The dashboard's default range; metrics read every case of the range, so all data would be slow.
+METRICS_DEFAULT_DAYS = 91
+
+
+def schedule() -> Response:
+    """The cases of ?date= (default: the latest day with cases) with all their times, and its summary."""
+    runtime = current_runtime()
+    day = query_date("date") or _last_day(runtime)
+    if day is None:
+        return json_response({"date": None, "cases": [], "summary": None})
+    return json_response(
+        {
+            "date": day,
+            "cases": analytics.day_schedule(runtime, day=day),
+            "summary": analytics.day_summary(runtime, day=day),
+        }
+    )
+
+
+def _last_day(runtime: Runtime) -> date | None:
+    last = analytics.data_extent(runtime)["last_day"]
+    return date.fromisoformat(last) if last else None
+
+
+def _selection(runtime: Runtime, *, default_days: int | None) -> dict:
+    """?start=&end=&service=&room=; by default up to the last day with data, over default_days (None: all)."""
+    start, end = query_date("start"), query_date("end")
+    if start is None or end is None:
+        extent = analytics.data_extent(runtime)
+        first, last = (date.fromisoformat(extent[key]) if extent[key] else None for key in ("first_day", "last_day"))
+        if end is None:
+            end = last or start or date.today()
+            end = max(end, start) if start else end
+        if start is None:
+            earliest = end - timedelta(days=default_days - 1) if default_days else date.min
+            start = min(end, max(first or end, earliest))
+    return {
+        "start": start,
+        "end": end,
+        "services": query_texts("service"),
+        "rooms": query_texts("room"),
+    }
+
+
+def analytics_view() -> Response:
+    """Per service over the selection (default: all data, as the original tool): cases, minutes, hours."""
+    runtime = current_runtime()
+    selection = _selection(runtime, default_days=None)
+    return json_response(
+        {
+            "start": selection["start"],
+            "end": selection["end"],
+            "services": selection["services"],
+            "rooms": selection["rooms"],
+            "by_service": analytics.specialty_breakdown(runtime, **selection),
+        }
+    )
+
+
+def metrics_view() -> Response:
+    """Utilization, turnover, on-time starts, booking accuracy and overtime (default: the dashboard's range)."""
+    runtime = current_runtime()
+    return json_response(metrics.or_metrics(runtime, **_selection(runtime, default_days=METRICS_DEFAULT_DAYS)))

@@ -1,0 +1,143 @@
+"""Read and check request parameters; a bad one raises InvalidInput naming the field."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, time
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from optior.api.errors import ApiError
+from optior.errors import InvalidInput
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0"})
+MAX_MINUTES = 24 * 60.0
+MAX_POSITION = 50
+# Longest accepted text per parameter, as the database columns allow.
+TEXT_LIMITS = {"service": 128, "room": 64, "cpt_code": 32, "or_suite": 64, "surgeon": 128, "label": 200}
+
+
+def _invalid(field: str, message: str, **extra: object) -> InvalidInput:
+    return InvalidInput(message, {"field": field, **extra})
+
+
+def parse_date(text: object, field: str, *, within: tuple[date, date] | None = None) -> date:
+    """An ISO 8601 calendar date, YYYY-MM-DD, that exists (and lies within the bounds, when given)."""
+    if not isinstance(text, str) or not ISO_DATE.fullmatch(text):
+        raise _invalid(field, f"'{field}' must be a date as YYYY-MM-DD.", expected="YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise _invalid(field, f"'{field}' is not a real calendar date.", expected="YYYY-MM-DD") from None
+    if within and not within[0] <= day <= within[1]:
+        raise _invalid(field, f"'{field}' must be between {within[0]} and {within[1]}.",
+                       minimum=within[0].isoformat(), maximum=within[1].isoformat())
+    return day
+
+
+def parse_clock(text: object, field: str) -> time:
+    """A local time of day as HH:MM on the 24-hour clock."""
+    if not isinstance(text, str) or not CLOCK_TIME.fullmatch(text):
+        raise _invalid(field, f"'{field}' must be a local time as HH:MM (24-hour clock).", expected="HH:MM")
+    return time.fromisoformat(text)
+
+
+def parse_text(value: object, field: str) -> str:
+    """A non-blank single-line string of at most TEXT_LIMITS[field] characters, stripped."""
+    max_length = TEXT_LIMITS[field]
+    if not isinstance(value, str):
+        raise _invalid(field, f"'{field}' must be a string.")
+    text = value.strip()
+    if not text:
+        raise _invalid(field, f"'{field}' must not be empty.")
+    if len(text) > max_length:
+        raise _invalid(field, f"'{field}' is longer than {max_length} characters.", max_length=max_length)
+    if _CONTROL.search(text) or not _encodable(text):
+        raise _invalid(field, f"'{field}' contains control characters or invalid text.")
+    return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_minutes(value: object, field: str) -> float:
+    """A positive number of minutes, at most a day."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid(field, f"'{field}' must be a number of minutes.")
+    minutes = float(value)
+    if not math.isfinite(minutes) or minutes <= 0 or minutes > MAX_MINUTES:
+        raise _invalid(field, f"'{field}' must be more than 0 and at most {MAX_MINUTES:.0f} minutes.",
+                       minimum=0, maximum=MAX_MINUTES)
+    return minutes
+
+
+def parse_position(value: object, field: str) -> int:
+    """A case's position in its room's day: a whole number from 1 to MAX_POSITION."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POSITION:
+        raise _invalid(field, f"'{field}' must be a whole number from 1 to {MAX_POSITION}.",
+                       minimum=1, maximum=MAX_POSITION)
+    return value
+
+
+def parse_job_id(text: str | None, field: str) -> int:
+    """A required positive whole number given as text (a query parameter)."""
+    if text is None or not text.isdecimal() or not 0 < int(text) < 2**31:
+        raise _invalid(field, f"'{field}' must be a job number.", expected="a positive whole number")
+    return int(text)
+
+
+def parse_flag(values: Mapping[str, str], field: str) -> bool:
+    """An optional true/false flag (also 1/0); absent means false."""
+    text = values.get(field)
+    if text is None:
+        return False
+    word = text.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise _invalid(field, f"'{field}' must be true or false.", expected="true or false")
+
+
+def query_date(field: str) -> date | None:
+    text = request.args.get(field)
+    return None if text is None else parse_date(text, field)
+
+
+def query_texts(field: str) -> tuple[str, ...] | None:
+    """A repeated filter parameter (?room=OR 1&room=OR 2); None when absent."""
+    values = request.args.getlist(field)
+    if not values:
+        return None
+    return tuple(dict.fromkeys(parse_text(value, field) for value in values))
+
+
+def json_object(*, allowed: frozenset[str]) -> dict:
+    """The request body as a JSON object whose keys are all in `allowed`."""
+    if not request.is_json:
+        raise ApiError(
+            415, "Send a JSON body with 'Content-Type: application/json'.",
+            {"field": "body", "content_type": request.mimetype or None},
+        )
+    try:
+        body = request.get_json()
+    except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
+        raise _invalid("body", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise _invalid("body", "The request body must be a JSON object.")
+    unknown = sorted(name[:64] for name in set(body) - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown field '{unknown[0]}'; allowed fields: {', '.join(sorted(allowed))}.",
+            {"field": unknown[0], "unknown": unknown[:20]},
+        )
+    return body

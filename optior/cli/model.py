@@ -1,0 +1,111 @@
+"""Model commands: train (and print the card), predict one case as JSON, evaluate a CSV on a temporary database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from optior.config import settings_from_env
+from optior.services.prediction import predict_duration
+from optior.services.runtime import Runtime
+from optior.services.training import evaluate_case_file, metrics_rows, retrain
+
+EXIT_OK, EXIT_ERROR = 0, 2
+_COLUMNS = (  # key, header, format
+    ("mae", "MAE", "{:.1f}"),
+    ("median_ae", "Median AE", "{:.1f}"),
+    ("bias", "Bias", "{:+.1f}"),
+    ("within_10pct", "Within ±10%", "{:.1%}"),
+    ("within_15min", "Within ±15 min", "{:.1%}"),
+    ("interval_coverage", "80% range coverage", "{:.1%}"),
+    ("interval_width", "Range width", "{:.1f}"),
+)
+
+
+def format_metrics(summary: dict) -> str:
+    """The holdout metrics of the model and both baselines as a Markdown table (minutes, shares in %)."""
+    rows = metrics_rows(summary)
+    header = "| Predictor | " + " | ".join(title for _, title, _ in _COLUMNS) + " |"
+    lines = [header, "|---" + "|---:" * len(_COLUMNS) + "|"]
+    for row in rows:
+        cells = ["–" if row[key] is None else fmt.format(row[key]) for key, _, fmt in _COLUMNS]
+        lines.append(f"| {row['predictor']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _split_line(summary: dict) -> str:
+    train, test = summary["train_dates"], summary["test_dates"]
+    return (
+        f"Trained on {summary['n_train']:,} cases ({train['first']} to {train['last']}); "
+        f"evaluated on the {summary['n_test']:,} cases of the latest dates ({test['first']} to {test['last']})."
+    )
+
+
+def _print_card(card: dict) -> None:
+    print(f"Model version {card['version']} ({card['candidates'][card['estimator']['name']]['label']})")
+    print(f"Target: {card['target']}.")
+    print(_split_line(card))
+    print("Features: " + ", ".join(card["features"]) + ".")
+    print("Holdout candidates (MAE): " + ", ".join(
+        f"{c['label']} {c['mae']:.1f}" for c in card["candidates"].values()) + ".")
+    print()
+    print(format_metrics(card))
+    print()
+    print(f"File: {card['file_name']} (SHA-256 {card['sha256']})")
+
+
+def _train(runtime: Runtime, args: argparse.Namespace) -> int:
+    result = retrain(runtime, force=args.force)
+    print(result["message"])
+    if result["card"]:
+        print()
+        _print_card(result["card"])
+    return EXIT_ERROR if result["status"] == "error" else EXIT_OK
+
+
+def _predict(runtime: Runtime, args: argparse.Namespace) -> int:
+    result = predict_duration(
+        runtime, service=args.service, cpt_code=args.cpt, or_suite=args.room, case_date=args.date,
+        scheduled_start=args.start, booked_minutes=args.booked, surgeon=args.surgeon,
+    )
+    print(json.dumps(result, indent=2))
+    return EXIT_OK
+
+
+def _evaluate(_runtime: None, args: argparse.Namespace) -> int:
+    summary = evaluate_case_file(settings_from_env(), source=Path(args.csv))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    print(f"{summary['source']}: {summary['rows_read']:,} rows read, {summary['rejected']:,} rejected.")
+    print(f"Target: {summary['target']}.")
+    print(_split_line(summary))
+    print()
+    print(format_metrics(summary))
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser(
+        "train", help="train and evaluate a model on the stored cases; activate it unless it is worse"
+    )
+    train.add_argument("--force", action="store_true", help="activate the new version even if it is worse")
+    train.set_defaults(handler=_train)
+
+    predict = subparsers.add_parser("predict", help="predict one case's in-room minutes (prints JSON)")
+    predict.add_argument("--service", required=True)
+    predict.add_argument("--cpt", required=True, help="CPT code")
+    predict.add_argument("--room", required=True, help="OR suite")
+    predict.add_argument("--date", required=True, help="case date, YYYY-MM-DD")
+    predict.add_argument("--start", help="scheduled start, HH:MM (24-hour clock)")
+    predict.add_argument("--booked", help="booked minutes")
+    predict.add_argument("--surgeon")
+    predict.set_defaults(handler=_predict)
+
+    evaluate = subparsers.add_parser(
+        "evaluate", help="evaluate the model on a case CSV, imported into a temporary database"
+    )
+    evaluate.add_argument("--csv", required=True, help="the case file (same format as imports)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(handler=_evaluate, needs_runtime=False)

@@ -1,0 +1,132 @@
+"""The dashboard's OR efficiency block: key-figure cards, five charts, each with its definition."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Output, html
+
+from optior.components import format as fmt
+from optior.components.graph import graph
+from optior.components.kpi import kpi_card
+from optior.figures.metrics import (
+    booking_accuracy,
+    on_time_starts,
+    turnover_distribution,
+    utilization_heatmap,
+    weekly_trend,
+)
+from optior.figures.theme import empty_figure
+
+CARDS = "dashboard-metric-cards"
+PARAMETERS = "dashboard-metric-parameters"
+HEATMAP = "dashboard-utilization-heatmap"
+TURNOVER = "dashboard-turnover"
+ON_TIME_ROOM = "dashboard-on-time-by-room"
+ON_TIME_SERVICE = "dashboard-on-time-by-service"
+BOOKING = "dashboard-booking-accuracy"
+TREND = "dashboard-weekly-trend"
+GRAPHS = (HEATMAP, TURNOVER, ON_TIME_ROOM, ON_TIME_SERVICE, BOOKING, TREND)
+# Which metric definitions explain each chart.
+GRAPH_DEFINITIONS = {
+    HEATMAP: ("raw_utilization_pct", "staffed_room_days"),
+    TURNOVER: ("turnover_median_minutes", "idle_minutes"),
+    ON_TIME_ROOM: ("first_case_on_time_pct", "on_time_start_pct"),
+    ON_TIME_SERVICE: ("first_case_on_time_pct", "on_time_start_pct"),
+    BOOKING: ("booking_accurate_pct", "under_booked_pct", "over_booked_pct"),
+    TREND: ("raw_utilization_pct", "adjusted_utilization_pct", "first_case_on_time_pct", "booking_accurate_pct"),
+}
+
+
+def _graph_block(graph_id: str, width: int) -> dbc.Col:
+    return dbc.Col(
+        [graph(graph_id),
+         html.Div(id=f"{graph_id}-definition", className="small text-muted px-2")],
+        lg=width,
+    )
+
+
+def metrics_section() -> html.Div:
+    """Static layout of the metrics block; its content comes from metrics_views()."""
+    return html.Div(
+        [
+            html.Div(id=CARDS, className="mb-2"),
+            html.Div(id=PARAMETERS, className="small text-muted mb-3"),
+            dbc.Row([_graph_block(HEATMAP, 12)], className="g-3"),
+            dbc.Row([_graph_block(TURNOVER, 6), _graph_block(TREND, 6)], className="g-3"),
+            dbc.Row([_graph_block(ON_TIME_ROOM, 6), _graph_block(ON_TIME_SERVICE, 6)], className="g-3"),
+            dbc.Row([_graph_block(BOOKING, 12)], className="g-3 mb-3"),
+        ]
+    )
+
+
+def metrics_outputs() -> list[Output]:
+    """The callback outputs metrics_views() fills, in order."""
+    return [Output(CARDS, "children"), Output(PARAMETERS, "children"),
+            *[Output(g, "figure") for g in GRAPHS], *[Output(f"{g}-definition", "children") for g in GRAPHS]]
+
+
+def _card(name: str, value: str, definitions: dict, detail: str | None = None) -> dbc.Col:
+    entry = definitions[name]
+    return dbc.Col(kpi_card(f"dashboard-metric-{name.replace('_', '-')}", entry["label"], value, entry["definition"],
+                            detail=detail), xs=6, md=4, xl=True)
+
+
+def _cards(overall: dict, definitions: dict) -> dbc.Row:
+    cards = [
+        _card("raw_utilization_pct", fmt.percent(overall["raw_utilization_pct"]), definitions,
+              f"prime time {fmt.percent(overall['prime_time_utilization_pct'])}"),
+        _card("adjusted_utilization_pct", fmt.percent(overall["adjusted_utilization_pct"]), definitions),
+        _card("turnover_median_minutes", fmt.minutes(overall["turnover_median_minutes"]), definitions,
+              f"90th percentile {fmt.minutes(overall['turnover_p90_minutes'])}"),
+        _card("first_case_on_time_pct", fmt.percent(overall["first_case_on_time_pct"]), definitions,
+              f"all cases {fmt.percent(overall['on_time_start_pct'])}, "
+              f"mean late {fmt.minutes(overall['mean_late_start_minutes'])}"),
+        _card("booking_accurate_pct", fmt.percent(overall["booking_accurate_pct"]), definitions,
+              f"under {fmt.percent(overall['under_booked_pct'])} · over {fmt.percent(overall['over_booked_pct'])}"),
+        _card("overtime_minutes", fmt.hours((overall["overtime_minutes"] or 0) / 60), definitions,
+              f"idle {fmt.hours((overall['idle_minutes'] or 0) / 60)}"),
+    ]
+    return dbc.Row(cards, className="g-2")
+
+
+def _parameters_text(parameters: dict) -> str:
+    return (
+        f"Settings: staffed {parameters['staffed_start']}–{parameters['staffed_end']} on weekdays; prime time "
+        f"{parameters['prime_start']}–{parameters['prime_end']}; turnover cut-off "
+        f"{parameters['turnover_cutoff_minutes']:.0f} min (credit capped at "
+        f"{parameters['max_turnover_credit_minutes']:.0f} min); on-time grace {parameters['on_time_grace_minutes']:.0f}"
+        f" min; booking tolerance ±{parameters['booking_tolerance_pct']:.0f}% / "
+        f"±{parameters['booking_tolerance_minutes']:.0f} min. Change them with the OPTIOR_* settings (see README)."
+    )
+
+
+def _definition_text(names: tuple[str, ...], definitions: dict) -> html.Details:
+    """The chart's definitions, one click away."""
+    return html.Details(
+        [html.Summary("How is this measured?"),
+         html.Ul([html.Li([html.Strong(f"{definitions[n]['label']}: "), definitions[n]["definition"]])
+                  for n in names], className="mb-1")],
+        className="optior-definition",
+    )
+
+
+def metrics_views(result: dict) -> tuple:
+    """Everything metrics_outputs() expects, built from or_metrics()'s result."""
+    definitions, parameters = result["definitions"], result["parameters"]
+    figures = (
+        utilization_heatmap(pd.DataFrame(result["by_room_day"])),
+        turnover_distribution(pd.DataFrame(result["turnover_histogram"]), parameters["turnover_cutoff_minutes"]),
+        on_time_starts(pd.DataFrame(result["by_room"]), "room", "On-time starts by room"),
+        on_time_starts(pd.DataFrame(result["by_service"]), "service", "On-time starts by service"),
+        booking_accuracy(pd.DataFrame(result["by_service"])),
+        weekly_trend(pd.DataFrame(result["by_week"])),
+    )
+    texts = tuple(_definition_text(GRAPH_DEFINITIONS[g], definitions) for g in GRAPHS)
+    return (_cards(result["overall"], definitions), _parameters_text(parameters), *figures, *texts)
+
+
+def empty_metrics(message: str) -> tuple:
+    """The metrics block when nothing can be computed, saying why."""
+    blank = empty_figure(message)
+    return (None, None, *[blank] * len(GRAPHS), *[None] * len(GRAPHS))

@@ -1,0 +1,80 @@
+"""The model page's text pieces: the model card and the holdout metrics table with definitions."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from optior.components import format as fmt
+from optior.components.tables import simple_table
+
+# (metric key, column header, formatter, definition)
+METRIC_COLUMNS = (
+    ("mae", "MAE", fmt.minutes, "Mean absolute error: average of |actual − predicted| in minutes."),
+    ("median_ae", "Median abs. error", fmt.minutes, "Median of |actual − predicted| in minutes."),
+    ("bias", "Bias", fmt.minutes, "Mean of actual − predicted; positive means cases ran longer than predicted."),
+    ("within_10pct", "Within ±10%", lambda v: fmt.percent(None if v is None else v * 100),
+     "Share of cases whose prediction is within 10% of the actual in-room minutes."),
+    ("within_15min", "Within ±15 min", lambda v: fmt.percent(None if v is None else v * 100),
+     "Share of cases whose prediction is within 15 minutes of the actual."),
+    ("interval_coverage", "80% range coverage", lambda v: fmt.percent(None if v is None else v * 100),
+     "Share of holdout cases whose actual minutes fell inside the predicted P10–P90 range (target 80%)."),
+    ("interval_width", "Mean range width", fmt.minutes, "Average P90 − P10 of the predicted ranges, in minutes."),
+)
+
+
+def metrics_table(rows: list[dict]) -> html.Div:
+    """Model and baselines side by side on the same holdout cases."""
+    body = [[row["predictor"], *[formatter(row.get(key)) for key, _, formatter, _ in METRIC_COLUMNS]] for row in rows]
+    definitions = html.Ul(
+        [html.Li([html.Strong(f"{header}: "), text]) for _, header, _, text in METRIC_COLUMNS],
+        className="small text-muted mb-0",
+    )
+    return html.Div([simple_table(["Predictor", *[header for _, header, _, _ in METRIC_COLUMNS]], body),
+                     definitions])
+
+
+def _item(term: str, value) -> list:
+    return [html.Dt(term, className="col-sm-4"), html.Dd(value, className="col-sm-8 mb-1")]
+
+
+def model_card(card: dict) -> dbc.Card:
+    """Version, training data, features, estimator and range method of one model version."""
+    estimator = card["estimator"]
+    parameters = ", ".join(f"{k}={v}" for k, v in estimator.get("parameters", {}).items())
+    rows = [
+        *_item("Version", card["version"]),
+        *_item("Trained at", card["trained_at"].replace("T", " ")),
+        *_item("Predicts", card["target"]),
+        *_item("Cases used", f"{card['rows_used']:,} ({card['n_train']:,} to train, {card['n_test']:,} holdout)"),
+        *_item("Training dates", f"{card['train_dates']['first']} to {card['train_dates']['last']}"),
+        *_item("Holdout dates", f"{card['test_dates']['first']} to {card['test_dates']['last']} (latest 20% of days)"),
+        *_item("Features", ", ".join(card["features"])),
+        *_item("Estimator", f"{estimator['class']} ({parameters})"),
+        *_item("80% range", card["interval"]["method"]),
+        *_item("Libraries", ", ".join(f"{k} {v}" for k, v in card["library_versions"].items())),
+    ]
+    return dbc.Card(dbc.CardBody([html.H2("Active model", className="h5"), html.Dl(rows, className="row small mb-0")]),
+                    className="h-100")
+
+
+def versions_table(versions: list[dict]) -> html.Div:
+    if not versions:
+        return html.P("No versions yet.", className="text-muted")
+    body = [
+        [
+            v["version"] + (" (active)" if v["is_active"] else ""),
+            f"{v['trained_at']:%Y-%m-%d %H:%M}",
+            f"{v['rows_used']:,}",
+            v["estimator"],
+            fmt.minutes(v["mae"]),
+            fmt.minutes(v["booked_mae"]),
+            fmt.minutes(v["procedure_median_mae"]),
+            fmt.percent(v["interval_coverage"] * 100),
+            v["decision"],
+        ]
+        for v in versions
+    ]
+    headers = ["Version", "Trained", "Cases", "Estimator", "MAE", "Booked MAE", "Procedure-median MAE",
+               "80% coverage", "Decision"]
+    return simple_table(headers, body)

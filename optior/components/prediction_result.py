@@ -1,0 +1,70 @@
+"""How a prediction reads: minutes with the 80% range, booked versus predicted, basis, notes."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from optior.components import format as fmt
+from optior.components.tables import simple_table
+
+
+def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
+    """A small scale from P10 to P90 with the prediction (and the booked time, if given) marked."""
+    low = min(p10, booked) if booked else p10
+    high = max(p90, booked) if booked else p90
+    span = max(high - low, 1.0)
+
+    def at(value: float) -> str:
+        return f"{(value - low) / span * 100:.1f}%"
+
+    marks = [
+        html.Div(className="optior-range-band", style={"left": at(p10), "width": f"{(p90 - p10) / span * 100:.1f}%"}),
+        html.Div(className="optior-range-mark", style={"left": at(predicted)}, title="Prediction"),
+    ]
+    if booked:
+        marks.append(html.Div(className="optior-booked-mark", style={"left": at(booked)}, title="Booked"))
+    return html.Div(marks, className="optior-range-bar", **{"aria-hidden": "true"})
+
+
+def prediction_card(result: dict) -> dbc.Card:
+    """The result of one prediction as a card."""
+    predicted, p10, p90 = result["predicted_minutes"], result["p10_minutes"], result["p90_minutes"]
+    level = round(result["range_level"] * 100)
+    body = [
+        html.Div("Predicted in-room time (wheels in to wheels out)", className="small text-muted"),
+        html.Div(fmt.minutes(predicted), className="display-6 fw-semibold", id="predict-result-minutes"),
+        html.Div(f"{level}% range: {fmt.minutes(p10)} to {fmt.minutes(p90)}", id="predict-result-range",
+                 className="fw-semibold"),
+        _range_bar(p10, predicted, p90, result["booked_minutes"]),
+    ]
+    if result["booked_comparison"]:
+        inside = "inside" if result["booked_within_range"] else "outside"
+        body.append(html.P(f"{result['booked_comparison']} The booked {fmt.minutes(result['booked_minutes'])} "
+                           f"is {inside} the {level}% range.", className="mb-1"))
+    body.append(html.P(result["history_text"], className="small mb-1"))
+    body.append(html.P(f"Model version {result['model_version']}.", className="small text-muted mb-1"))
+    if result["notes"]:
+        body.append(dbc.Alert([html.Strong("Note: "), html.Ul([html.Li(n) for n in result["notes"]], className="mb-0")],
+                              color="warning", className="small py-2 mb-0"))
+    return dbc.Card(dbc.CardBody(body), className="shadow-sm")
+
+
+def recent_predictions_table(rows: list[dict]) -> dbc.Table:
+    """The latest predictions: when, for what, the estimate and range, the model version."""
+    body = [
+        [
+            f"{row['created_at']:%Y-%m-%d %H:%M}",
+            row["inputs"].get("case_date", ""),
+            row["inputs"].get("or_suite", ""),
+            row["inputs"].get("service", ""),
+            row["inputs"].get("cpt_code", ""),
+            fmt.minutes(row["predicted_minutes"]),
+            f"{fmt.minutes(row['p10_minutes'])} – {fmt.minutes(row['p90_minutes'])}",
+            row["model_version"],
+            row.get("case_label") or "",
+        ]
+        for row in rows
+    ]
+    headers = ["Predicted at", "Case date", "Room", "Service", "CPT", "Prediction", "80% range", "Model", "Label"]
+    return simple_table(headers, body)

@@ -1,0 +1,87 @@
+"""The Retrain model button, its progress indicator and result message (on every page)."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from optior.errors import OptiORError
+from optior.services import jobs, training
+from optior.web.context import current_runtime
+
+RETRAIN_BUTTON = "shell-retrain-button"
+RETRAIN_JOB = "shell-retrain-job"
+RETRAIN_POLL = "shell-retrain-poll"
+RETRAIN_MESSAGE = "shell-retrain-message"
+MODEL_BADGE = "shell-model-version"
+POLL_MS = 1000
+
+
+def retrain_controls() -> html.Div:
+    return html.Div(
+        [
+            dbc.Badge("model: …", id=MODEL_BADGE, color="light", text_color="dark", className="me-2 p-2"),
+            dbc.Button(
+                [html.Span("Retrain model", id=f"{RETRAIN_BUTTON}-label")],
+                id=RETRAIN_BUTTON,
+                color="light",
+                outline=True,
+                size="sm",
+            ),
+            dcc.Store(id=RETRAIN_JOB),
+            dcc.Interval(id=RETRAIN_POLL, interval=POLL_MS, disabled=True),
+        ],
+        className="d-flex align-items-center",
+    )
+
+
+def retrain_message_area() -> html.Div:
+    return html.Div(id=RETRAIN_MESSAGE, role="status", **{"aria-live": "polite"})
+
+
+def model_badge_text() -> str:
+    card = training.active_model_card(current_runtime())
+    return f"model {card['version']}" if card else "no model yet"
+
+
+@callback(Output(MODEL_BADGE, "children"), Input(RETRAIN_MESSAGE, "children"))
+def show_model_version(_message) -> str:
+    """Show the active model version on load and after each retrain."""
+    return model_badge_text()
+
+
+@callback(
+    Output(RETRAIN_JOB, "data"),
+    Output(RETRAIN_POLL, "disabled"),
+    Output(RETRAIN_BUTTON, "disabled"),
+    Output(RETRAIN_MESSAGE, "children", allow_duplicate=True),
+    Input(RETRAIN_BUTTON, "n_clicks"),
+    prevent_initial_call=True,
+)
+def start_retrain(_clicks):
+    """Start a background retrain and begin polling it."""
+    try:
+        job_id = jobs.start_retrain(current_runtime())
+    except OptiORError as error:
+        return no_update, True, False, dbc.Alert(error.message, color="warning", dismissable=True)
+    running = dbc.Alert([dbc.Spinner(size="sm", spinner_class_name="me-2"), "Retraining the model…"], color="info")
+    return job_id, False, True, running
+
+
+@callback(
+    Output(RETRAIN_MESSAGE, "children"),
+    Output(RETRAIN_POLL, "disabled", allow_duplicate=True),
+    Output(RETRAIN_BUTTON, "disabled", allow_duplicate=True),
+    Input(RETRAIN_POLL, "n_intervals"),
+    State(RETRAIN_JOB, "data"),
+    prevent_initial_call=True,
+)
+def poll_retrain(_ticks, job_id):
+    """Report the retrain's result when it finishes."""
+    if job_id is None:
+        return no_update, True, False
+    state = jobs.job_state(current_runtime(), int(job_id))
+    if state["status"] == "running":
+        return no_update, False, True
+    color = {"done": "success", "failed": "danger"}.get(state["status"], "warning")
+    return dbc.Alert(state["message"], color=color, dismissable=True), True, False

@@ -1,0 +1,68 @@
+"""Case mix, durations and workload by specialty for a date range."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from optior.figures.theme import BOOKED_COLOR, empty_figure, service_colors, styled
+
+NO_CASES = "No cases match these dates and filters."
+
+
+def _ordered(breakdown: pd.DataFrame, column: str) -> pd.DataFrame:
+    return breakdown.sort_values(column, ascending=True)
+
+
+def case_distribution(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
+    """Number of cases per specialty (horizontal bars, largest on top)."""
+    if breakdown.empty:
+        return empty_figure(NO_CASES)
+    frame = _ordered(breakdown, "cases")
+    colors = service_colors(all_services)
+    figure = go.Figure(
+        go.Bar(
+            x=frame["cases"], y=frame["service"], orientation="h",
+            marker={"color": [colors.get(s) for s in frame["service"]]},
+            text=frame["cases"], textposition="auto",
+            hovertemplate="%{y}: %{x} cases<extra></extra>",
+        )
+    )
+    return styled(figure, title="Cases by specialty", x_title="Cases (count)", y_title=None)
+
+
+def duration_by_specialty(breakdown: pd.DataFrame) -> go.Figure:
+    """Mean booked and mean actual in-room minutes per specialty, side by side."""
+    if breakdown.empty:
+        return empty_figure(NO_CASES)
+    frame = _ordered(breakdown, "mean_in_room_minutes")
+    figure = go.Figure(
+        [
+            go.Bar(name="Booked (mean)", x=frame["mean_booked_minutes"], y=frame["service"], orientation="h",
+                   marker={"color": BOOKED_COLOR, "line": {"color": "#666", "width": 1}},
+                   hovertemplate="%{y}: booked %{x:.0f} min<extra></extra>"),
+            go.Bar(name="Actual in-room (mean)", x=frame["mean_in_room_minutes"], y=frame["service"],
+                   orientation="h", marker={"color": "#0072B2"},
+                   hovertemplate="%{y}: actual %{x:.0f} min<extra></extra>"),
+        ]
+    )
+    figure.update_layout(barmode="group")
+    return styled(figure, title="Average duration: booked vs actual", x_title="Minutes per case (mean)",
+                  y_title=None, height=440, legend_below=True)
+
+
+def workload_by_specialty(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
+    """Total in-room hours per specialty."""
+    if breakdown.empty:
+        return empty_figure(NO_CASES)
+    frame = _ordered(breakdown, "in_room_hours")
+    colors = service_colors(all_services)
+    figure = go.Figure(
+        go.Bar(
+            x=frame["in_room_hours"], y=frame["service"], orientation="h",
+            marker={"color": [colors.get(s) for s in frame["service"]]},
+            text=frame["in_room_hours"].round(0).astype(int), textposition="auto",
+            hovertemplate="%{y}: %{x:.1f} in-room hours<extra></extra>",
+        )
+    )
+    return styled(figure, title="Workload by specialty", x_title="In-room hours (total)", y_title=None)

@@ -1,0 +1,1 @@
+"""The duration model: features, estimators, calibrated ranges, evaluation and the model registry."""

@@ -1,0 +1,88 @@
+"""Model files: versioned names, atomic saves with a JSON card beside, and loading only on a matching SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import joblib
+
+from optior.errors import ModelUnavailable
+from optior.ml.model import TrainedModel
+
+# Loaded models per process, keyed by file path (which carries the version) and SHA-256; never "the current model".
+LOADED_MODELS_KEPT = 2
+
+
+def new_version(now: datetime) -> str:
+    """A sortable, unique version name such as 20261129T101500-3fa9c1."""
+    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def model_file_name(version: str) -> str:
+    return f"model-{version}.joblib"
+
+
+def card_file_name(version: str) -> str:
+    return f"model-{version}.json"
+
+
+def version_path(model_dir: Path, file_name: str) -> Path:
+    """Where a recorded model file lives (only the base name is taken from the record)."""
+    return model_dir / Path(file_name).name
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Write through `write(handle)` to a temporary file in the same folder, then rename it into place."""
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model_dir: Path, *, version: str, model: TrainedModel, card: dict) -> dict:
+    """Save the model and its card (never half-written); return the card with file name and SHA-256 added."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    model_path = model_dir / model_file_name(version)
+    _write_atomically(model_path, lambda handle: joblib.dump(model, handle))
+    card = {**card, "file_name": model_path.name, "sha256": file_sha256(model_path)}
+    text = json.dumps(card, indent=2, sort_keys=False).encode()
+    _write_atomically(model_dir / card_file_name(version), lambda handle: handle.write(text))
+    return card
+
+
+@lru_cache(maxsize=LOADED_MODELS_KEPT)
+def load_model(path: Path, sha256: str) -> TrainedModel:
+    """Load a saved model only if the file's SHA-256 matches the recorded one (joblib files are pickles)."""
+    if not path.is_file():
+        raise ModelUnavailable(
+            f"The model file {path.name} is missing from {path.parent}; restore it or retrain.",
+            {"file": str(path)},
+        )
+    if file_sha256(path) != sha256:
+        raise ModelUnavailable(
+            f"The model file {path.name} does not match its recorded SHA-256, so it was not loaded; "
+            "restore the original file or retrain.",
+            {"file": str(path)},
+        )
+    return joblib.load(path)

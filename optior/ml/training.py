@@ -1,0 +1,174 @@
+"""Train on earlier dates, evaluate on the latest ones against two baselines, and describe it in a card."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from datetime import datetime
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.inspection import permutation_importance
+
+from optior.errors import ModelUnavailable
+from optior.ml.estimators import (
+    DISPLAY_NAMES,
+    ESTIMATORS,
+    all_cores,
+    build_pipeline,
+    describe,
+    out_of_sample_predictions,
+)
+from optior.ml.evaluation import accuracy, range_quality, residuals_by_service, sample_points, time_split
+from optior.ml.features import CATEGORICAL, NUMERIC, TARGET, TARGET_LABEL, build_features, feature_columns, has_surgeons
+from optior.ml.intervals import fit_ratio_intervals
+from optior.ml.model import TrainedModel
+from optior.ml.reference import build_reference
+
+MIN_CASES = 60
+MIN_DATES = 5
+IMPORTANCE_ROWS = 2_000
+IMPORTANCE_REPEATS = 5
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    """A model trained on the earlier dates, with its evaluation on the latest dates."""
+
+    model: TrainedModel
+    n_train: int
+    n_test: int
+    train_dates: tuple[str, str]
+    test_dates: tuple[str, str]
+    metrics: dict
+    candidates: dict[str, dict]
+    feature_importance: list[dict]
+    holdout: pd.DataFrame  # features, case_date, actual and the model's predicted/p10/p90
+    report: dict
+
+    @property
+    def rows_used(self) -> int:
+        return self.n_train + self.n_test
+
+    def summary(self) -> dict:
+        """The evaluation as one JSON-friendly object (what `python -m optior evaluate --json` prints)."""
+        return {
+            "target": TARGET_LABEL,
+            "estimator": describe(self.model.estimator, self.model.pipeline),
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "train_dates": {"first": self.train_dates[0], "last": self.train_dates[1]},
+            "test_dates": {"first": self.test_dates[0], "last": self.test_dates[1]},
+            "model": self.metrics["model"],
+            "baselines": self.metrics["baselines"],
+            "candidates": self.candidates,
+        }
+
+    def card(self, *, version: str, trained_at: datetime, decision: dict) -> dict:
+        """The model card (the registry adds the file name and SHA-256)."""
+        return {
+            "version": version,
+            "trained_at": trained_at.isoformat(timespec="seconds"),
+            **self.summary(),
+            "rows_used": self.rows_used,
+            "date_range": {"first": self.train_dates[0], "last": self.test_dates[1]},
+            "features": list(self.model.columns),
+            "interval": self.model.intervals.describe(),
+            "feature_importance": self.feature_importance,
+            "library_versions": {
+                "python": platform.python_version(), "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__,
+            },
+            "decision": decision,
+        }
+
+
+def _check_enough(rows: pd.DataFrame) -> None:
+    n_dates = rows["case_date"].nunique()
+    if len(rows) < MIN_CASES or n_dates < MIN_DATES:
+        raise ModelUnavailable(
+            f"Not enough cases to train and evaluate a model: need at least {MIN_CASES} cases on at least "
+            f"{MIN_DATES} different dates, found {len(rows)} on {n_dates}.",
+            {"cases": len(rows), "dates": int(n_dates)},
+        )
+
+
+def _fit(name: str, features: pd.DataFrame, minutes: pd.Series, columns: list[str], reference, random_state: int):
+    """Fit one candidate on the training rows and calibrate its ranges on out-of-sample predictions."""
+    pipeline = build_pipeline(
+        name,
+        categorical=[c for c in columns if c in CATEGORICAL],
+        numeric=[c for c in columns if c in NUMERIC],
+        n_rows=len(features),
+        random_state=random_state,
+    )
+    with all_cores():
+        pipeline.fit(features[columns], minutes)
+    unseen = out_of_sample_predictions(name, pipeline, features[columns], minutes, random_state=random_state)
+    known = np.isfinite(unseen)
+    intervals = fit_ratio_intervals(minutes.to_numpy()[known], unseen[known], features["service"][known])
+    return TrainedModel(estimator=name, pipeline=pipeline, columns=columns, intervals=intervals, reference=reference)
+
+
+def _importance(model: TrainedModel, holdout: pd.DataFrame, random_state: int) -> list[dict]:
+    """How much the holdout MAE grows (minutes) when each feature's values are shuffled."""
+    sample = holdout.sample(n=min(len(holdout), IMPORTANCE_ROWS), random_state=random_state)
+    result = permutation_importance(
+        model.pipeline, sample[model.columns], sample["actual"], scoring="neg_mean_absolute_error",
+        n_repeats=IMPORTANCE_REPEATS, random_state=random_state,
+    )
+    ranked = sorted(zip(model.columns, result.importances_mean, strict=True), key=lambda pair: -pair[1])
+    return [{"feature": column, "mae_increase_minutes": float(value)} for column, value in ranked]
+
+
+def _date_span(dates: pd.Series) -> tuple[str, str]:
+    return dates.min().date().isoformat(), dates.max().date().isoformat()
+
+
+def train_and_evaluate(
+    rows: pd.DataFrame, *, estimators: tuple[str, ...] = ESTIMATORS, random_state: int = 0
+) -> TrainingOutcome:
+    """Fit each candidate on the earlier 80% of dates and keep the one with the lowest holdout MAE.
+
+    `rows` are case rows as read by optior.db.training_data.read_case_rows (actual cases only).
+    Raises ModelUnavailable when there are too few cases or dates to train and evaluate.
+    """
+    _check_enough(rows)
+    features, minutes = build_features(rows), rows[TARGET].astype(float)
+    columns = feature_columns(with_surgeon=has_surgeons(rows))
+    test = time_split(rows["case_date"])
+    train_x, train_y = features[~test], minutes[~test]
+    reference = build_reference(train_x, train_y)
+    holdout = features[test].assign(case_date=rows.loc[test, "case_date"], actual=minutes[test].to_numpy())
+    holdout = holdout.reset_index(drop=True)
+
+    fitted, predictions, candidates = {}, {}, {}
+    for name in estimators:
+        fitted[name] = _fit(name, train_x, train_y, columns, reference, random_state)
+        predictions[name] = fitted[name].predict(holdout)
+        candidates[name] = {"mae": accuracy(holdout["actual"], predictions[name]["predicted"])["mae"]}
+    best = min(estimators, key=lambda name: candidates[name]["mae"])
+    holdout = holdout.assign(**predictions[best][["predicted", "p10", "p90"]])
+
+    actual = holdout["actual"]
+    metrics = {
+        "model": {**accuracy(actual, holdout["predicted"]), **range_quality(actual, holdout["p10"], holdout["p90"])},
+        "baselines": {
+            "booked": accuracy(actual, holdout["booked_minutes"]),
+            "procedure_median": accuracy(actual, reference.procedure_median(holdout)),
+        },
+    }
+    return TrainingOutcome(
+        model=fitted[best],
+        n_train=int((~test).sum()),
+        n_test=int(test.sum()),
+        train_dates=_date_span(rows.loc[~test, "case_date"]),
+        test_dates=_date_span(rows.loc[test, "case_date"]),
+        metrics=metrics,
+        candidates={name: {**result, "label": DISPLAY_NAMES[name]} for name, result in candidates.items()},
+        feature_importance=_importance(fitted[best], holdout, random_state),
+        holdout=holdout,
+        report={"points": sample_points(holdout), "residuals_by_service": residuals_by_service(holdout)},
+    )

@@ -1,0 +1,240 @@
+"""Dashboard: the day's OR schedule and key figures, and the selected range's mix, workload and efficiency."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dash_table, dcc, html
+
+from optior.components.day_panel import (
+    day_kpi_cards,
+    no_cases_message,
+    schedule_columns,
+    schedule_frame,
+    schedule_rows,
+)
+from optior.components.graph import graph
+from optior.components.metrics_panel import empty_metrics, metrics_outputs, metrics_section, metrics_views
+from optior.errors import OptiORError
+from optior.figures.schedule import schedule_timeline
+from optior.figures.specialty import case_distribution, duration_by_specialty, workload_by_specialty
+from optior.figures.theme import empty_figure
+from optior.services import analytics, metrics
+from optior.web.context import current_runtime
+
+DAY = "dashboard-day"
+RANGE = "dashboard-range"
+SERVICES = "dashboard-services"
+ROOMS = "dashboard-rooms"
+DAY_KPIS = "dashboard-day-kpis"
+DAY_MESSAGE = "dashboard-day-message"
+TIMELINE = "dashboard-timeline"
+SCHEDULE = "dashboard-schedule-table"
+RANGE_MESSAGE = "dashboard-range-message"
+CASES_BY_SERVICE = "dashboard-cases-by-service"
+DURATION_BY_SERVICE = "dashboard-duration-by-service"
+WORKLOAD_BY_SERVICE = "dashboard-workload-by-service"
+DEFAULT_RANGE_DAYS = 91
+
+
+def _no_data_layout() -> dbc.Container:
+    return dbc.Container(
+        [
+            html.H1("Dashboard", className="h3"),
+            dbc.Alert(
+                [
+                    html.H2("No OR cases yet", className="h5"),
+                    html.P(["Import your OR case export on the ", dcc.Link("Data page", href="/data"),
+                            ", or load the bundled sample quarter with ", html.Code("python -m optior seed"), "."]),
+                ],
+                color="info",
+            ),
+        ],
+        fluid=True,
+    )
+
+
+def _disabled_days(days_with_cases: list[str], first: date, last: date) -> list[str]:
+    """Days between first and last without cases, so the calendar greys them out."""
+    have = set(days_with_cases)
+    every_day = ((first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1))
+    return [day for day in every_day if day not in have]
+
+
+def _day_section(extent: dict) -> html.Section:
+    first, last = date.fromisoformat(extent["first_day"]), date.fromisoformat(extent["last_day"])
+    return html.Section(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(html.H2("Daily OR schedule", className="h4 mb-0"), width="auto"),
+                    dbc.Col(
+                        [
+                            dbc.Label("Day", html_for=DAY, className="me-2 mb-0 small"),
+                            dcc.DatePickerSingle(
+                                id=DAY, date=last.isoformat(), min_date_allowed=first.isoformat(),
+                                max_date_allowed=last.isoformat(), initial_visible_month=last.isoformat(),
+                                disabled_days=_disabled_days(extent["days_with_cases"], first, last),
+                                display_format="D MMM YYYY", first_day_of_week=1,
+                            ),
+                            html.Small("Greyed-out days have no cases.", className="text-muted ms-2"),
+                        ],
+                        className="d-flex align-items-center",
+                    ),
+                ],
+                className="align-items-center g-3 mb-2",
+            ),
+            html.Div(id=DAY_MESSAGE),
+            html.Div(id=DAY_KPIS, className="mb-2"),
+            graph(TIMELINE),
+            html.H3("Cases of the day", className="h6 mt-3"),
+            dash_table.DataTable(
+                id=SCHEDULE,
+                columns=schedule_columns(),
+                data=[],
+                sort_action="native",
+                filter_action="native",
+                page_size=25,
+                export_format="csv",
+                export_headers="display",
+                style_table={"overflowX": "auto"},
+                style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 6px", "textAlign": "left",
+                            "whiteSpace": "normal", "height": "auto", "maxWidth": 260},
+                style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
+                style_data_conditional=[
+                    {"if": {"filter_query": "{difference_minutes} > 15", "column_id": "difference_minutes"},
+                     "color": "#A0161B", "fontWeight": "600"},
+                    {"if": {"filter_query": "{difference_minutes} < -15", "column_id": "difference_minutes"},
+                     "color": "#0B5394", "fontWeight": "600"},
+                ],
+            ),
+            html.Small("Sort or filter with the column headers; Export downloads the rows shown as CSV. "
+                       "Difference = actual in-room minutes − booked minutes (positive: ran over).",
+                       className="text-muted"),
+        ],
+        className="mb-4",
+    )
+
+
+def _range_section(extent: dict) -> html.Section:
+    first, last = date.fromisoformat(extent["first_day"]), date.fromisoformat(extent["last_day"])
+    start = max(first, last - timedelta(days=DEFAULT_RANGE_DAYS - 1))
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [dbc.Label("Date range", html_for=RANGE, className="small mb-0 d-block"),
+                 dcc.DatePickerRange(
+                     id=RANGE, start_date=start.isoformat(), end_date=last.isoformat(),
+                     min_date_allowed=first.isoformat(), max_date_allowed=last.isoformat(),
+                     display_format="D MMM YYYY", first_day_of_week=1, minimum_nights=0,
+                 )],
+                md="auto",
+            ),
+            dbc.Col(
+                [dbc.Label("Services", html_for=SERVICES, className="small mb-0"),
+                 dcc.Dropdown(id=SERVICES, options=extent["services"], multi=True, placeholder="All services")],
+                md=4,
+            ),
+            dbc.Col(
+                [dbc.Label("Rooms", html_for=ROOMS, className="small mb-0"),
+                 dcc.Dropdown(id=ROOMS, options=[{"label": f"OR {r}", "value": r} for r in extent["rooms"]],
+                              multi=True, placeholder="All rooms")],
+                md=3,
+            ),
+        ],
+        className="g-3 align-items-end mb-3",
+    )
+    return html.Section(
+        [
+            html.H2("Range: case mix, workload and OR efficiency", className="h4"),
+            controls,
+            html.Div(id=RANGE_MESSAGE),
+            metrics_section(),
+            dbc.Row(
+                [dbc.Col(graph(CASES_BY_SERVICE), lg=4), dbc.Col(graph(DURATION_BY_SERVICE), lg=4),
+                 dbc.Col(graph(WORKLOAD_BY_SERVICE), lg=4)],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+def layout(**_query) -> dbc.Container:
+    extent = analytics.data_extent(current_runtime())
+    if not extent["case_count"]:
+        return _no_data_layout()
+    return dbc.Container(
+        [
+            html.H1("Dashboard", className="visually-hidden"),
+            _day_section(extent),
+            html.Hr(),
+            _range_section(extent),
+        ],
+        fluid=True,
+    )
+
+
+dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", layout=layout)
+
+
+@callback(
+    Output(DAY_KPIS, "children"),
+    Output(DAY_MESSAGE, "children"),
+    Output(TIMELINE, "figure"),
+    Output(SCHEDULE, "data"),
+    Input(DAY, "date"),
+)
+def show_day(day_text: str | None):
+    """Draw the chosen day's key figures, timeline and case table."""
+    runtime = current_runtime()
+    try:
+        day = date.fromisoformat((day_text or "")[:10])
+    except ValueError:
+        return [], dbc.Alert("Pick a day from the calendar.", color="warning"), empty_figure("No day chosen."), []
+    schedule = schedule_frame(analytics.day_schedule(runtime, day=day))
+    if schedule.empty:
+        nearby = [date.fromisoformat(d) for d in analytics.nearest_days_with_cases(runtime, day=day)]
+        return [], no_cases_message(day, nearby), empty_figure("No cases on this day."), []
+    services = analytics.data_extent(runtime)["services"]
+    summary = analytics.day_summary(runtime, day=day)
+    return day_kpi_cards(summary), None, schedule_timeline(schedule, services), schedule_rows(schedule)
+
+
+@callback(
+    Output(CASES_BY_SERVICE, "figure"),
+    Output(DURATION_BY_SERVICE, "figure"),
+    Output(WORKLOAD_BY_SERVICE, "figure"),
+    Output(RANGE_MESSAGE, "children"),
+    *metrics_outputs(),
+    Input(RANGE, "start_date"),
+    Input(RANGE, "end_date"),
+    Input(SERVICES, "value"),
+    Input(ROOMS, "value"),
+)
+def show_range(start_text, end_text, services, rooms):
+    """Draw the range's case mix, durations, workload and efficiency metrics."""
+    runtime = current_runtime()
+    try:
+        start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
+        filters = {"start": start, "end": end, "services": services or None, "rooms": rooms or None}
+        breakdown = pd.DataFrame(analytics.specialty_breakdown(runtime, **filters))
+        efficiency = metrics_views(metrics.or_metrics(runtime, **filters))
+    except (TypeError, ValueError, OptiORError) as error:
+        message = error.message if isinstance(error, OptiORError) else "Choose a start and an end date."
+        blank = empty_figure(message)
+        return (blank, blank, blank, dbc.Alert(message, color="warning"), *empty_metrics(message))
+    all_services = analytics.data_extent(runtime)["services"]
+    note = None
+    if breakdown.empty:
+        note = dbc.Alert("No cases match these dates and filters: widen the range or clear a filter.", color="info")
+    return (
+        case_distribution(breakdown, all_services),
+        duration_by_specialty(breakdown),
+        workload_by_specialty(breakdown, all_services),
+        note,
+        *efficiency,
+    )
+

@@ -1,0 +1,206 @@
+"""Vectorised OR efficiency metrics over a case timeline (pandas and numpy only: no I/O, no loop per case).
+
+Every figure is a ratio or total of per-case contributions, so sums can be taken at any grouping:
+first per room-day, then rolled up by room, week or overall. Room-day contributions (staffed
+minutes, in-room minutes in a window, turnover credit, idle, overtime) come from every case of a
+room-day; case contributions (starts, turnovers, bookings) only from the selected services' cases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optior.config import MetricSettings
+from optior.services.metric_definitions import clock_minutes
+
+ROOM_DAY_SUMS = (
+    "staffed_room_days", "staffed_minutes", "prime_minutes", "staffed_in_room_minutes",
+    "prime_in_room_minutes", "turnover_window_minutes", "turnover_credit_minutes",
+    "overtime_minutes", "weekend_in_room_minutes",
+)
+CASE_SUMS = (
+    "cases", "in_room_minutes", "first_case", "late_first", "first_late_minutes", "late", "late_minutes",
+    "turnover", "turnover_total_minutes", "idle_gap", "accurate", "under_booked", "over_booked",
+    "under_booked_minutes", "over_booked_minutes",
+)
+SUMS = ROOM_DAY_SUMS + CASE_SUMS
+COUNTS = (
+    "staffed_room_days", "cases", "first_case", "late_first", "late", "turnover", "idle_gap",
+    "accurate", "under_booked", "over_booked",
+)
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Minutes of [start, end] inside [low, high]; 0 when disjoint, NaN where start is NaN."""
+    return np.clip(np.minimum(end, high) - np.maximum(start, low), 0, None)
+
+
+def _only(mask: np.ndarray, values: np.ndarray | float) -> np.ndarray:
+    return np.where(mask, values, 0.0)
+
+
+def case_contributions(
+    timeline: pd.DataFrame, params: MetricSettings, services: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Each case's share of every sum; timeline is sorted by room, day and wheels in.
+
+    Overlapping cases in a room are measured as their union: a case counts only from the latest
+    wheels out before it (its room's `reach`), so no minute counts twice and no gap is negative.
+    With services given, case sums of other services' cases are zero (room-day sums are kept).
+    """
+    staffed_start, staffed_end = clock_minutes(params.staffed_start), clock_minutes(params.staffed_end)
+    prime_start, prime_end = clock_minutes(params.prime_start), clock_minutes(params.prime_end)
+    room, day = timeline["room"].to_numpy(), timeline["day"].to_numpy()
+    wheels_in, wheels_out = timeline["in_minute"].to_numpy(), timeline["out_minute"].to_numpy()
+    scheduled, booked = timeline["scheduled_minute"].to_numpy(), timeline["booked_minutes"].to_numpy()
+
+    first = np.ones(len(timeline), dtype=bool)
+    first[1:] = (room[1:] != room[:-1]) | (day[1:] != day[:-1])
+    room_day = np.cumsum(first)
+    reach = pd.Series(wheels_out).groupby(room_day).cummax().to_numpy()
+    previous_reach = np.where(first, np.nan, np.roll(reach, 1))
+    counted_from = np.fmax(wheels_in, previous_reach)
+    weekday_index = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    weekday = weekday_index < 5
+    staffed_first = first & weekday
+
+    gap = wheels_in - previous_reach
+    is_turnover = (gap >= 0) & (gap <= params.turnover_cutoff_minutes)
+    staffed_turnover = is_turnover & weekday
+    credited_end = previous_reach + np.minimum(gap, params.max_turnover_credit_minutes)
+    in_room = wheels_out - wheels_in
+    late = wheels_in > scheduled + params.on_time_grace_minutes
+    delay = wheels_in - scheduled
+    tolerance = np.maximum(booked * params.booking_tolerance_pct / 100, params.booking_tolerance_minutes)
+    difference = in_room - booked
+    under, over = difference > tolerance, difference < -tolerance
+
+    room_day_part = {
+        "staffed_room_days": staffed_first,
+        "staffed_minutes": _only(staffed_first, staffed_end - staffed_start),
+        "prime_minutes": _only(staffed_first, prime_end - prime_start),
+        "staffed_in_room_minutes": _only(weekday, _overlap(counted_from, wheels_out, staffed_start, staffed_end)),
+        "prime_in_room_minutes": _only(weekday, _overlap(counted_from, wheels_out, prime_start, prime_end)),
+        "turnover_window_minutes": _only(
+            staffed_turnover, _overlap(previous_reach, wheels_in, staffed_start, staffed_end)
+        ),
+        "turnover_credit_minutes": _only(
+            staffed_turnover, _overlap(previous_reach, credited_end, staffed_start, staffed_end)
+        ),
+        "overtime_minutes": _only(weekday, _overlap(counted_from, wheels_out, staffed_end, np.inf)),
+        "weekend_in_room_minutes": _only(~weekday, np.clip(wheels_out - counted_from, 0, None)),
+    }
+    case_part = {
+        "cases": np.ones(len(timeline), dtype=bool),
+        "in_room_minutes": in_room,
+        "first_case": first,
+        "late_first": first & late,
+        "first_late_minutes": _only(first & late, delay),
+        "late": late,
+        "late_minutes": _only(late, delay),
+        "turnover": is_turnover,
+        "turnover_total_minutes": _only(is_turnover, gap),
+        "idle_gap": gap > params.turnover_cutoff_minutes,
+        "accurate": ~(under | over),
+        "under_booked": under,
+        "over_booked": over,
+        "under_booked_minutes": _only(under, difference),
+        "over_booked_minutes": _only(over, -difference),
+    }
+    turnover_minutes = np.where(is_turnover, gap, np.nan)
+    if services is not None:
+        selected = timeline["service"].isin(services).to_numpy()
+        case_part = {name: _only(selected, values) for name, values in case_part.items()}
+        turnover_minutes = np.where(selected, turnover_minutes, np.nan)
+    columns = {name: np.asarray(values, dtype="float64") for name, values in (room_day_part | case_part).items()}
+    return pd.DataFrame(
+        {
+            "room": room, "day": day, "week": day - weekday_index, "service": timeline["service"].to_numpy(),
+            "room_day": room_day, **columns, "turnover_minutes": turnover_minutes,
+        }
+    )
+
+
+def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
+    """The sums per room-day (rows of a room-day are contiguous), with room, day and week."""
+    room_day = contributions["room_day"].to_numpy()
+    if not len(room_day):
+        empty = {"room": "object", "day": "int64", "week": "int64"} | {name: "float64" for name in SUMS}
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in empty.items()})
+    starts = np.flatnonzero(np.r_[True, room_day[1:] != room_day[:-1]])
+    sums = np.add.reduceat(contributions[list(SUMS)].to_numpy(), starts, axis=0)
+    keys = contributions[["room", "day", "week"]].iloc[starts].reset_index(drop=True)
+    return pd.concat([keys, pd.DataFrame(sums, columns=list(SUMS))], axis=1)
+
+
+def turnover_percentiles(contributions: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
+    """Median and 90th percentile turnover (linear interpolation) per key value, or overall at index 0."""
+    turnovers = contributions["turnover_minutes"]
+    if key is None:
+        values = turnovers.dropna().to_numpy()
+        median, p90 = np.percentile(values, [50, 90]) if len(values) else (np.nan, np.nan)
+        return pd.DataFrame({"median": [median], "p90": [p90]})
+    grouped = turnovers.groupby(contributions[key], sort=False)
+    return pd.DataFrame({"median": grouped.median(), "p90": grouped.quantile(0.9)})
+
+
+def _pct(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    return 100 * _per(numerator, denominator)
+
+
+def _per(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """total / count, NaN where count is 0."""
+    return np.divide(total, count, out=np.full(len(total), np.nan), where=count > 0)
+
+
+def figures(sums: pd.DataFrame, percentiles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every figure from summed contributions (room-day figures only when their sums are present)."""
+    s = {name: sums[name].to_numpy(dtype="float64") for name in SUMS if name in sums}
+    count = {name: s[name].astype("int64") for name in COUNTS if name in s}
+    out = {"cases": count["cases"], "in_room_minutes": s["in_room_minutes"]}
+    if "staffed_minutes" in s:
+        staffed, in_window = s["staffed_minutes"], s["staffed_in_room_minutes"]
+        out |= {
+            "staffed_room_days": count["staffed_room_days"],
+            "staffed_minutes": staffed,
+            "staffed_in_room_minutes": in_window,
+            "raw_utilization_pct": _pct(in_window, staffed),
+            "adjusted_utilization_pct": _pct(in_window + s["turnover_credit_minutes"], staffed),
+            "prime_time_utilization_pct": _pct(s["prime_in_room_minutes"], s["prime_minutes"]),
+            "turnover_credit_minutes": s["turnover_credit_minutes"],
+            "idle_minutes": staffed - in_window - s["turnover_window_minutes"],
+            "overtime_minutes": s["overtime_minutes"],
+            "weekend_in_room_minutes": s["weekend_in_room_minutes"],
+        }
+    out["turnover_count"] = count["turnover"]
+    if percentiles is not None:
+        out["turnover_median_minutes"] = percentiles["median"].reindex(sums.index).to_numpy()
+        out["turnover_p90_minutes"] = percentiles["p90"].reindex(sums.index).to_numpy()
+    out |= {
+        "turnover_mean_minutes": _per(s["turnover_total_minutes"], s["turnover"]),
+        "idle_gap_count": count["idle_gap"],
+        "first_case_count": count["first_case"],
+        "first_case_on_time_pct": _pct(s["first_case"] - s["late_first"], s["first_case"]),
+        "late_first_starts": count["late_first"],
+        "first_case_mean_late_minutes": _per(s["first_late_minutes"], s["late_first"]),
+        "on_time_start_pct": _pct(s["cases"] - s["late"], s["cases"]),
+        "late_starts": count["late"],
+        "mean_late_start_minutes": _per(s["late_minutes"], s["late"]),
+        "booking_accurate_pct": _pct(s["accurate"], s["cases"]),
+        "under_booked_pct": _pct(s["under_booked"], s["cases"]),
+        "over_booked_pct": _pct(s["over_booked"], s["cases"]),
+        "under_booked_minutes": s["under_booked_minutes"],
+        "over_booked_minutes": s["over_booked_minutes"],
+    }
+    return pd.DataFrame(out, index=sums.index)
+
+
+def turnover_histogram(turnover_minutes: pd.Series, *, cutoff: float, bin_minutes: float) -> list[dict]:
+    """Counts of turnovers in bins of bin_minutes from 0 up to the cut-off (last bin includes its end)."""
+    edges = np.arange(0, max(cutoff, bin_minutes) + bin_minutes, bin_minutes)
+    counts, edges = np.histogram(turnover_minutes.dropna().to_numpy(), bins=edges)
+    return [
+        {"from_minutes": float(low), "to_minutes": float(high), "turnovers": int(count)}
+        for low, high, count in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]

@@ -1,0 +1,186 @@
+"""OR efficiency metrics for a date range: utilization, turnover, on-time starts, booking, overtime.
+
+Results are plain JSON-ready dicts: figures named with their unit (`_pct`, `_minutes`), dates as
+ISO strings, None where a figure is undefined (e.g. no staffed room-days), and each figure's
+definition and the parameters used alongside, so every edge shows the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from optior.config import MetricSettings
+from optior.db.case_filter import CaseFilter
+from optior.db.metric_queries import case_timeline
+from optior.errors import InvalidInput
+from optior.services.case_selection import build_case_filter
+from optior.services.metric_calc import (
+    CASE_SUMS,
+    SUMS,
+    case_contributions,
+    figures,
+    room_day_totals,
+    turnover_histogram,
+    turnover_percentiles,
+)
+from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
+from optior.services.runtime import Runtime
+
+TURNOVER_BIN_MINUTES = 5.0
+ROOM_DAY_COLUMNS = (
+    "cases", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct", "adjusted_utilization_pct",
+    "prime_time_utilization_pct", "turnover_credit_minutes", "idle_minutes", "overtime_minutes",
+    "turnover_count", "late_first_starts",
+)
+WEEK_COLUMNS = (
+    "cases", "staffed_room_days", "raw_utilization_pct", "adjusted_utilization_pct",
+    "prime_time_utilization_pct", "overtime_minutes", "idle_minutes", "turnover_median_minutes",
+    "turnover_p90_minutes", "first_case_on_time_pct", "on_time_start_pct", "booking_accurate_pct",
+    "under_booked_pct", "over_booked_pct",
+)
+
+
+def check_metric_settings(params: MetricSettings) -> None:
+    """Refuse parameters no metric can be computed with, naming the setting and its variable."""
+    windows = (
+        ("staffed", params.staffed_start, params.staffed_end, "OPTIOR_STAFFED_START/OPTIOR_STAFFED_END"),
+        ("prime", params.prime_start, params.prime_end, "OPTIOR_PRIME_START/OPTIOR_PRIME_END"),
+    )
+    for name, start, end, variables in windows:
+        if clock_minutes(end) <= clock_minutes(start):
+            raise InvalidInput(
+                f"The {name} window ends ({end:%H:%M}) before it starts ({start:%H:%M}); check {variables}.",
+                {"field": f"{name}_end"},
+            )
+    for field in (
+        "max_turnover_credit_minutes", "turnover_cutoff_minutes", "on_time_grace_minutes",
+        "booking_tolerance_pct", "booking_tolerance_minutes",
+    ):
+        if getattr(params, field) < 0:
+            raise InvalidInput(f"The metric setting {field} must not be negative.", {"field": field})
+
+
+def _plain(values: np.ndarray) -> list:
+    """A column as a list of Python values, None for NaN."""
+    return np.where(np.isnan(values), None, values).tolist() if values.dtype.kind == "f" else values.tolist()
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list]:
+    """Columns as lists of plain Python values, None for NaN."""
+    return {name: _plain(frame[name].to_numpy()) for name in frame.columns}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain Python values, None for NaN."""
+    columns = _columns(frame)
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _iso_days(days: pd.Series) -> pd.Series:
+    return pd.to_datetime(days, unit="D").dt.strftime("%Y-%m-%d")
+
+
+def _natural_room_order(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
+    """Sort rooms as people do ("2" before "10"): by name length, then name."""
+    ordered = frame.assign(_length=frame["room"].str.len()).sort_values(["_length", "room", *then])
+    return ordered.drop(columns="_length")
+
+
+def _contributions(runtime: Runtime, case_filter: CaseFilter) -> pd.DataFrame:
+    params = runtime.settings.metrics
+    check_metric_settings(params)
+    with runtime.db.read() as connection:
+        timeline = case_timeline(connection, case_filter)
+    return case_contributions(timeline, params, case_filter.services)
+
+
+def _overall(contributions: pd.DataFrame, room_days: pd.DataFrame) -> dict:
+    totals = room_days[list(SUMS)].sum().to_frame().T
+    return _records(figures(totals, turnover_percentiles(contributions)))[0]
+
+
+def overall_figures(runtime: Runtime, *, case_filter: CaseFilter) -> dict:
+    """Every figure for the whole selection (no breakdowns), as one plain dict."""
+    contributions = _contributions(runtime, case_filter)
+    return _overall(contributions, room_day_totals(contributions))
+
+
+def _rolled_up(contributions: pd.DataFrame, room_days: pd.DataFrame, key: str) -> pd.DataFrame:
+    sums = room_days.groupby(key, sort=False)[list(SUMS)].sum()
+    return figures(sums, turnover_percentiles(contributions, key)).rename_axis(key).reset_index()
+
+
+def _by_service(contributions: pd.DataFrame) -> list[dict]:
+    sums = contributions.groupby("service")[list(CASE_SUMS)].sum()
+    sums = sums[sums["cases"] > 0]
+    frame = figures(sums, turnover_percentiles(contributions, "service")).rename_axis("service").reset_index()
+    return _records(frame)
+
+
+def _by_room_day(room_days: pd.DataFrame) -> dict[str, list]:
+    staffed = room_days[room_days["staffed_room_days"] > 0]
+    frame = figures(staffed).assign(room=staffed["room"], day=_iso_days(staffed["day"]))
+    return _columns(_natural_room_order(frame[["room", "day", *ROOM_DAY_COLUMNS]], "day"))
+
+
+def _by_week(contributions: pd.DataFrame, room_days: pd.DataFrame) -> list[dict]:
+    frame = _rolled_up(contributions, room_days, "week").sort_values("week")
+    monday = pd.to_datetime(frame["week"], unit="D")
+    iso = monday.dt.isocalendar()
+    frame = frame.assign(
+        week_start=monday.dt.strftime("%Y-%m-%d"),
+        iso_week=iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2),
+    )
+    return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
+
+
+def metric_glossary(runtime: Runtime) -> dict:
+    """The metric parameters in force and every figure's definition (needs no data)."""
+    params = runtime.settings.metrics
+    return {"parameters": metric_parameters(params), "definitions": metric_definitions(params)}
+
+
+def or_metrics(
+    runtime: Runtime,
+    *,
+    start: date | str,
+    end: date | str,
+    rooms: Iterable[str | int] | None = None,
+    services: Iterable[str] | None = None,
+) -> dict:
+    """Utilization, turnover, on-time starts, booking accuracy and overtime for a range of days.
+
+    Returns `overall` figures; breakdowns as lists of rows: `by_room`, `by_service` (case figures
+    only) and `by_week` (ISO weeks, for a trend); `by_room_day` (staffed room-days, for a heatmap)
+    as columns (a dict of equally long lists: `pd.DataFrame(result["by_room_day"])`), since it
+    grows with rooms x days;
+    `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of every
+    figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
+    room-days in which the services operated, case figures only the services' cases.
+    """
+    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
+    contributions = _contributions(runtime, case_filter)
+    room_days = room_day_totals(contributions)
+    return {
+        "filters": {
+            "start": case_filter.start.isoformat(),
+            "end": case_filter.end.isoformat(),
+            "rooms": list(case_filter.rooms) if case_filter.rooms else None,
+            "services": list(case_filter.services) if case_filter.services else None,
+        },
+        **metric_glossary(runtime),
+        "overall": _overall(contributions, room_days),
+        "by_room": _records(_natural_room_order(_rolled_up(contributions, room_days, "room"))),
+        "by_service": _by_service(contributions),
+        "by_room_day": _by_room_day(room_days),
+        "by_week": _by_week(contributions, room_days),
+        "turnover_histogram": turnover_histogram(
+            contributions["turnover_minutes"],
+            cutoff=runtime.settings.metrics.turnover_cutoff_minutes,
+            bin_minutes=TURNOVER_BIN_MINUTES,
+        ),
+    }

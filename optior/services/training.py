@@ -1,0 +1,187 @@
+"""Retrain, compare with the active version, activate or keep; list versions and their evaluation."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from optior.config import Settings
+from optior.db.locks import job_lock
+from optior.db.model_store import (
+    activate_version,
+    active_version,
+    insert_version,
+    list_versions,
+    version_with_report,
+)
+from optior.db.training_data import count_cases, read_case_rows
+from optior.errors import JobAlreadyRunning, ModelUnavailable
+from optior.ml.estimators import DISPLAY_NAMES
+from optior.ml.evaluation import metrics_table
+from optior.ml.registry import load_model, new_version, save_model, version_path
+from optior.ml.training import TrainingOutcome, train_and_evaluate
+from optior.services.importing import import_cases
+from optior.services.runtime import Runtime, build_runtime
+
+
+def _decide(runtime: Runtime, outcome: TrainingOutcome, active: dict | None, force: bool) -> dict:
+    """Activate the new version unless the active one is better on holdout cases neither has trained on."""
+    decision = {"activate": True, "compared_with": active["version"] if active else None,
+                "compared_cases": 0, "new_mae": None, "active_mae": None}
+    if active is None:
+        return {**decision, "reason": "There was no active model."}
+    if force:
+        return {**decision, "reason": "Activated on request (--force), without comparing."}
+    try:
+        active_model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
+    except ModelUnavailable as error:
+        return {**decision, "reason": f"The active version could not be loaded: {error.message}"}
+    active_last = pd.Timestamp(active["card"]["train_dates"]["last"])
+    unseen = outcome.holdout[outcome.holdout["case_date"] > active_last]
+    if unseen.empty:
+        return {**decision, "reason": "The active version has trained on every holdout date, so it cannot be "
+                                      "compared fairly; the new version was evaluated on unseen dates."}
+    new_mae = float((unseen["actual"] - unseen["predicted"]).abs().mean())
+    active_mae = float((unseen["actual"] - active_model.predict(unseen)["predicted"].to_numpy()).abs().mean())
+    compared = {**decision, "compared_cases": int(len(unseen)), "new_mae": new_mae, "active_mae": active_mae}
+    if new_mae <= active_mae:
+        return {**compared, "reason": f"Not worse than version {active['version']} on {len(unseen)} holdout cases: "
+                                      f"MAE {new_mae:.1f} vs {active_mae:.1f} min."}
+    return {**compared, "activate": False,
+            "reason": f"Kept version {active['version']}: on {len(unseen)} holdout cases its MAE is "
+                      f"{active_mae:.1f} min, the new version's {new_mae:.1f} min."}
+
+
+def metrics_rows(summary: dict) -> list[dict]:
+    """The model's and both baselines' holdout metrics from a card or evaluation, one labelled row each."""
+    return metrics_table(summary, model_name=DISPLAY_NAMES[summary["estimator"]["name"]])
+
+
+def retrain(runtime: Runtime, *, force: bool = False) -> dict:
+    """Train on the stored cases, evaluate, save a new version and activate it if it is not worse.
+
+    Only one retrain runs at a time (JobAlreadyRunning otherwise); predictions keep using the active
+    version meanwhile. The result's status is 'activated', 'kept' or 'error' (e.g. too few cases).
+    """
+    with job_lock(runtime.db, "retrain", "model retrain"):
+        with runtime.db.read() as connection:
+            rows = read_case_rows(connection)
+            active = active_version(connection)
+        previous = active["version"] if active else None
+        try:
+            outcome = train_and_evaluate(rows)
+        except ModelUnavailable as error:
+            return {"status": "error", "message": error.message, "version": None, "previous_version": previous,
+                    "active_version": previous, "new_mae": None, "previous_mae": None, "decision": None,
+                    "card": None}
+        decision = _decide(runtime, outcome, active, force)
+        trained_at = datetime.now()
+        version = new_version(trained_at)
+        card = save_model(
+            runtime.settings.model_dir, version=version, model=outcome.model,
+            card=outcome.card(version=version, trained_at=trained_at, decision=decision),
+        )
+        with runtime.db.transaction() as connection:
+            insert_version(
+                connection, version=version, trained_at=trained_at, file_name=card["file_name"],
+                sha256=card["sha256"], rows_used=outcome.rows_used, card=card, report=outcome.report,
+            )
+            if decision["activate"]:
+                activate_version(connection, version, at=datetime.now())
+    activated = decision["activate"]
+    return {
+        "status": "activated" if activated else "kept",
+        "message": f"{'Activated' if activated else 'Saved but did not activate'} version {version}. "
+                   f"{decision['reason']}",
+        "version": version,
+        "previous_version": previous,
+        "active_version": version if activated else previous,
+        "new_mae": outcome.metrics["model"]["mae"],
+        "previous_mae": active["card"]["model"]["mae"] if active else None,
+        "decision": decision,
+        "card": card,
+    }
+
+
+def ensure_model(runtime: Runtime) -> dict | None:
+    """At start-up, train a first model when there is none and cases exist; None when nothing was needed."""
+    with runtime.db.read() as connection:
+        if active_version(connection) is not None or count_cases(connection) == 0:
+            return None
+    try:
+        return retrain(runtime)
+    except JobAlreadyRunning as error:
+        return {"status": "running", "message": error.message}
+
+
+def active_model_card(runtime: Runtime) -> dict | None:
+    """The active version's model card, or None when no model has been activated."""
+    with runtime.db.read() as connection:
+        active = active_version(connection)
+    return active["card"] if active else None
+
+
+def model_versions(runtime: Runtime) -> list[dict]:
+    """Every saved version, newest first, with its headline holdout figures and why it was (not) activated."""
+    with runtime.db.read() as connection:
+        rows = list_versions(connection)
+    return [
+        {
+            "version": row["version"],
+            "trained_at": row["trained_at"],
+            "activated_at": row["activated_at"],
+            "is_active": bool(row["is_active"]),
+            "rows_used": row["rows_used"],
+            "estimator": row["card"]["estimator"]["name"],
+            "train_dates": row["card"]["train_dates"],
+            "test_dates": row["card"]["test_dates"],
+            "mae": row["card"]["model"]["mae"],
+            "interval_coverage": row["card"]["model"]["interval_coverage"],
+            "booked_mae": row["card"]["baselines"]["booked"]["mae"],
+            "procedure_median_mae": row["card"]["baselines"]["procedure_median"]["mae"],
+            "decision": row["card"]["decision"]["reason"],
+        }
+        for row in rows
+    ]
+
+
+def model_report(runtime: Runtime, *, version: str | None = None) -> dict | None:
+    """Everything the model page charts for a version (default: the active one); None if there is none."""
+    with runtime.db.read() as connection:
+        if version is None:
+            active = active_version(connection)
+            version = active["version"] if active else None
+        row = version_with_report(connection, version) if version else None
+    if row is None:
+        return None
+    card = row["card"]
+    return {
+        "version": row["version"],
+        "is_active": bool(row["is_active"]),
+        "card": card,
+        "target": card["target"],
+        "metrics_table": metrics_rows(card),
+        "candidates": card["candidates"],
+        "feature_importance": card["feature_importance"],
+        "points": row["report"]["points"],
+        "residuals_by_service": row["report"]["residuals_by_service"],
+    }
+
+
+def evaluate_case_file(settings: Settings, *, source: Path) -> dict:
+    """Import a CSV into a throw-away SQLite database (never the app's) and run the time-split evaluation."""
+    with tempfile.TemporaryDirectory(prefix="optior-evaluate-") as folder:
+        scratch = settings.with_changes(database_url=f"sqlite:///{Path(folder) / 'evaluate.db'}",
+                                        model_dir=Path(folder) / "models", auto_seed=False)
+        runtime = build_runtime(scratch)
+        try:
+            report = import_cases(runtime, source=source, source_name=Path(source).name)
+            with runtime.db.read() as connection:
+                rows = read_case_rows(connection)
+        finally:
+            runtime.db.dispose()
+    return {"source": Path(source).name, "rows_read": report.rows_read, "rejected": report.rejected,
+            **train_and_evaluate(rows).summary()}

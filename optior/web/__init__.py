@@ -1,0 +1,1 @@
+"""The Dash app: factory, shell layout, static vendor files and security headers."""

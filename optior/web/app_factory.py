@@ -1,0 +1,46 @@
+"""Build the OptiOR Dash app: runtime, first-run data, pages, API, vendor CSS, headers."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from dash import Dash
+
+from optior.api import register_api
+from optior.config import PROJECT_ROOT, Settings, settings_from_env
+from optior.services.runtime import build_runtime
+from optior.services.startup import prepare_first_run
+from optior.web.context import attach_runtime
+from optior.web.security import add_security_headers
+from optior.web.shell import shell_layout
+from optior.web.vendor import BOOTSTRAP_CSS_URL, register_vendor_route
+
+log = logging.getLogger(__name__)
+PAGE_MODULES = ("optior.pages.dashboard", "optior.pages.predict", "optior.pages.model", "optior.pages.data")
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Create the app for settings (default: from the environment); seeds sample data on first run."""
+    settings = settings or settings_from_env()
+    runtime = build_runtime(settings)
+    if settings.auto_seed:
+        for line in prepare_first_run(runtime):
+            log.info(line)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        external_stylesheets=[BOOTSTRAP_CSS_URL],
+        title="OptiOR",
+        update_title=None,
+    )
+    attach_runtime(app.server, runtime)
+    register_vendor_route(app.server)
+    add_security_headers(app.server)
+    register_api(app.server)
+    for module in PAGE_MODULES:
+        importlib.import_module(module)
+    app.layout = shell_layout
+    return app

@@ -1,0 +1,19 @@
+"""The page frame: navbar, retrain message area, the current page."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from optior.components.navbar import navbar
+from optior.components.retrain import retrain_message_area
+
+
+def shell_layout() -> html.Div:
+    return html.Div(
+        [
+            navbar(),
+            dbc.Container([retrain_message_area(), dash.page_container], fluid=True, className="pb-4"),
+        ]
+    )

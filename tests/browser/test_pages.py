@@ -1,0 +1,124 @@
+"""Every page in headless Chromium: it renders, the console stays clean, and the main actions work."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.browser.conftest import console_errors, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("/", "#dashboard-day-cases", "dashboard"),
+    ("/predict", "#predict-submit", "predict"),
+    ("/model", "#model-predicted-vs-actual .main-svg", "model"),
+    ("/data", "#data-upload", "data"),
+]
+
+
+@pytest.mark.parametrize(("path", "ready", "name"), PAGES, ids=[p[2] for p in PAGES])
+def test_page_renders_with_a_clean_console_and_no_cdn(dash_duo, open_app, path, ready, name):
+    open_app(path, ready)
+    dash_duo.wait_for_text_to_equal("#_pages_content", dash_duo.find_element("#_pages_content").text, timeout=5)
+    assert "OptiOR" in dash_duo.find_element(".navbar-brand").text
+    assert dash_duo.find_element("#shell-model-version").text.startswith("model ")
+    save_screenshot(dash_duo, name)
+    assert console_errors(dash_duo) == []
+    sources = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('link[href],script[src]')].map(e => e.href || e.src)"
+    )
+    assert sources and all(src.startswith(dash_duo.server_url) for src in sources)
+
+
+def test_dashboard_shows_figures_with_units(dash_duo, open_app):
+    open_app("/", "#dashboard-utilization-heatmap .main-svg")
+    dash_duo.wait_for_contains_text("#dashboard-metric-cards", "%", timeout=20)
+    timeline = dash_duo.find_element("#dashboard-timeline").text
+    assert "OR 1" in timeline and "Time of day" in timeline
+    assert "Turnover (minutes" in dash_duo.find_element("#dashboard-turnover").text
+    assert "In-room hours" in dash_duo.find_element("#dashboard-workload-by-service").text
+    assert console_errors(dash_duo) == []
+
+
+def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
+    open_app("/", "#dashboard-day-cases")
+    first_rows = dash_duo.find_element("#dashboard-schedule-table").text
+    picker = dash_duo.find_element("#dashboard-day")
+    picker.click()
+    picker.send_keys(Keys.CONTROL, "a")
+    picker.send_keys("15 Sep 2026", Keys.ENTER)
+    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "33", timeout=10)
+    assert dash_duo.find_element("#dashboard-schedule-table").text != first_rows
+    assert console_errors(dash_duo) == []
+
+
+def _choose(dash_duo, dropdown_id: str, text: str) -> None:
+    """Open a dcc.Dropdown, type to filter and pick the first match."""
+    dash_duo.find_element(f"#{dropdown_id}").click()
+    search = dash_duo.driver.switch_to.active_element
+    search.send_keys(text)
+    search.send_keys(Keys.ENTER)
+
+
+def test_a_prediction_round_trip_shows_minutes_and_a_range(dash_duo, open_app):
+    open_app("/predict", "#predict-submit")
+    _choose(dash_duo, "predict-service", "Orthopedics")
+    _choose(dash_duo, "predict-room", "OR 4")
+    _choose(dash_duo, "predict-procedure", "27447")
+    dash_duo.find_element("#predict-booked").send_keys("150")
+    dash_duo.find_element("#predict-submit").click()
+    dash_duo.wait_for_contains_text("#predict-result-range", "80% range", timeout=15)
+    minutes = dash_duo.find_element("#predict-result-minutes").text
+    assert minutes.endswith(" min") and int(minutes.split()[0].replace(",", "")) > 30
+    assert "booked" in dash_duo.find_element("#predict-result").text
+    dash_duo.wait_for_contains_text("#predict-recent", "27447", timeout=10)
+    assert console_errors(dash_duo) == []
+
+
+def test_invalid_form_input_gets_a_message_beside_the_field(dash_duo, open_app):
+    open_app("/predict", "#predict-submit")
+    dash_duo.find_element("#predict-submit").click()
+    dash_duo.wait_for_contains_text("#predict-service-feedback", "required", timeout=10)
+    _choose(dash_duo, "predict-service", "Urology")
+    _choose(dash_duo, "predict-room", "OR 2")
+    _choose(dash_duo, "predict-procedure", "52000")
+    dash_duo.find_element("#predict-booked").send_keys("5000")
+    dash_duo.find_element("#predict-submit").click()
+    dash_duo.wait_for_contains_text("#predict-booked-feedback", "at most", timeout=10)
+    assert dash_duo.find_element("#predict-service-feedback").text == ""
+    assert console_errors(dash_duo) == []
+
+
+def test_upload_shows_the_import_report(dash_duo, open_app, tmp_path):
+    csv_file = tmp_path / "cases.csv"
+    csv_file.write_text(
+        "Encounter ID,Date,OR Suite,Service,CPT Code,Booked Time (min),OR Schedule,Wheels In,Start Time,"
+        "End Time,Wheels Out\n"
+        "U-1,2026-06-01,1,Urology,52000,30,2026-06-01 08:00,2026-06-01 08:02,2026-06-01 08:10,"
+        "2026-06-01 08:30,2026-06-01 08:40\n"
+        "U-2,2026-06-01,1,Urology,52000,abc,2026-06-01 09:00,2026-06-01 09:02,2026-06-01 09:10,"
+        "2026-06-01 09:30,2026-06-01 09:40\n"
+    )
+    open_app("/data", "#data-upload")
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]")
+    upload.send_keys(str(csv_file))
+    dash_duo.wait_for_contains_text("#data-import-report", "1 new", timeout=20)
+    report = dash_duo.find_element("#data-import-report").text
+    assert "1 rejected" in report and "Booked Time (min) is not a number" in report
+    assert "cases.csv" in dash_duo.find_element("#data-import-history").text
+    save_screenshot(dash_duo, "data-after-upload")
+    assert console_errors(dash_duo) == []
+
+
+def test_retrain_shows_its_result(dash_duo, open_app):
+    open_app("/model", "#model-predicted-vs-actual .main-svg")
+    dash_duo.find_element("#shell-retrain-button").click()
+    dash_duo.wait_for_contains_text("#shell-retrain-message", "Retraining", timeout=10)
+    dash_duo.wait_for_element("#shell-retrain-message .alert-success, #shell-retrain-message .alert-warning",
+                              timeout=120)
+    message = dash_duo.find_element("#shell-retrain-message").text
+    assert "version" in message.lower()
+    assert dash_duo.find_element("#shell-retrain-button").is_enabled()
+    assert console_errors(dash_duo) == []

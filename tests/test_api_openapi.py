@@ -1,0 +1,87 @@
+"""The OpenAPI document: valid, complete, and used by a bounded schemathesis run that finds no 5xx."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from optior.services.runtime import Runtime
+from tests.test_api_support import TOKEN, api_app, bearer, trained
+
+pytest_plugins = ("tests.test_api_support",)
+
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+FUZZ = settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+# Schema-valid input can still be refused by rules a schema cannot express (an end before the start,
+# a blank name, a date the service cannot use), so a 4xx for valid-looking data is not a failure here.
+# Every other default check runs: no 5xx, documented status codes, content types, headers and bodies,
+# and schema-violating input must get a 4xx.
+NOT_CHECKED = [positive_data_acceptance]
+
+
+def test_the_document_is_valid_openapi(api_client):
+    response = api_client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document = response.get_json()
+    validate(document)
+    assert document["openapi"].startswith("3.")
+
+
+def test_the_document_describes_exactly_the_served_endpoints(api_client):
+    documented = {
+        (path, method.upper())
+        for path, operations in api_client.get("/api/openapi.json").get_json()["paths"].items()
+        for method in operations
+    }
+    served = {
+        (rule.rule, method)
+        for rule in api_client.application.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - IMPLICIT_METHODS
+    }
+    assert documented == served
+
+
+def test_the_document_names_the_required_prediction_fields(api_client):
+    schemas = api_client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["PredictRequest"]["required"] == ["service", "cpt_code", "or_suite", "date"]
+    assert {"predicted_duration", "predicted_minutes", "p10_minutes", "p90_minutes", "model_version", "notes"} <= set(
+        schemas["PredictResult"]["required"]
+    )
+
+
+@pytest.fixture
+def read_schema(runtime: Runtime):
+    """The schema served by the API on the sample quarter with a trained model."""
+    app = api_app(trained(runtime), admin_token=TOKEN)
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+@pytest.fixture
+def admin_schema(sample_runtime: Runtime):
+    """The schema served by a non-loopback API with an admin token, on the sample quarter."""
+    app = api_app(sample_runtime, admin_token=TOKEN, host="0.0.0.0")
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+# retrain is left out: each call trains for seconds; tests/test_api_models.py covers it.
+reads = schemathesis.pytest.from_fixture("read_schema").exclude(path_regex=r"^/api/(seed|clear|retrain)$")
+admin = schemathesis.pytest.from_fixture("admin_schema").include(path_regex=r"^/api/(seed|clear)$")
+
+
+@reads.parametrize()
+@FUZZ
+def test_read_and_predict_endpoints_conform_and_never_fail(case):
+    case.call_and_validate(excluded_checks=NOT_CHECKED)
+
+
+@admin.parametrize()
+@FUZZ
+def test_seed_and_clear_with_the_token_conform_and_never_fail(case):
+    case.call_and_validate(headers=bearer(), excluded_checks=NOT_CHECKED)

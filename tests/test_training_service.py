@@ -1,0 +1,161 @@
+"""Retraining: versions, activation only when not worse, one retrain at a time, actual cases only."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+
+import numpy as np
+import pytest
+from sqlalchemy import bindparam, select, update
+
+from optior.db.locks import job_lock
+from optior.db.schema import cases
+from optior.errors import JobAlreadyRunning
+from optior.ingest.generator import generate_cases
+from optior.ml.features import CATEGORICAL, NUMERIC
+from optior.ml.registry import file_sha256
+from optior.services import training
+from optior.services.importing import import_cases
+from optior.services.prediction import predict_duration
+from optior.services.training import (
+    active_model_card,
+    ensure_model,
+    model_report,
+    model_versions,
+    retrain,
+)
+
+CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
+        "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. A. Brooks"}
+
+
+def _scramble_training_outcomes(runtime, before: date) -> None:
+    """Corrupt history: shuffle in-room minutes among the cases before `before` (the holdout stays true)."""
+    with runtime.db.transaction() as connection:
+        rows = connection.execute(
+            select(cases.c.id, cases.c.in_room_minutes).where(cases.c.case_date < before)
+        ).all()
+        shuffled = np.random.default_rng(1).permutation([row.in_room_minutes for row in rows])
+        connection.execute(
+            update(cases).where(cases.c.id == bindparam("match_id")).values(in_room_minutes=bindparam("minutes")),
+            [{"match_id": row.id, "minutes": float(m)} for row, m in zip(rows, shuffled, strict=True)],
+        )
+
+
+def test_first_retrain_activates_a_saved_and_recorded_version(sample_runtime):
+    result = retrain(sample_runtime)
+
+    assert result["status"] == "activated"
+    assert result["previous_version"] is None and result["active_version"] == result["version"]
+    card = result["card"]
+    model_file = sample_runtime.settings.model_dir / card["file_name"]
+    assert card["sha256"] == file_sha256(model_file)
+    assert json.loads(model_file.with_suffix(".json").read_text())["sha256"] == card["sha256"]
+    assert card["rows_used"] == card["n_train"] + card["n_test"] == 2524
+    assert card["target"].startswith("in-room minutes")
+    assert set(card["features"]) == set(CATEGORICAL) | set(NUMERIC)
+    assert {"scikit-learn", "numpy", "pandas", "joblib", "python"} <= set(card["library_versions"])
+    assert set(card["model"]) >= {"mae", "median_ae", "bias", "within_10pct", "within_15min",
+                                  "interval_coverage", "interval_width"}
+    assert set(card["baselines"]) == {"booked", "procedure_median"}
+    [listed] = model_versions(sample_runtime)
+    assert listed["is_active"] and listed["version"] == result["version"]
+    assert active_model_card(sample_runtime)["version"] == result["version"]
+
+
+def test_a_worse_model_is_saved_but_not_activated_unless_forced(sample_runtime):
+    first = retrain(sample_runtime)
+    holdout_start = date.fromisoformat(first["card"]["test_dates"]["first"])
+    _scramble_training_outcomes(sample_runtime, holdout_start)
+
+    worse = retrain(sample_runtime)
+    assert worse["status"] == "kept"
+    assert worse["active_version"] == first["version"]
+    assert worse["decision"]["new_mae"] > worse["decision"]["active_mae"]
+    assert "Kept version" in worse["message"]
+    versions = {v["version"]: v for v in model_versions(sample_runtime)}
+    assert versions[first["version"]]["is_active"] and not versions[worse["version"]]["is_active"]
+    assert predict_duration(sample_runtime, **CASE)["model_version"] == first["version"]
+
+    forced = retrain(sample_runtime, force=True)
+    assert forced["status"] == "activated" and forced["active_version"] == forced["version"]
+    assert predict_duration(sample_runtime, **CASE)["model_version"] == forced["version"]
+
+
+def test_a_second_retrain_is_refused_while_one_runs_and_predictions_continue(sample_runtime, monkeypatch):
+    first = retrain(sample_runtime)
+    started, release = threading.Event(), threading.Event()
+    real_train = training.train_and_evaluate
+
+    def slow_train(rows):
+        started.set()
+        release.wait(timeout=60)
+        return real_train(rows)
+
+    monkeypatch.setattr(training, "train_and_evaluate", slow_train)
+    results = {}
+    worker = threading.Thread(target=lambda: results.update(retrain(sample_runtime)))
+    worker.start()
+    try:
+        assert started.wait(timeout=60)
+        with pytest.raises(JobAlreadyRunning, match="already running"):
+            retrain(sample_runtime)
+        assert predict_duration(sample_runtime, **CASE)["model_version"] == first["version"]
+    finally:
+        release.set()
+        worker.join(timeout=120)
+    assert results["status"] == "activated"
+
+
+def test_retrain_is_refused_while_another_process_holds_the_lock(sample_runtime):
+    with job_lock(sample_runtime.db, "retrain", "model retrain"):
+        with pytest.raises(JobAlreadyRunning):
+            retrain(sample_runtime)
+    assert model_versions(sample_runtime) == []
+
+
+def test_logged_predictions_never_become_training_rows(sample_runtime):
+    before = retrain(sample_runtime)
+    for booked in range(15, 600, 15):
+        predict_duration(sample_runtime, **(CASE | {"booked_minutes": booked, "or_suite": "9"}))
+    after = retrain(sample_runtime)
+    assert after["card"]["rows_used"] == before["card"]["rows_used"]
+    assert after["card"]["n_train"] == before["card"]["n_train"]
+    assert after["card"]["model"] == before["card"]["model"]
+
+
+def test_too_few_cases_gives_an_error_result_and_no_version(runtime):
+    few = generate_cases(20, seed=3, start=date(2025, 3, 3)).to_csv(index=False).encode()
+    import_cases(runtime, source=few, source_name="few.csv")
+    result = retrain(runtime)
+    assert result["status"] == "error"
+    assert "Not enough cases" in result["message"]
+    assert model_versions(runtime) == []
+
+
+def test_ensure_model_trains_once_and_only_when_there_are_cases(sample_runtime):
+    assert ensure_model(sample_runtime)["status"] == "activated"
+    assert ensure_model(sample_runtime) is None
+    assert len(model_versions(sample_runtime)) == 1
+
+
+def test_ensure_model_does_nothing_on_an_empty_database(runtime):
+    assert ensure_model(runtime) is None
+    assert model_versions(runtime) == []
+
+
+def test_model_report_has_what_the_model_page_charts(sample_runtime):
+    retrain(sample_runtime)
+    report = model_report(sample_runtime)
+    assert [row["predictor"].split(" (")[0] for row in report["metrics_table"]] == [
+        "Model", "Booked time", "Procedure median",
+    ]
+    assert report["metrics_table"][1]["interval_coverage"] is None
+    assert 0 < len(report["points"]) <= 1000
+    assert all(p["p10"] <= p["predicted"] <= p["p90"] for p in report["points"])
+    assert {r["service"] for r in report["residuals_by_service"]} == {p["service"] for p in report["points"]}
+    assert {f["feature"] for f in report["feature_importance"]} == set(report["card"]["features"])
+    assert report["feature_importance"][0]["mae_increase_minutes"] > 1
+    assert model_report(sample_runtime, version="no-such-version") is None
