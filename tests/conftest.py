@@ -71,3 +71,18 @@ def sample_runtime(runtime: Runtime) -> Runtime:
     """A runtime whose database holds the bundled sample quarter (about 2,500 cases)."""
     import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name, today=SAMPLE_TODAY)
     return runtime
+
+
+@pytest.fixture(scope="session")
+def optior_app(tmp_path_factory):
+    """The one Dash app of the test session (Dash binds @callback to the first app built).
+
+    It runs on its own SQLite file, seeded with the bundled sample and a first trained model; browser
+    tests and direct callback tests share it.
+    """
+    from optior.web.app_factory import create_app
+
+    root = tmp_path_factory.mktemp("app")
+    (root / "models").mkdir()
+    app_settings = Settings(database_url=f"sqlite:///{root / 'optior.db'}", model_dir=root / "models", auto_seed=True)
+    return create_app(app_settings)

@@ -1,4 +1,4 @@
-"""Browser-test fixtures: one OptiOR app per session (Dash binds @callback to the first app built)."""
+"""Browser-test fixtures: start the session's app (see tests/conftest.py) and save screenshots."""
 
 from __future__ import annotations
 
@@ -6,19 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from optior.config import Settings
-from optior.web.app_factory import create_app
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def optior_app(tmp_path_factory):
-    """The app on its own SQLite file, seeded with the bundled sample and a first trained model."""
-    root = tmp_path_factory.mktemp("browser-app")
-    (root / "models").mkdir()
-    settings = Settings(database_url=f"sqlite:///{root / 'optior.db'}", model_dir=root / "models", auto_seed=True)
-    return create_app(settings)
 
 
 @pytest.fixture

@@ -1,0 +1,128 @@
+"""Page callbacks called directly (no browser), on the session app seeded with the sample quarter."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.test_ingest_parser import PUBLIC_ROWS, public_file
+
+
+@pytest.fixture
+def in_app(optior_app):
+    with optior_app.server.app_context():
+        yield optior_app
+
+
+def text_of(component) -> str:
+    """All the text inside a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def test_a_day_with_cases_fills_cards_timeline_and_table(in_app):
+    from optior.pages import dashboard
+
+    cards, message, timeline, rows = dashboard.show_day("2026-09-30")
+    assert message is None
+    assert "Cases" in text_of(cards) and "min" in text_of(cards)
+    rooms_on_timeline = {room for trace in timeline.data[1:] for room in trace.y}
+    assert rooms_on_timeline == {f"OR {row['or_suite']}" for row in rows}
+    assert all(row["difference_minutes"] == row["in_room_minutes"] - row["booked_minutes"] for row in rows)
+    assert timeline.layout.xaxis.title.text.startswith("Time of day")
+
+
+def test_a_day_without_cases_names_the_nearest_days(in_app):
+    from optior.pages import dashboard
+
+    cards, message, _timeline, rows = dashboard.show_day("2026-09-26")  # a Saturday
+    assert cards == [] and rows == []
+    assert "No cases on Saturday 26 September 2026" in text_of(message)
+    assert "Fri 25 Sep 2026" in text_of(message) and "Mon 28 Sep 2026" in text_of(message)
+
+
+def test_a_bad_day_value_asks_for_a_day(in_app):
+    from optior.pages import dashboard
+
+    _cards, message, _timeline, rows = dashboard.show_day("not-a-date")
+    assert "Pick a day" in text_of(message) and rows == []
+
+
+def test_range_filters_reach_every_chart(in_app):
+    from optior.pages import dashboard
+
+    outputs = dashboard.show_range("2026-07-01", "2026-09-30", ["Urology"], None)
+    cases_chart, duration_chart, workload_chart, note = outputs[:4]
+    assert list(cases_chart.data[0].y) == ["Urology"]
+    assert list(workload_chart.data[0].y) == ["Urology"]
+    assert note is None
+    assert "%" in text_of(outputs[4])  # metric cards
+
+
+def test_an_inverted_range_gets_a_message_instead_of_charts(in_app):
+    from optior.pages import dashboard
+
+    outputs = dashboard.show_range("2026-09-30", "2026-07-01", None, None)
+    assert "end" in text_of(outputs[3]).lower()
+
+
+def test_procedures_follow_the_chosen_service(in_app):
+    from optior.pages import predict
+    from optior.services import prediction
+    from optior.web.context import current_runtime
+
+    options = prediction.form_options(current_runtime())
+    procedures, _, surgeons, _ = predict.filter_by_service("Urology", options)
+    codes = {p["value"] for p in procedures}
+    assert codes and codes == {p["cpt_code"] for p in options["procedures"]["Urology"]}
+    assert "27447" not in codes
+    assert set(surgeons) == set(options["surgeons"]["Urology"])
+
+
+def test_predict_callback_puts_the_message_beside_the_bad_field(in_app):
+    from optior.pages import predict
+
+    result, _recent, *feedback = predict.predict(1, "2026-12-01", "07:30", "4", None, "27447", None, None, None)
+    by_control = dict(zip(predict.FIELD_CONTROLS.values(), feedback, strict=True))
+    assert "Service is required" in by_control[predict.SERVICE]
+    assert by_control[predict.BOOKED] is None
+    assert "correct the field" in text_of(result)
+
+
+def test_predict_callback_shows_minutes_range_and_comparison(in_app):
+    from optior.pages import predict
+
+    result, recent, *feedback = predict.predict(1, "2026-12-01", "07:30", "4", "Orthopedics", "27447",
+                                                None, 90, "Case A")
+    assert all(message is None for message in feedback)
+    text = text_of(result)
+    assert "80% range" in text and "longer than booked" in text
+    assert "Case A" in text_of(recent)
+
+
+def test_uploading_a_file_shows_its_report(in_app):
+    from optior.pages import data
+
+    bad = PUBLIC_ROWS[1].replace(",60,", ",sixty,")
+    encoded = base64.b64encode(public_file(PUBLIC_ROWS[0], bad).encode()).decode()
+    report, history, _count, offer_hidden = data.import_upload(f"data:text/csv;base64,{encoded}", "q1.csv", [])
+    text = text_of(report)
+    assert "1 new" in text and "1 rejected" in text and "line" in text.lower()
+    assert "q1.csv" in text_of(history)
+    assert offer_hidden is False  # the data changed: offer to retrain
+
+
+def test_an_unreadable_upload_says_so(in_app):
+    from optior.pages import data
+
+    report, *_ = data.import_upload("data:text/csv;base64,@@@", "x.csv", [])
+    assert "could not be read" in text_of(report)
+    binary = base64.b64encode(b"\x00\x01\x02PK").decode()
+    report, *_ = data.import_upload(f"data:application/octet-stream;base64,{binary}", "x.zip", [])
+    assert "binary" in text_of(report)
