@@ -6,11 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from optior.db.locks import process_identity
 from optior.db.schema import jobs
 
 
 def create_job(connection: Connection, kind: str) -> int:
-    result = connection.execute(insert(jobs).values(kind=kind, status="running", started_at=datetime.now()))
+    """Record a job run by this process, as running."""
+    result = connection.execute(
+        insert(jobs).values(kind=kind, status="running", holder=process_identity(), started_at=datetime.now())
+    )
     return int(result.inserted_primary_key[0])
 
 

@@ -18,11 +18,12 @@ from optior.errors import JobAlreadyRunning
 STALE_AFTER = timedelta(hours=2)
 
 
-def _holder() -> str:
+def process_identity() -> str:
+    """This process as "host:pid", as recorded in lock and job rows."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _holder_is_dead(holder: str) -> bool:
+def process_is_gone(holder: str) -> bool:
     """True when the holder ran on this host and its process no longer exists (killed mid-job)."""
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
@@ -39,7 +40,7 @@ def _holder_is_dead(holder: str) -> bool:
 def _clear_if_stale(db: Database, name: str) -> None:
     with db.transaction() as connection:
         row = connection.execute(select(job_locks).where(job_locks.c.name == name)).first()
-        if row and (_holder_is_dead(row.holder) or datetime.now() - row.acquired_at > STALE_AFTER):
+        if row and (process_is_gone(row.holder) or datetime.now() - row.acquired_at > STALE_AFTER):
             connection.execute(delete(job_locks).where(job_locks.c.name == name))
 
 
@@ -58,7 +59,7 @@ def job_lock(db: Database, name: str, what: str) -> Iterator[None]:
     try:
         with db.transaction() as connection:
             connection.execute(
-                insert(job_locks).values(name=name, holder=_holder(), acquired_at=datetime.now(), note=what)
+                insert(job_locks).values(name=name, holder=process_identity(), acquired_at=datetime.now(), note=what)
             )
     except IntegrityError:
         raise JobAlreadyRunning(f"A {what} is already running; try again when it has finished.") from None

@@ -116,6 +116,7 @@ jobs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("status", String(16), nullable=False),
+    Column("holder", String(128), nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("message", Text, nullable=True),

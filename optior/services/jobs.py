@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import datetime
 
 from optior.db.job_store import create_job, finish_job, read_job
-from optior.db.locks import current_holder
+from optior.db.locks import current_holder, process_is_gone
 from optior.errors import JobAlreadyRunning, OptiORError
 from optior.services import training
 from optior.services.runtime import Runtime
@@ -48,12 +47,7 @@ def job_state(runtime: Runtime, job_id: int) -> dict:
         job = read_job(connection, job_id)
     if job is None:
         return {"status": "failed", "message": f"No job {job_id}.", "result": None}
-    if job["status"] == "running" and current_holder(runtime.db, RETRAIN_LOCK) is None:
-        started_recently = (job["finished_at"] is None) and _age_seconds(job) < 10
-        if not started_recently:
-            return {"status": "interrupted", "message": "The retrain stopped before finishing.", "result": None}
+    if job["status"] == "running" and process_is_gone(job["holder"]):
+        return {"status": "interrupted", "message": "The retrain stopped before finishing (its process ended); "
+                "the previous model is still active.", "result": None}
     return {"status": job["status"], "message": job["message"], "result": job["result"]}
-
-
-def _age_seconds(job: dict) -> float:
-    return (datetime.now() - job["started_at"]).total_seconds()

@@ -1,0 +1,55 @@
+"""Background retrain jobs as the Retrain button uses them: start, poll, refuse a second, survive a crash."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from sqlalchemy import update
+
+from optior.db.job_store import create_job
+from optior.db.locks import job_lock
+from optior.db.schema import jobs as jobs_table
+from optior.errors import JobAlreadyRunning
+from optior.services import jobs
+
+
+def wait_for(runtime, job_id: int, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = jobs.job_state(runtime, job_id)
+        if state["status"] != "running":
+            return state
+        time.sleep(0.2)
+    raise AssertionError("the retrain job did not finish")
+
+
+def test_a_started_retrain_finishes_and_reports_the_active_version(sample_runtime):
+    job_id = jobs.start_retrain(sample_runtime)
+    state = wait_for(sample_runtime, job_id)
+    assert state["status"] == "done"
+    assert state["result"]["active_version"] in state["message"]
+
+
+def test_a_second_retrain_is_refused_while_one_runs(sample_runtime):
+    with job_lock(sample_runtime.db, jobs.RETRAIN_LOCK, "model retrain"):
+        with pytest.raises(JobAlreadyRunning) as refused:
+            jobs.start_retrain(sample_runtime)
+    assert "already running" in refused.value.message
+
+
+def test_a_job_whose_process_died_reads_as_interrupted(runtime):
+    with runtime.db.transaction() as connection:
+        job_id = create_job(connection, "retrain")
+        connection.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(holder="nohost-x:1"))
+    assert jobs.job_state(runtime, job_id)["status"] == "running"  # another host: cannot tell, keep waiting
+    with runtime.db.transaction() as connection:
+        connection.execute(update(jobs_table).where(jobs_table.c.id == job_id)
+                           .values(holder=f"{socket.gethostname()}:999999999"))
+    state = jobs.job_state(runtime, job_id)
+    assert state["status"] == "interrupted" and "previous model is still active" in state["message"]
+
+
+def test_an_unknown_job_is_reported_not_raised(runtime):
+    assert jobs.job_state(runtime, 12345)["status"] == "failed"
