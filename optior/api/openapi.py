@@ -33,8 +33,8 @@ def _text(field: str) -> dict:
     return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[field], "pattern": NO_CONTROL}
 
 
-def _flag(name: str, description: str, where: str = "query") -> dict:
-    return {"name": name, "in": where, "required": False, "description": description, "schema": {"type": "boolean"}}
+def _flag(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "boolean"}}
 
 
 _FIGURE = {"type": ["number", "null"]}
@@ -72,6 +72,7 @@ def _selection(default_start: str) -> list[dict]:
         _query_names("service", "Only these services."),
         _query_names("room", "Only these OR suites."),
     ]
+
 
 _ADMIN = [{"adminToken": []}, {}]
 _ADMIN_NOTE = (
