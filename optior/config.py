@@ -42,6 +42,8 @@ class Settings:
     port: int = 8050
     debug: bool = False
     admin_token: str | None = None
+    users_file: Path | None = None
+    allow_anonymous_network: bool = False
     max_upload_mb: float = 200.0
     auto_seed: bool = True
     metrics: MetricSettings = field(default_factory=MetricSettings)
@@ -107,6 +109,8 @@ def settings_from_env(environ: dict | None = None) -> Settings:
         port=int(env.get("OPTIOR_PORT") or defaults.port),
         debug=_env_bool(env, "OPTIOR_DEBUG", defaults.debug),
         admin_token=env.get("OPTIOR_ADMIN_TOKEN") or None,
+        users_file=Path(env["OPTIOR_USERS_FILE"]) if env.get("OPTIOR_USERS_FILE") else None,
+        allow_anonymous_network=_env_bool(env, "OPTIOR_ALLOW_ANONYMOUS", False),
         max_upload_mb=number("OPTIOR_MAX_UPLOAD_MB", defaults.max_upload_mb),
         auto_seed=_env_bool(env, "OPTIOR_AUTO_SEED", defaults.auto_seed),
         metrics=metrics,

@@ -9,7 +9,7 @@ import pytest
 
 from optior.config import Settings
 from optior.services import access
-from optior.services.access import admin_allowed, admin_refusal_reason
+from optior.services.access import Caller, admin_refusal, admin_refusal_reason
 from tests.test_api_support import TOKEN, api_app, bearer
 
 pytest_plugins = ("tests.test_api_support",)
@@ -36,7 +36,8 @@ def cases_in(api_client) -> int:
     ],
 )
 def test_the_admin_rule(host, token, presented, allowed):
-    assert admin_allowed(Settings(host=host, admin_token=token), presented) is allowed
+    refusal = admin_refusal(Settings(host=host, admin_token=token), Caller(token=presented))
+    assert (refusal is None) is allowed
 
 
 def test_only_a_tokenless_non_loopback_server_has_a_refusal_reason():
@@ -54,7 +55,7 @@ def test_the_token_is_compared_with_hmac_compare_digest(monkeypatch):
         return real(a, b)
 
     monkeypatch.setattr(access.hmac, "compare_digest", spy)
-    assert admin_allowed(Settings(admin_token=TOKEN), TOKEN)
+    assert admin_refusal(Settings(admin_token=TOKEN), Caller(token=TOKEN)) is None
     assert calls == [(TOKEN.encode(), TOKEN.encode())]
 
 

@@ -11,7 +11,7 @@ from tests.test_ingest_parser import PUBLIC_ROWS, public_file
 
 @pytest.fixture
 def in_app(optior_app):
-    with optior_app.server.app_context():
+    with optior_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         yield optior_app
 
 
@@ -126,3 +126,27 @@ def test_an_unreadable_upload_says_so(in_app):
     binary = base64.b64encode(b"\x00\x01\x02PK").decode()
     report, *_ = data.import_upload(f"data:application/octet-stream;base64,{binary}", "x.zip", [])
     assert "binary" in text_of(report)
+
+
+def test_a_viewer_cannot_import_or_retrain_from_the_pages(optior_app, tmp_path):
+    from flask import g
+
+    from optior.components import retrain
+    from optior.pages import data
+    from optior.services.users import User
+    from optior.web.context import current_runtime
+
+    with optior_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        runtime = current_runtime()
+        optior_app.server.extensions["optior"] = runtime.__class__(
+            settings=runtime.settings.with_changes(users_file=tmp_path / "users.txt"), db=runtime.db
+        )
+        try:
+            g.optior_user = User("ben", "viewer", "x")
+            encoded = base64.b64encode(public_file(*PUBLIC_ROWS).encode()).decode()
+            report, *_ = data.import_upload(f"data:text/csv;base64,{encoded}", "q.csv", [])
+            assert "Only administrators" in text_of(report)
+            _job, _poll, _disabled, message = retrain.start_retrain(1)
+            assert "Only administrators" in text_of(message)
+        finally:
+            optior_app.server.extensions["optior"] = runtime

@@ -7,6 +7,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from optior.errors import OptiORError
 from optior.services import jobs, training
+from optior.web.auth import signed_in_user_text, ui_refusal_message
 from optior.web.context import current_runtime
 
 RETRAIN_BUTTON = "shell-retrain-button"
@@ -14,12 +15,14 @@ RETRAIN_JOB = "shell-retrain-job"
 RETRAIN_POLL = "shell-retrain-poll"
 RETRAIN_MESSAGE = "shell-retrain-message"
 MODEL_BADGE = "shell-model-version"
+USER_LABEL = "shell-user"
 POLL_MS = 1000
 
 
 def retrain_controls() -> html.Div:
     return html.Div(
         [
+            html.Span(id=USER_LABEL, className="text-white small me-2"),
             dbc.Badge("model: …", id=MODEL_BADGE, color="light", text_color="dark", className="me-2 p-2"),
             dbc.Button(
                 [html.Span("Retrain model", id=f"{RETRAIN_BUTTON}-label")],
@@ -44,10 +47,10 @@ def model_badge_text() -> str:
     return f"model {card['version']}" if card else "no model yet"
 
 
-@callback(Output(MODEL_BADGE, "children"), Input(RETRAIN_MESSAGE, "children"))
-def show_model_version(_message) -> str:
-    """Show the active model version on load and after each retrain."""
-    return model_badge_text()
+@callback(Output(MODEL_BADGE, "children"), Output(USER_LABEL, "children"), Input(RETRAIN_MESSAGE, "children"))
+def show_model_and_user(_message) -> tuple[str, str]:
+    """Show the active model version (on load and after each retrain) and who is signed in."""
+    return model_badge_text(), signed_in_user_text()
 
 
 @callback(
@@ -59,9 +62,13 @@ def show_model_version(_message) -> str:
     prevent_initial_call=True,
 )
 def start_retrain(_clicks):
-    """Start a background retrain and begin polling it."""
+    """Start a background retrain and begin polling it (administrators only when accounts are set)."""
+    runtime = current_runtime()
+    refusal = ui_refusal_message(runtime.settings)
+    if refusal:
+        return no_update, True, False, dbc.Alert(refusal, color="warning", dismissable=True)
     try:
-        job_id = jobs.start_retrain(current_runtime())
+        job_id = jobs.start_retrain(runtime)
     except OptiORError as error:
         return no_update, True, False, dbc.Alert(error.message, color="warning", dismissable=True)
     running = dbc.Alert([dbc.Spinner(size="sm", spinner_class_name="me-2"), "Retraining the model…"], color="info")

@@ -15,6 +15,7 @@ from optior.errors import OptiORError
 from optior.ingest.columns import DISPLAY_NAMES, OPTIONAL_COLUMNS
 from optior.services import data_admin
 from optior.services.importing import ImportReport, import_cases
+from optior.web.auth import ui_refusal_message
 from optior.web.context import current_runtime
 
 UPLOAD = "data-upload"
@@ -206,9 +207,13 @@ def import_upload(contents, filename, options):
     if not contents:
         return no_update, no_update, no_update, no_update
     options = options or []
+    runtime = current_runtime()
+    refusal = ui_refusal_message(runtime.settings)
+    if refusal:
+        return dbc.Alert(refusal, color="warning"), no_update, no_update, True
     try:
         report = import_cases(
-            current_runtime(),
+            runtime,
             source=decode_upload(contents),
             source_name=filename or "upload.csv",
             strict="strict" in options,
@@ -250,8 +255,12 @@ def toggle_clear_dialog(_open, _cancel):
 )
 def clear_all(_confirm):
     """Delete every case after the user confirmed in the dialog."""
+    runtime = current_runtime()
+    refusal = ui_refusal_message(runtime.settings)
+    if refusal:
+        return dbc.Alert(refusal, color="warning"), False, no_update, no_update
     try:
-        removed = data_admin.clear_cases(current_runtime())
+        removed = data_admin.clear_cases(runtime)
     except OptiORError as error:
         return dbc.Alert(error.message, color="danger"), False, no_update, no_update
     return dbc.Alert(f"Removed {removed:,} cases.", color="success"), False, _history_table(), _overview()

@@ -11,6 +11,7 @@ from optior.api import register_api
 from optior.config import PROJECT_ROOT, Settings, settings_from_env
 from optior.services.runtime import build_runtime
 from optior.services.startup import prepare_first_run
+from optior.web.auth import install_authentication
 from optior.web.context import attach_runtime
 from optior.web.security import add_security_headers
 from optior.web.shell import shell_layout
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
     )
     attach_runtime(app.server, runtime)
+    install_authentication(app.server, settings)
     register_vendor_route(app.server)
     add_security_headers(app.server)
     register_api(app.server)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import console_errors, save_screenshot
 
@@ -55,11 +57,14 @@ def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
 
 
 def _choose(dash_duo, dropdown_id: str, text: str) -> None:
-    """Open a dcc.Dropdown, type to filter and pick the first match."""
+    """Open a dcc.Dropdown, type to filter, click the option showing text, and check it was taken."""
     dash_duo.find_element(f"#{dropdown_id}").click()
-    search = dash_duo.driver.switch_to.active_element
-    search.send_keys(text)
-    search.send_keys(Keys.ENTER)
+    dash_duo.driver.switch_to.active_element.send_keys(text)
+    option = f"//*[contains(@class,'dash-dropdown-option')][contains(., '{text}')]"
+    WebDriverWait(dash_duo.driver, 10).until(
+        expected_conditions.element_to_be_clickable((By.XPATH, option))
+    ).click()
+    dash_duo.wait_for_contains_text(f"#{dropdown_id}", text, timeout=10)
 
 
 def test_a_prediction_round_trip_shows_minutes_and_a_range(dash_duo, open_app):
