@@ -26,3 +26,7 @@ class JobAlreadyRunning(OptiORError):
 
 class ModelUnavailable(OptiORError):
     """No usable trained model (none yet, file missing, or checksum mismatch)."""
+
+
+class DatabaseUnavailable(OptiORError):
+    """The database cannot be reached or used right now (down, unreachable, locked); try again shortly."""

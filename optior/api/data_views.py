@@ -11,10 +11,10 @@ from flask import Response, request
 from werkzeug.utils import secure_filename
 
 from optior.api.auth import admin_only
-from optior.api.errors import ApiError
+from optior.api.errors import ApiError, error_response
 from optior.api.params import parse_flag
 from optior.api.serialize import json_response
-from optior.errors import InvalidInput
+from optior.errors import DatabaseUnavailable, InvalidInput
 from optior.services.data_admin import case_count, clear_cases
 from optior.services.importing import import_cases
 from optior.services.training import active_model_card
@@ -29,7 +29,10 @@ SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 def health() -> Response:
     """Is the database reachable, how many cases does it hold, which model answers predictions."""
     runtime = current_runtime()
-    cases, card = case_count(runtime), active_model_card(runtime)  # an unreachable database: a 500 with an id
+    try:
+        cases, card = case_count(runtime), active_model_card(runtime)
+    except DatabaseUnavailable as error:
+        return error_response(503, error.message, {"database": "unreachable"})
     version = card["version"] if card else None
     return json_response({"status": "ok", "database": "ok", "cases": cases, "model_version": version})
 

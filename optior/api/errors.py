@@ -9,7 +9,14 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from optior.api.serialize import plain
-from optior.errors import InvalidCaseFile, InvalidInput, JobAlreadyRunning, ModelUnavailable, OptiORError
+from optior.errors import (
+    DatabaseUnavailable,
+    InvalidCaseFile,
+    InvalidInput,
+    JobAlreadyRunning,
+    ModelUnavailable,
+    OptiORError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (InvalidCaseFile, 400),
     (JobAlreadyRunning, 409),
     (ModelUnavailable, 409),
+    (DatabaseUnavailable, 503),
 )
 
 

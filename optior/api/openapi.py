@@ -21,8 +21,8 @@ def _response(name: str, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    """References to the shared error responses (500 on every operation)."""
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in (*statuses, 500)}
+    """References to the shared error responses (500 and 503 on every operation)."""
+    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in (*statuses, 500, 503)}
 
 
 def _nullable(schema: dict) -> dict:
@@ -369,6 +369,7 @@ def _responses(settings: Settings) -> dict:
         "415": _response("Error", "The body has a content type this endpoint does not take."),
         "422": _response("Error", "A strict import rejected rows; nothing was written (`details.report`)."),
         "500": _response("InternalError", "Unexpected error: logged under `error_id`."),
+        "503": _response("Error", "The database cannot be reached right now; retry shortly."),
     }
 
 

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from optior.db.schema import metadata
+from optior.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
+
+
+@contextmanager
+def _unavailable_as_error() -> Iterator[None]:
+    """Turn "cannot reach or use the database" driver errors into DatabaseUnavailable.
+
+    Only the driver's own message is logged: SQLAlchemy's text would include the statement's
+    parameters, which may hold a case label.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        log.warning("database unavailable: %s: %s", type(error.orig).__name__, str(error.orig).strip()[:300])
+        raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from None
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -45,14 +65,23 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """Yield a connection inside one transaction: committed on success, rolled back on error."""
-        with self.engine.begin() as connection:
+        with _unavailable_as_error(), self.engine.begin() as connection:
             yield connection
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Yield a connection for read-only queries."""
-        with self.engine.connect() as connection:
+        with _unavailable_as_error(), self.engine.connect() as connection:
             yield connection
+
+    def reachable(self) -> bool:
+        """True when a trivial query succeeds now."""
+        try:
+            with self.read() as connection:
+                connection.execute(text("SELECT 1"))
+        except DatabaseUnavailable:
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

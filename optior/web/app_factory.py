@@ -8,6 +8,7 @@ import logging
 from dash import Dash
 
 from optior.api import register_api
+from optior.components.status_banner import show_callback_error
 from optior.config import PROJECT_ROOT, Settings, settings_from_env
 from optior.services.runtime import build_runtime
 from optior.services.startup import prepare_first_run
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         external_stylesheets=[BOOTSTRAP_CSS_URL],
         title="OptiOR",
         update_title=None,
+        on_error=show_callback_error,
     )
     attach_runtime(app.server, runtime)
     install_authentication(app.server, settings)

@@ -8,12 +8,14 @@ from dash import html
 
 from optior.components.navbar import navbar
 from optior.components.retrain import retrain_message_area
+from optior.components.status_banner import status_banner
 
 
 def shell_layout() -> html.Div:
     return html.Div(
         [
             navbar(),
-            dbc.Container([retrain_message_area(), dash.page_container], fluid=True, className="pb-4"),
+            dbc.Container([status_banner(), retrain_message_area(), dash.page_container], fluid=True,
+                          className="pb-4"),
         ]
     )
