@@ -51,6 +51,9 @@ def model_card(card: dict) -> dbc.Card:
         *_item("Holdout dates", f"{card['test_dates']['first']} to {card['test_dates']['last']} (latest 20% of days)"),
         *_item("Features", ", ".join(card["features"])),
         *_item("Estimator", f"{estimator['class']} ({parameters})"),
+        *_item("Candidates", "; ".join(f"{c['label']}: holdout MAE {fmt.minutes(c['mae'])}"
+                                       for c in card["candidates"].values())
+               + " (the lower MAE is used)"),
         *_item("80% range", card["interval"]["method"]),
         *_item("Libraries", ", ".join(f"{k} {v}" for k, v in card["library_versions"].items())),
     ]

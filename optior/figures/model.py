@@ -52,7 +52,7 @@ def residuals_by_service(residuals: pd.DataFrame) -> go.Figure:
     ))
     figure.add_vline(x=0, line={"color": "#444", "dash": "dash", "width": 1})
     styled(figure, title="Holdout errors by service",
-           x_title="Actual − predicted in-room minutes (box: middle 50%; whiskers: 10th–90th percentile)",
+           x_title="Actual − predicted in-room minutes",
            y_title=None, height=max(320, 60 + 34 * len(frame)))
     figure.update_layout(showlegend=False)
     return figure

@@ -53,9 +53,14 @@ def layout(**_query) -> dbc.Container:
             ], className="g-3 mb-3"),
             dbc.Row([
                 dbc.Col(graph(IMPORTANCE, feature_importance(pd.DataFrame(report["feature_importance"]))), lg=6),
-                dbc.Col(html.P("Feature importance is measured on the holdout: each feature's values are shuffled "
-                               "and the rise in mean absolute error is recorded. A feature near zero adds little "
-                               "beyond the others.", className="small text-muted mt-5"), lg=6),
+                dbc.Col([
+                    html.P("Holdout errors by service: each box spans the middle 50% of actual − predicted "
+                           "minutes, whiskers the 10th to 90th percentile; right of zero means cases ran longer "
+                           "than predicted.", className="small text-muted mt-3"),
+                    html.P("Feature importance is measured on the holdout: each feature's values are shuffled "
+                           "and the rise in mean absolute error is recorded. A feature near zero adds little "
+                           "beyond the others.", className="small text-muted"),
+                ], lg=6),
             ], className="g-3"),
         ]
     content += [html.H2("All versions", className="h5 mt-4"), versions_table(versions)]

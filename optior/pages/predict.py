@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from optior.components.prediction_result import prediction_card, recent_predictions_table
 from optior.errors import InvalidInput, ModelUnavailable
-from optior.services import prediction
+from optior.services import prediction, training
 from optior.web.context import current_runtime
 
 DATE = "predict-date"
@@ -78,6 +78,10 @@ def _form(options: dict) -> dbc.Card:
 def layout(**_query) -> dbc.Container:
     runtime = current_runtime()
     options = prediction.form_options(runtime)
+    model_missing = None
+    if training.active_model_card(runtime) is None:
+        model_missing = dbc.Alert("No model is available yet, so predictions cannot be made. Press Retrain model "
+                                  "(top right) to train one from the stored cases.", color="warning")
     if not options["services"]:
         body = dbc.Alert(["No cases yet, so there is nothing to predict from. Import your OR case history on the ",
                           dcc.Link("Data page", href="/data"), " first."], color="info")
@@ -91,6 +95,7 @@ def layout(**_query) -> dbc.Container:
             html.P("The estimate is in-room time: wheels in to wheels out, in minutes, with the range that "
                    "80% of similar past cases fell into.", className="text-muted"),
             dcc.Store(id=OPTIONS, data=options),
+            model_missing,
             body,
             html.H2("Recent predictions", className="h5 mt-4"),
             html.Div(_recent(), id=RECENT),
