@@ -30,3 +30,7 @@ class ModelUnavailable(OptiORError):
 
 class DatabaseUnavailable(OptiORError):
     """The database cannot be reached or used right now (down, unreachable, locked); try again shortly."""
+
+
+class NotAllowed(OptiORError):
+    """The signed-in user (or this machine) may not do this, e.g. change data without the admin role."""

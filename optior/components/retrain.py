@@ -7,7 +7,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from optior.errors import OptiORError
 from optior.services import jobs, training
-from optior.web.auth import signed_in_user_text, ui_refusal_message
+from optior.web.auth import require_admin, signed_in_user_text
 from optior.web.context import current_runtime
 
 RETRAIN_BUTTON = "shell-retrain-button"
@@ -64,10 +64,8 @@ def show_model_and_user(_message) -> tuple[str, str]:
 def start_retrain(_clicks):
     """Start a background retrain and begin polling it (administrators only when accounts are set)."""
     runtime = current_runtime()
-    refusal = ui_refusal_message(runtime.settings)
-    if refusal:
-        return no_update, True, False, dbc.Alert(refusal, color="warning", dismissable=True)
     try:
+        require_admin(runtime.settings)
         job_id = jobs.start_retrain(runtime)
     except OptiORError as error:
         return no_update, True, False, dbc.Alert(error.message, color="warning", dismissable=True)

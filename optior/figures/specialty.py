@@ -14,21 +14,28 @@ def _ordered(breakdown: pd.DataFrame, column: str) -> pd.DataFrame:
     return breakdown.sort_values(column, ascending=True)
 
 
-def case_distribution(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
-    """Number of cases per specialty (horizontal bars, largest on top)."""
+def _service_bars(breakdown: pd.DataFrame, column: str, all_services: list[str], *, hover: str, title: str,
+                  x_title: str) -> go.Figure:
+    """One horizontal bar per specialty in its own colour, largest on top, labelled with its value."""
     if breakdown.empty:
         return empty_figure(NO_CASES)
-    frame = _ordered(breakdown, "cases")
+    frame = _ordered(breakdown, column)
     colors = service_colors(all_services)
     figure = go.Figure(
         go.Bar(
-            x=frame["cases"], y=frame["service"], orientation="h",
+            x=frame[column], y=frame["service"], orientation="h",
             marker={"color": [colors.get(s) for s in frame["service"]]},
-            text=frame["cases"], textposition="auto",
-            hovertemplate="%{y}: %{x} cases<extra></extra>",
+            text=frame[column].round(0).astype(int), textposition="auto",
+            hovertemplate=hover,
         )
     )
-    return styled(figure, title="Cases by specialty", x_title="Cases (count)", y_title=None)
+    return styled(figure, title=title, x_title=x_title, y_title=None)
+
+
+def case_distribution(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
+    """Number of cases per specialty."""
+    return _service_bars(breakdown, "cases", all_services, hover="%{y}: %{x} cases<extra></extra>",
+                         title="Cases by specialty", x_title="Cases (count)")
 
 
 def duration_by_specialty(breakdown: pd.DataFrame) -> go.Figure:
@@ -53,16 +60,6 @@ def duration_by_specialty(breakdown: pd.DataFrame) -> go.Figure:
 
 def workload_by_specialty(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
     """Total in-room hours per specialty."""
-    if breakdown.empty:
-        return empty_figure(NO_CASES)
-    frame = _ordered(breakdown, "in_room_hours")
-    colors = service_colors(all_services)
-    figure = go.Figure(
-        go.Bar(
-            x=frame["in_room_hours"], y=frame["service"], orientation="h",
-            marker={"color": [colors.get(s) for s in frame["service"]]},
-            text=frame["in_room_hours"].round(0).astype(int), textposition="auto",
-            hovertemplate="%{y}: %{x:.1f} in-room hours<extra></extra>",
-        )
-    )
-    return styled(figure, title="Workload by specialty", x_title="In-room hours (total)", y_title=None)
+    return _service_bars(breakdown, "in_room_hours", all_services,
+                         hover="%{y}: %{x:.1f} in-room hours<extra></extra>", title="Workload by specialty",
+                         x_title="In-room hours (total)")

@@ -15,7 +15,7 @@ from optior.errors import OptiORError
 from optior.ingest.columns import DISPLAY_NAMES, OPTIONAL_COLUMNS
 from optior.services import data_admin
 from optior.services.importing import ImportReport, import_cases
-from optior.web.auth import ui_refusal_message
+from optior.web.auth import require_admin
 from optior.web.context import current_runtime
 
 UPLOAD = "data-upload"
@@ -208,10 +208,8 @@ def import_upload(contents, filename, options):
         return no_update, no_update, no_update, no_update
     options = options or []
     runtime = current_runtime()
-    refusal = ui_refusal_message(runtime.settings)
-    if refusal:
-        return dbc.Alert(refusal, color="warning"), no_update, no_update, True
     try:
+        require_admin(runtime.settings)
         report = import_cases(
             runtime,
             source=decode_upload(contents),
@@ -256,10 +254,8 @@ def toggle_clear_dialog(_open, _cancel):
 def clear_all(_confirm):
     """Delete every case after the user confirmed in the dialog."""
     runtime = current_runtime()
-    refusal = ui_refusal_message(runtime.settings)
-    if refusal:
-        return dbc.Alert(refusal, color="warning"), False, no_update, no_update
     try:
+        require_admin(runtime.settings)
         removed = data_admin.clear_cases(runtime)
     except OptiORError as error:
         return dbc.Alert(error.message, color="danger"), False, no_update, no_update

@@ -10,6 +10,7 @@ import logging
 from flask import Flask, Response, g, jsonify, request
 
 from optior.config import Settings
+from optior.errors import NotAllowed
 from optior.services.access import ADMIN_TOKEN_VARIABLE, USERS_FILE_VARIABLE, Caller, admin_refusal
 from optior.services.users import User, authenticate, load_users
 
@@ -59,10 +60,11 @@ def current_caller() -> Caller:
     return Caller(token=presented_bearer_token(), role=signed_in_role(), from_loopback=request_from_loopback())
 
 
-def ui_refusal_message(settings: Settings) -> str | None:
-    """Why the current web user may not change data, or None when they may."""
+def require_admin(settings: Settings) -> None:
+    """Raise NotAllowed, saying why, unless the current web user may change data."""
     refusal = admin_refusal(settings, current_caller())
-    return refusal.message if refusal else None
+    if refusal:
+        raise NotAllowed(refusal.message)
 
 
 def _refuse(status: int, message: str, challenge: bool) -> Response:
