@@ -6,6 +6,7 @@ Defaults: staffed 07:00-17:00 (600 min) on weekdays, prime 07:30-15:30 (480 min)
 
 from __future__ import annotations
 
+import json
 from datetime import time
 
 import pytest
@@ -118,6 +119,7 @@ def test_a_day_with_no_cases_adds_no_staffed_time(runtime):
     assert thursday["by_room"] == [] and thursday["by_week"] == []
     assert thursday["by_room_day"]["room"] == [] and thursday["by_room_day"]["raw_utilization_pct"] == []
     assert sum(bin_["turnovers"] for bin_ in thursday["turnover_histogram"]) == 0
+    json.dumps(thursday, allow_nan=False)  # undefined figures are None, so the API can send them as JSON
 
 
 def test_booking_accuracy_bands(runtime):
@@ -212,6 +214,7 @@ def test_three_rooms_breakdowns(runtime):
     bins = {(row["from_minutes"], row["to_minutes"]): row["turnovers"] for row in result["turnover_histogram"]}
     assert bins[(0.0, 5.0)] == 1 and bins[(30.0, 35.0)] == 1 and bins[(40.0, 45.0)] == 1 and bins[(75.0, 80.0)] == 1
     assert sum(bins.values()) == 4
+    json.dumps(result, allow_nan=False)
 
 
 def test_service_filter_keeps_the_whole_room_day_for_room_figures(runtime):
@@ -298,3 +301,10 @@ def test_a_staffed_window_that_ends_before_it_starts_is_refused(runtime):
     broken = MetricSettings(staffed_start=time(17, 0), staffed_end=time(7, 0))
     with pytest.raises(InvalidInput, match="OPTIOR_STAFFED_START"):
         or_metrics(Runtime(runtime.settings.with_changes(metrics=broken), runtime.db), start=WEDNESDAY, end=WEDNESDAY)
+
+
+def test_rooms_come_in_natural_order(runtime):
+    load(runtime, [Case(room, "08:00", "09:00", booked=60) for room in ("OR 10", "OR 9", "OR 1")])
+    result = or_metrics(runtime, start=WEDNESDAY, end=WEDNESDAY)
+    assert [row["room"] for row in result["by_room"]] == ["OR 1", "OR 9", "OR 10"]
+    assert result["by_room_day"]["room"] == ["OR 1", "OR 9", "OR 10"]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from optior.db.case_filter import CaseFilter, filter_condition
 from optior.db.schema import cases
-
-# Rooms in natural order ("2" before "10", "OR 9" before "OR 10") without a Python sort.
-ROOM_ORDER = (func.length(cases.c.or_suite), cases.c.or_suite)
 
 
 def case_extent(connection: Connection) -> dict:
@@ -25,26 +22,34 @@ def case_extent(connection: Connection) -> dict:
     return dict(row._mapping)
 
 
+def _distinct_values(connection: Connection, column: ColumnElement) -> list:
+    """The distinct values of an indexed column in order, hopping from one to the next along its index.
+
+    One index lookup per distinct value (a "loose index scan") instead of reading every row.
+    """
+    hop = select(func.min(column).label("value")).cte("hop", recursive=True)
+    following = select(func.min(column)).where(column > hop.c.value).scalar_subquery()
+    hop = hop.union_all(select(following).where(hop.c.value.is_not(None)))
+    return list(connection.execute(select(hop.c.value).where(hop.c.value.is_not(None))).scalars())
+
+
 def days_with_cases(connection: Connection) -> list[date]:
     """Every date that has at least one case, oldest first."""
-    query = select(cases.c.case_date).distinct().order_by(cases.c.case_date)
-    return list(connection.execute(query).scalars())
+    return _distinct_values(connection, cases.c.case_date)
 
 
 def rooms(connection: Connection) -> list[str]:
-    """Every OR suite that has cases, in natural order."""
-    query = select(cases.c.or_suite).group_by(cases.c.or_suite).order_by(*ROOM_ORDER)
-    return list(connection.execute(query).scalars())
+    """Every OR suite that has cases, in text order."""
+    return _distinct_values(connection, cases.c.or_suite)
 
 
 def services(connection: Connection) -> list[str]:
     """Every service that has cases, alphabetically."""
-    query = select(cases.c.service).distinct().order_by(cases.c.service)
-    return list(connection.execute(query).scalars())
+    return _distinct_values(connection, cases.c.service)
 
 
 def cases_on_day(connection: Connection, day: date) -> list[dict]:
-    """One day's cases by room and wheels-in time, with booked-versus-actual and start delay."""
+    """One day's cases by wheels-in time, with booked-versus-actual and start delay."""
     query = (
         select(
             cases.c.encounter_id, cases.c.or_suite, cases.c.service, cases.c.cpt_code,
@@ -56,7 +61,7 @@ def cases_on_day(connection: Connection, day: date) -> list[dict]:
             (cases.c.wheels_in_minute - cases.c.scheduled_start_minute).label("start_delay_minutes"),
         )
         .where(cases.c.case_date == day)
-        .order_by(*ROOM_ORDER, cases.c.wheels_in, cases.c.encounter_id)
+        .order_by(cases.c.wheels_in, cases.c.encounter_id)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from optior.db import analytics_queries as queries
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
-from optior.services.case_selection import build_case_filter, parse_day
+from optior.services.case_selection import build_case_filter, natural_room_key, parse_day
 from optior.services.metric_definitions import metric_definitions
 from optior.services.metrics import overall_figures
 from optior.services.runtime import Runtime
@@ -29,7 +29,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _plain(row: dict) -> dict:
+def _with_iso_times(row: dict) -> dict:
     """A row with dates and times as ISO strings."""
     return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in row.items()}
 
@@ -39,7 +39,7 @@ def data_extent(runtime: Runtime) -> dict:
     with runtime.db.read() as connection:
         extent = queries.case_extent(connection)
         days = queries.days_with_cases(connection)
-        room_names = queries.rooms(connection)
+        room_names = sorted(queries.rooms(connection), key=natural_room_key)
         service_names = queries.services(connection)
     return {
         "first_day": _iso(extent["first_day"]),
@@ -59,7 +59,8 @@ def day_schedule(runtime: Runtime, *, day: date | str) -> list[dict]:
     """
     chosen = parse_day(day, "day")
     with runtime.db.read() as connection:
-        return [_plain(row) for row in queries.cases_on_day(connection, chosen)]
+        rows = queries.cases_on_day(connection, chosen)
+    return [_with_iso_times(row) for row in sorted(rows, key=lambda row: natural_room_key(row["or_suite"]))]
 
 
 def nearest_days_with_cases(runtime: Runtime, *, day: date | str, count: int = 3) -> list[str]:

@@ -51,7 +51,7 @@ def case_contributions(
     """
     staffed_start, staffed_end = clock_minutes(params.staffed_start), clock_minutes(params.staffed_end)
     prime_start, prime_end = clock_minutes(params.prime_start), clock_minutes(params.prime_end)
-    room, day = timeline["room"].to_numpy(), timeline["day"].to_numpy()
+    room, day = pd.factorize(timeline["room"])[0], timeline["day"].to_numpy()
     wheels_in, wheels_out = timeline["in_minute"].to_numpy(), timeline["out_minute"].to_numpy()
     scheduled, booked = timeline["scheduled_minute"].to_numpy(), timeline["booked_minutes"].to_numpy()
 
@@ -116,8 +116,9 @@ def case_contributions(
     columns = {name: np.asarray(values, dtype="float64") for name, values in (room_day_part | case_part).items()}
     return pd.DataFrame(
         {
-            "room": room, "day": day, "week": day - weekday_index, "service": timeline["service"].to_numpy(),
-            "room_day": room_day, **columns, "turnover_minutes": turnover_minutes,
+            "room": timeline["room"].array, "day": day, "week": day - weekday_index,
+            "service": timeline["service"].array, "room_day": room_day, **columns,
+            "turnover_minutes": turnover_minutes,
         }
     )
 
@@ -141,7 +142,7 @@ def turnover_percentiles(contributions: pd.DataFrame, key: str | None = None) ->
         values = turnovers.dropna().to_numpy()
         median, p90 = np.percentile(values, [50, 90]) if len(values) else (np.nan, np.nan)
         return pd.DataFrame({"median": [median], "p90": [p90]})
-    grouped = turnovers.groupby(contributions[key], sort=False)
+    grouped = turnovers.groupby(contributions[key], sort=False, observed=True)
     return pd.DataFrame({"median": grouped.median(), "p90": grouped.quantile(0.9)})
 
 

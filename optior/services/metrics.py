@@ -17,7 +17,7 @@ from optior.config import MetricSettings
 from optior.db.case_filter import CaseFilter
 from optior.db.metric_queries import case_timeline
 from optior.errors import InvalidInput
-from optior.services.case_selection import build_case_filter
+from optior.services.case_selection import build_case_filter, natural_room_key
 from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
@@ -80,14 +80,17 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def _iso_days(days: pd.Series) -> pd.Series:
-    return pd.to_datetime(days, unit="D").dt.strftime("%Y-%m-%d")
+def _iso_days(days: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 as ISO date strings, formatting each distinct day once."""
+    codes, distinct = pd.factorize(days)
+    return np.asarray(distinct, dtype="datetime64[D]").astype(str).astype(object)[codes]
 
 
 def _natural_room_order(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
-    """Sort rooms as people do ("2" before "10"): by name length, then name."""
-    ordered = frame.assign(_length=frame["room"].str.len()).sort_values(["_length", "room", *then])
-    return ordered.drop(columns="_length")
+    """Sort by room as people read room names ("OR 2" before "OR 10"), then by the other columns."""
+    rooms = frame["room"].astype(str)
+    in_order = pd.Categorical(rooms, categories=sorted(rooms.unique(), key=natural_room_key), ordered=True)
+    return frame.assign(room=in_order).sort_values(["room", *then]).assign(room=rooms)
 
 
 def _contributions(runtime: Runtime, case_filter: CaseFilter) -> pd.DataFrame:
@@ -110,15 +113,15 @@ def overall_figures(runtime: Runtime, *, case_filter: CaseFilter) -> dict:
 
 
 def _rolled_up(contributions: pd.DataFrame, room_days: pd.DataFrame, key: str) -> pd.DataFrame:
-    sums = room_days.groupby(key, sort=False)[list(SUMS)].sum()
+    sums = room_days.groupby(key, sort=False, observed=True)[list(SUMS)].sum()
     return figures(sums, turnover_percentiles(contributions, key)).rename_axis(key).reset_index()
 
 
 def _by_service(contributions: pd.DataFrame) -> list[dict]:
-    sums = contributions.groupby("service")[list(CASE_SUMS)].sum()
+    sums = contributions.groupby("service", observed=True)[list(CASE_SUMS)].sum()
     sums = sums[sums["cases"] > 0]
     frame = figures(sums, turnover_percentiles(contributions, "service")).rename_axis("service").reset_index()
-    return _records(frame)
+    return _records(frame.assign(service=frame["service"].astype(str)).sort_values("service"))
 
 
 def _by_room_day(room_days: pd.DataFrame) -> dict[str, list]:
