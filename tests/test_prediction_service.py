@@ -9,7 +9,9 @@ import pytest
 
 from optior.db.training_data import read_case_rows
 from optior.errors import InvalidInput, ModelUnavailable
+from optior.ingest.generator import generate_cases
 from optior.ml.registry import load_model
+from optior.services.importing import import_cases
 from optior.services.prediction import (
     form_options,
     predict_duration,
@@ -163,3 +165,14 @@ def test_form_options_list_services_procedures_rooms_and_surgeons(sample_runtime
     assert ortho["27447"]["description"] == "Arthroplasty, knee, total"
     assert ortho["27447"]["cases"] > 0
     assert "Dr. A. Brooks" in options["surgeons"]["Orthopedics"]
+
+
+def test_form_options_follow_the_active_model_once_there_is_one(trained):
+    before = form_options(trained)
+    new_room = generate_cases(40, seed=5, start=date(2025, 3, 3)).assign(**{"OR Suite": "Hybrid OR"})
+    new_room["Encounter ID"] += 900_000
+    import_cases(trained, source=new_room.to_csv(index=False).encode(), source_name="more.csv")
+
+    assert form_options(trained) == before  # what the active model knows
+    retrain(trained, force=True)
+    assert "Hybrid OR" in form_options(trained)["rooms"]

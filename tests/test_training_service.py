@@ -141,6 +141,13 @@ def test_ensure_model_trains_once_and_only_when_there_are_cases(sample_runtime):
     assert len(model_versions(sample_runtime)) == 1
 
 
+def test_ensure_model_in_a_second_worker_reports_the_running_retrain(sample_runtime):
+    with job_lock(sample_runtime.db, "retrain", "model retrain"):
+        result = ensure_model(sample_runtime)
+    assert result["status"] == "running" and "already running" in result["message"]
+    assert result["version"] is None and result["active_version"] is None
+
+
 def test_ensure_model_does_nothing_on_an_empty_database(runtime):
     assert ensure_model(runtime) is None
     assert model_versions(runtime) == []

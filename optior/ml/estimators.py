@@ -23,6 +23,7 @@ FOREST_PARAMS = {"n_estimators": 100, "min_samples_leaf": 10, "max_features": 0.
 SAMPLES_PER_TREE = 100_000
 RIDGE_ALPHA = 1.0
 CROSS_FIT_FOLDS = 5
+CALIBRATION_ROWS = 200_000  # plenty for two quantiles per service; keeps cross-fitting cheap on big tables
 
 
 def all_cores():
@@ -90,14 +91,20 @@ def build_pipeline(
 
 def out_of_sample_predictions(
     name: str, pipeline: Pipeline, features: pd.DataFrame, minutes: pd.Series, *, random_state: int = 0
-) -> np.ndarray:
-    """Predictions for the training rows from models that did not see them (for calibrating ranges).
+) -> pd.Series:
+    """Predictions for training rows from models that did not see them (for calibrating ranges), by row label.
 
-    The forest's out-of-bag predictions come free with the fit; the linear model uses 5-fold cross-fitting.
+    The forest's out-of-bag predictions come free with the fit (rows never out of bag are left out); the
+    linear model is cross-fitted in 5 folds on at most CALIBRATION_ROWS rows.
     """
     if name == RANDOM_FOREST:
-        return np.exp(pipeline.named_steps["model"].regressor_.oob_prediction_)
-    return cross_val_predict(clone(pipeline), features, minutes, cv=_folds(random_state))
+        unseen = pd.Series(np.exp(pipeline.named_steps["model"].regressor_.oob_prediction_), index=features.index)
+        return unseen[np.isfinite(unseen)]
+    if len(features) > CALIBRATION_ROWS:
+        features = features.sample(n=CALIBRATION_ROWS, random_state=random_state)
+        minutes = minutes.loc[features.index]
+    predicted = cross_val_predict(clone(pipeline), features, minutes, cv=_folds(random_state))
+    return pd.Series(predicted, index=features.index)
 
 
 def describe(name: str, pipeline: Pipeline) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import secrets
 import tempfile
+import time
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +20,8 @@ from optior.ml.model import TrainedModel
 
 # Loaded models per process, keyed by file path (which carries the version) and SHA-256; never "the current model".
 LOADED_MODELS_KEPT = 2
+# A save takes seconds; a temporary file this old was left by a process killed while saving.
+STALE_TEMPORARY_S = 3600
 
 
 def new_version(now: datetime) -> str:
@@ -60,15 +64,32 @@ def _write_atomically(path: Path, write) -> None:
         raise
 
 
+def _remove_stale_temporaries(model_dir: Path) -> None:
+    """Delete the half-written files of saves that were killed part-way (an hour or more ago)."""
+    cutoff = time.time() - STALE_TEMPORARY_S
+    for leftover in model_dir.glob(".model-*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except FileNotFoundError:
+            continue
+
+
 def save_model(model_dir: Path, *, version: str, model: TrainedModel, card: dict) -> dict:
     """Save the model and its card (never half-written); return the card with file name and SHA-256 added."""
     model_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(model_dir)
     model_path = model_dir / model_file_name(version)
     _write_atomically(model_path, lambda handle: joblib.dump(model, handle))
     card = {**card, "file_name": model_path.name, "sha256": file_sha256(model_path)}
     text = json.dumps(card, indent=2, sort_keys=False).encode()
     _write_atomically(model_dir / card_file_name(version), lambda handle: handle.write(text))
     return card
+
+
+# What unpickling a file with the right checksum can still raise: a scikit-learn or OptiOR version it was not
+# saved with (missing module or attribute, changed layout), or a read error.
+_LOAD_ERRORS = (OSError, EOFError, pickle.UnpicklingError, ImportError, AttributeError, ValueError, TypeError)
 
 
 @lru_cache(maxsize=LOADED_MODELS_KEPT)
@@ -79,10 +100,24 @@ def load_model(path: Path, sha256: str) -> TrainedModel:
             f"The model file {path.name} is missing from {path.parent}; restore it or retrain.",
             {"file": str(path)},
         )
-    if file_sha256(path) != sha256:
+    try:
+        matches = file_sha256(path) == sha256
+    except OSError as error:
+        raise ModelUnavailable(
+            f"The model file {path.name} could not be read ({error.strerror}); check its permissions or retrain.",
+            {"file": str(path)},
+        ) from None
+    if not matches:
         raise ModelUnavailable(
             f"The model file {path.name} does not match its recorded SHA-256, so it was not loaded; "
             "restore the original file or retrain.",
             {"file": str(path)},
         )
-    return joblib.load(path)
+    try:
+        return joblib.load(path)
+    except _LOAD_ERRORS as error:
+        raise ModelUnavailable(
+            f"The model file {path.name} could not be loaded ({type(error).__name__}); it was probably saved by "
+            "another version of OptiOR or scikit-learn: retrain.",
+            {"file": str(path)},
+        ) from None

@@ -107,8 +107,9 @@ def _fit(name: str, features: pd.DataFrame, minutes: pd.Series, columns: list[st
     with all_cores():
         pipeline.fit(features[columns], minutes)
     unseen = out_of_sample_predictions(name, pipeline, features[columns], minutes, random_state=random_state)
-    known = np.isfinite(unseen)
-    intervals = fit_ratio_intervals(minutes.to_numpy()[known], unseen[known], features["service"][known])
+    intervals = fit_ratio_intervals(
+        minutes.loc[unseen.index].to_numpy(), unseen.to_numpy(), features.loc[unseen.index, "service"]
+    )
     return TrainedModel(estimator=name, pipeline=pipeline, columns=columns, intervals=intervals, reference=reference)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from optior.db.model_store import active_version, clear_case_labels, insert_prediction
+from optior.db.model_store import active_version, clear_case_labels, insert_prediction, version_with_report
 from optior.db.model_store import recent_predictions as logged_predictions
 from optior.db.training_data import cases_before_in_room, procedure_rows, room_names, surgeon_rows
 from optior.errors import InvalidInput, ModelUnavailable
@@ -215,7 +215,19 @@ def _natural_key(name: str) -> list:
 
 
 def form_options(runtime: Runtime) -> dict:
-    """Choices for the predict form: services, CPT codes with descriptions per service, rooms, surgeons per service."""
+    """Choices for the predict form: services, CPT codes with descriptions per service, rooms, surgeons per service.
+
+    Taken from the cases as they were when the active model was trained (what it knows; one stored row,
+    fast at any size), or straight from the cases while there is no model yet.
+    """
+    with runtime.db.read() as connection:
+        active = active_version(connection)
+        stored = version_with_report(connection, active["version"])["report"] if active else {}
+    return stored.get("form_options") or current_form_options(runtime)
+
+
+def current_form_options(runtime: Runtime) -> dict:
+    """The predict form's choices from the stored cases (three GROUP BY scans)."""
     with runtime.db.read() as connection:
         procedures, surgeons, rooms = procedure_rows(connection), surgeon_rows(connection), room_names(connection)
     by_service: dict[str, list[dict]] = {}

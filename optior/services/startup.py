@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from optior.errors import JobAlreadyRunning
 from optior.services import training
 from optior.services.data_admin import seed_sample_if_empty
 from optior.services.runtime import Runtime
 
 
-def prepare_first_run(runtime: Runtime) -> list[str]:
-    """Seed and train when needed; return log lines saying what was done."""
-    lines = []
-    report = seed_sample_if_empty(runtime)
-    if report is not None:
-        lines.append(f"Empty database: imported the bundled sample. {report.summary()}")
+def _seed_line(runtime: Runtime) -> str | None:
+    try:
+        report = seed_sample_if_empty(runtime)
+    except JobAlreadyRunning:  # another worker starting at the same moment is importing it
+        return "Empty database: another process is importing the bundled sample."
+    return f"Empty database: imported the bundled sample. {report.summary()}" if report else None
+
+
+def _model_line(runtime: Runtime) -> str | None:
     trained = training.ensure_model(runtime)
-    if trained:
-        lines.append(f"No model yet: trained and activated {trained['version']}.")
-    return lines
+    if trained is None:
+        return None
+    if trained["status"] == "activated":
+        return f"No model yet: trained and activated {trained['version']}."
+    if trained["status"] == "running":
+        return "No model yet: another process is training the first one."
+    return f"No model yet, and none was activated: {trained['message']}"
+
+
+def prepare_first_run(runtime: Runtime) -> list[str]:
+    """Seed and train when needed (several workers may start at once); return log lines saying what was done."""
+    return [line for line in (_seed_line(runtime), _model_line(runtime)) if line]

@@ -24,6 +24,7 @@ from optior.ml.evaluation import metrics_table
 from optior.ml.registry import load_model, new_version, save_model, version_path
 from optior.ml.training import TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
+from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, build_runtime
 
 
@@ -60,6 +61,12 @@ def metrics_rows(summary: dict) -> list[dict]:
     return metrics_table(summary, model_name=DISPLAY_NAMES[summary["estimator"]["name"]])
 
 
+def _no_new_version(status: str, message: str, *, active: str | None) -> dict:
+    """A retrain result (same keys as a finished one) for when no version was trained."""
+    return {"status": status, "message": message, "version": None, "previous_version": active,
+            "active_version": active, "new_mae": None, "previous_mae": None, "decision": None, "card": None}
+
+
 def retrain(runtime: Runtime, *, force: bool = False) -> dict:
     """Train on the stored cases, evaluate, save a new version and activate it if it is not worse.
 
@@ -70,13 +77,12 @@ def retrain(runtime: Runtime, *, force: bool = False) -> dict:
         with runtime.db.read() as connection:
             rows = read_case_rows(connection)
             active = active_version(connection)
+        options = current_form_options(runtime)
         previous = active["version"] if active else None
         try:
             outcome = train_and_evaluate(rows)
         except ModelUnavailable as error:
-            return {"status": "error", "message": error.message, "version": None, "previous_version": previous,
-                    "active_version": previous, "new_mae": None, "previous_mae": None, "decision": None,
-                    "card": None}
+            return _no_new_version("error", error.message, active=previous)
         decision = _decide(runtime, outcome, active, force)
         trained_at = datetime.now()
         version = new_version(trained_at)
@@ -87,7 +93,8 @@ def retrain(runtime: Runtime, *, force: bool = False) -> dict:
         with runtime.db.transaction() as connection:
             insert_version(
                 connection, version=version, trained_at=trained_at, file_name=card["file_name"],
-                sha256=card["sha256"], rows_used=outcome.rows_used, card=card, report=outcome.report,
+                sha256=card["sha256"], rows_used=outcome.rows_used, card=card,
+                report={**outcome.report, "form_options": options},
             )
             if decision["activate"]:
                 activate_version(connection, version, at=datetime.now())
@@ -107,14 +114,17 @@ def retrain(runtime: Runtime, *, force: bool = False) -> dict:
 
 
 def ensure_model(runtime: Runtime) -> dict | None:
-    """At start-up, train a first model when there is none and cases exist; None when nothing was needed."""
+    """At start-up, train a first model when there is none and cases exist; None when nothing was needed.
+
+    Returns the retrain result; its status is 'running' when another worker is already training one.
+    """
     with runtime.db.read() as connection:
         if active_version(connection) is not None or count_cases(connection) == 0:
             return None
     try:
         return retrain(runtime)
     except JobAlreadyRunning as error:
-        return {"status": "running", "message": error.message}
+        return _no_new_version("running", error.message, active=None)
 
 
 def active_model_card(runtime: Runtime) -> dict | None:
