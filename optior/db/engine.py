@@ -15,6 +15,7 @@ from optior.db.schema import metadata
 from optior.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+SCHEMA_LOCK_KEY = 724_467  # any fixed number: the PostgreSQL advisory lock held while creating the schema
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
 
 
@@ -59,8 +60,17 @@ class Database:
             _prepare_sqlite(self.engine)
 
     def create_schema(self) -> None:
-        """Create missing tables and indexes; safe to call on every start."""
-        metadata.create_all(self.engine, checkfirst=True)
+        """Create missing tables and indexes; safe on every start, also from several workers starting at once.
+
+        One process at a time checks and creates (PostgreSQL: an advisory lock; SQLite: its write lock), so a
+        second one finds the tables made instead of failing on a half-created schema.
+        """
+        with self.engine.begin() as connection:
+            if self.is_sqlite:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            metadata.create_all(connection, checkfirst=True)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -33,8 +33,11 @@ TIMESTAMP_FORMATS = (
     "%m/%d/%Y %H:%M",
     "ISO8601",
 )
-_TIME_ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# A clock time followed by a zone: Z, UTC, GMT, +01, +0100 or +01:00 (a date alone ends in -DD, not a zone).
+_TIME_ZONE_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 _SNIFF_BYTES = 64 * 1024
+# Dates and times outside these years are rejected (pandas' nanosecond timestamps end in 2262).
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-01-01")
 
 
 @dataclass
@@ -63,16 +66,26 @@ def _open_binary(source: Path | bytes | BinaryIO) -> tuple[BinaryIO, int | None]
         if not path.is_file():
             raise InvalidCaseFile(f"No file at {path}.")
         return path.open("rb"), os.stat(path).st_size
+    if source.seekable():
+        size = source.seek(0, os.SEEK_END)
+        source.seek(0)
+        return source, size
     return source, None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.3g} MB"
 
 
 def _sniff(head: bytes) -> tuple[str, list[str]]:
     """Check the file looks like text CSV and return its delimiter and header fields."""
-    if not head.strip():
-        raise InvalidCaseFile("The file is empty: expected a CSV with a header row and OR cases.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidCaseFile("The file is UTF-16 text: save it as CSV (UTF-8) and import that.")
     if b"\x00" in head:
         raise InvalidCaseFile("The file is binary, not a CSV text file.")
     text = head.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        raise InvalidCaseFile("The file is empty: expected a CSV with a header row and OR cases.")
     first_line = text.splitlines()[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delimiter))
@@ -101,21 +114,6 @@ def _map_header(header: list[str]) -> dict[int, str]:
     return {index: column for column, index in positions.items()}
 
 
-def _parse_with_formats(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Parse strings trying each format in turn on what is still unparsed; NaT where none fits."""
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    remaining = values != ""
-    for fmt in formats:
-        if not remaining.any():
-            break
-        attempt = pd.to_datetime(values[remaining], format=fmt, errors="coerce")
-        if getattr(attempt.dt, "tz", None) is not None:
-            continue
-        parsed.loc[attempt.index] = attempt.astype("datetime64[ns]")
-        remaining &= parsed.isna()
-    return parsed
-
-
 class _Problems:
     """Collects reasons per row of a chunk, vectorised: add(mask, reason)."""
 
@@ -137,6 +135,49 @@ class _Problems:
         return self.reasons != ""
 
 
+def _naive_one(value: str, fmt: str) -> pd.Timestamp:
+    """One value parsed with fmt, or NaT when it does not fit or carries a time zone."""
+    try:
+        stamp = pd.to_datetime(value, format=fmt, errors="coerce")
+    except (ValueError, OverflowError):
+        return pd.NaT
+    return stamp if stamp is not pd.NaT and stamp.tzinfo is None else pd.NaT
+
+
+def _naive_with_format(values: pd.Series, fmt: str) -> pd.Series:
+    """Parse with one format, vectorised; value by value when zone-aware values make pandas refuse the lot."""
+    try:
+        attempt = pd.to_datetime(values, format=fmt, errors="coerce")
+    except ValueError:  # e.g. "Mixed timezones detected"
+        attempt = None
+    if attempt is None or not pd.api.types.is_datetime64_dtype(attempt):
+        attempt = pd.Series([_naive_one(value, fmt) for value in values], index=values.index, dtype=object)
+    return attempt.astype("datetime64[us]")
+
+
+def _parse_with_formats(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Parse strings trying each format in turn on what is still unparsed; NaT where none fits."""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    remaining = values != ""
+    for fmt in formats:
+        if not remaining.any():
+            break
+        attempt = _naive_with_format(values[remaining], fmt)
+        parsed.loc[attempt.index] = attempt
+        remaining &= parsed.isna()
+    return parsed
+
+
+def _parse_column(values: pd.Series, formats: tuple[str, ...], problems: _Problems, what: str) -> pd.Series:
+    """Parse a date or time column, rejecting values that fit no format or lie outside 1900-2099."""
+    parsed = _parse_with_formats(values, formats)
+    label = DISPLAY_NAMES[values.name]
+    problems.add((values != "") & parsed.isna(), f"{label} is not {what}")
+    outside = parsed.notna() & ((parsed < EARLIEST) | (parsed >= LATEST))
+    problems.add(outside, f"{label} is outside the years {EARLIEST.year}-{LATEST.year - 1}")
+    return parsed.mask(outside).astype("datetime64[ns]")
+
+
 def _validate(raw: pd.DataFrame, first_line: int, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
     raw = raw.fillna("").astype(str).apply(lambda column: column.str.strip())
     lines = pd.Series(np.arange(first_line, first_line + len(raw)), index=raw.index)
@@ -147,19 +188,20 @@ def _validate(raw: pd.DataFrame, first_line: int, today: date, seen_ids: dict[st
         errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
     for column, limit in TEXT_LIMITS.items():
         errors.add(raw[column].str.len() > limit, f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
+        errors.add(raw[column].str.contains("\x00", regex=False), f"{DISPLAY_NAMES[column]} contains a NUL byte")
         out[column] = raw[column]
     out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
 
-    out["case_date"] = _parse_with_formats(raw["case_date"], DATE_FORMATS)
-    errors.add((raw["case_date"] != "") & out["case_date"].isna(), "Date is not a date (use MM/DD/YY or YYYY-MM-DD)")
-    errors.add(out["case_date"].dt.date > today, "Date is in the future")
+    out["case_date"] = _parse_column(raw["case_date"], DATE_FORMATS, errors, "a date (use MM/DD/YY or YYYY-MM-DD)")
+    errors.add(out["case_date"] > pd.Timestamp(today), "Date is in the future")
 
     for column in TIMESTAMP_COLUMNS:
-        has_zone = raw[column].str.contains(_TIME_ZONE_SUFFIX, regex=True)
+        has_zone = raw[column].str.contains(_TIME_ZONE_SUFFIX, regex=True, case=False)
         errors.add(has_zone, f"{DISPLAY_NAMES[column]} has a time-zone offset (OptiOR expects local hospital time)")
-        out[column] = _parse_with_formats(raw[column].where(~has_zone, ""), TIMESTAMP_FORMATS)
-        unparsed = (raw[column] != "") & ~has_zone & out[column].isna()
-        errors.add(unparsed, f"{DISPLAY_NAMES[column]} is not a date and time (use MM/DD/YY hh:mm AM or ISO 8601)")
+        out[column] = _parse_column(
+            raw[column].where(~has_zone, ""), TIMESTAMP_FORMATS, errors,
+            "a date and time (use MM/DD/YY hh:mm AM or ISO 8601)",
+        )
 
     booked = pd.to_numeric(raw["booked_minutes"], errors="coerce")
     errors.add((raw["booked_minutes"] != "") & booked.isna(), "Booked Time (min) is not a number")
@@ -172,6 +214,11 @@ def _validate(raw: pd.DataFrame, first_line: int, today: date, seen_ids: dict[st
     errors.add(out["in_room_minutes"] <= 0, "Wheels Out is not after Wheels In")
     errors.add(out["in_room_minutes"] > MAX_IN_ROOM_MINUTES, "in-room time is over 24 hours")
     errors.add(out["procedure_minutes"] < 0, "End Time is before Start Time")
+    errors.add(out["procedure_minutes"] > MAX_IN_ROOM_MINUTES, "procedure time (Start to End) is over 24 hours")
+    for column in ("scheduled_start", "wheels_in"):
+        offset = out[column] - out["case_date"]
+        errors.add((offset < pd.Timedelta(0)) | (offset >= pd.Timedelta(days=2)),
+                   f"{DISPLAY_NAMES[column]} is not on the case's Date (or the night after)")
     outside = (out["procedure_start"] < out["wheels_in"]) | (out["procedure_end"] > out["wheels_out"])
     warnings.add(outside & ~errors.failing, "procedure start/end lies outside wheels in/out")
 
@@ -212,7 +259,7 @@ def read_case_file(
     try:
         if size is not None and size > max_bytes:
             raise InvalidCaseFile(
-                f"The file is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB "
+                f"The file is {_megabytes(size)}; the limit is {_megabytes(max_bytes)} "
                 "(set OPTIOR_MAX_UPLOAD_MB to change it).",
                 {"size_bytes": size, "limit_bytes": max_bytes},
             )
@@ -223,21 +270,25 @@ def read_case_file(
             return  # a header and no rows: nothing to import
         handle.seek(0)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-        reader = pd.read_csv(
-            text,
-            sep=delimiter,
-            header=None,
-            skiprows=1,
-            usecols=sorted(positions),
-            dtype=str,
-            keep_default_na=False,
-            chunksize=chunk_rows,
-            engine="c",
-        )
+        try:
+            reader = pd.read_csv(
+                text,
+                sep=delimiter,
+                header=0,  # the header fixes the column count: short rows are padded (and rejected)
+                index_col=False,  # a row longer than the header keeps its first columns
+                usecols=sorted(positions),
+                dtype=str,
+                keep_default_na=False,
+                chunksize=chunk_rows,
+                engine="c",
+            )
+        except ValueError:  # pandas saw fewer header columns than the sniffed first line
+            raise InvalidCaseFile("The header row could not be read as CSV; nothing was imported.") from None
+        names = [positions[index] for index in sorted(positions)]
         seen_ids: dict[str, int] = {}
         next_line = 2
         for raw in reader:
-            raw = raw.rename(columns=positions)
+            raw = raw.set_axis(names, axis=1)
             for column in OPTIONAL_COLUMNS:
                 if column not in raw.columns:
                     raw[column] = ""

@@ -1,0 +1,1 @@
+"""The scale benchmark: time import, dashboard, retrain, prediction and memory against their targets."""

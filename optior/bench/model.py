@@ -1,0 +1,58 @@
+"""Time retraining on every stored case and single predictions through the services the app uses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import cycle
+
+from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
+from optior.services.prediction import form_options, predict_duration
+from optior.services.runtime import Runtime
+from optior.services.training import retrain
+
+RETRAIN_TARGET_S = 120.0
+PREDICT_TARGET_MS = 30.0
+PREDICTIONS_PER_RUN = 50
+
+
+def prediction_requests(runtime: Runtime, count: int, case_date: date) -> list[dict]:
+    """Varied, realistic requests (predict_duration's keywords): stored services, procedures, rooms, surgeons."""
+    options = form_options(runtime)
+    rooms = cycle(options["rooms"])
+    requests = []
+    for index, service in zip(range(count), cycle(options["services"]), strict=False):
+        procedures = options["procedures"][service]
+        surgeons = options["surgeons"].get(service) or [None]
+        requests.append({
+            "service": service,
+            "cpt_code": procedures[index % len(procedures)]["cpt_code"],
+            "or_suite": next(rooms),
+            "case_date": case_date + timedelta(days=index % 5),
+            "scheduled_start": f"{7 + index % 9:02d}:30",
+            "booked_minutes": 60 + 15 * (index % 12),
+            "surgeon": surgeons[index % len(surgeons)],
+        })
+    return requests
+
+
+def retrain_measurement(runtime: Runtime, runs: int) -> Measurement:
+    """Median seconds of full retrains (read every case, fit, evaluate, save, activate), forced to activate."""
+    timing = timed(lambda: retrain(runtime, force=True), runs, warm_up=False)
+    if timing.result["status"] == "error":
+        raise BenchmarkError(f"Retrain failed: {timing.result['message']}")
+    card = timing.result["card"]
+    size_kb = (runtime.settings.model_dir / card["file_name"]).stat().st_size / 1024
+    return Measurement(
+        key="retrain", label="retrain on every stored case", group="model", unit="s",
+        value=timing.median_wall, target=RETRAIN_TARGET_S, runs=[round(seconds, 2) for seconds in timing.wall],
+        detail=f"{card['estimator']['name']} on {card['rows_used']:,} cases; model file {size_kb:,.0f} KB; "
+               f"cpu {timing.mean_cpu:.0f} s (all threads)",
+    )
+
+
+def prediction_measurement(runtime: Runtime, runs: int, case_date: date) -> Measurement:
+    """Median time of one logged prediction with the active model, over varied requests."""
+    requests = cycle(prediction_requests(runtime, PREDICTIONS_PER_RUN, case_date))
+    timing: Runs = timed(lambda: predict_duration(runtime, **next(requests)), runs * PREDICTIONS_PER_RUN)
+    return milliseconds("predict", "one prediction (logged), in process", "model", timing, PREDICT_TARGET_MS,
+                        f"{len(timing.wall)} predictions")

@@ -1,0 +1,139 @@
+"""Run the whole benchmark: generate, import (several times), time the dashboard, the model and the served app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from optior.bench import dashboard, model, serving
+from optior.bench.dataset import ImportRun, import_with_seed_command, write_dataset
+from optior.bench.machine import describe_machine
+from optior.bench.measure import BenchmarkError, Measurement
+from optior.config import Settings, settings_from_env
+from optior.services.data_admin import case_count, clear_cases
+from optior.services.runtime import Runtime, build_runtime
+
+IMPORT_TARGET_S = 60.0
+IMPORT_MEMORY_TARGET_MB = 2048.0
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What to run: how many cases, timed runs per figure, the generated hospital, where, on which port."""
+
+    cases: int = 1_000_000
+    runs: int = 3
+    rooms: int = 100
+    seed: int = 42
+    database_url: str | None = None
+    replace: bool = False
+    port: int = 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _child_env(settings: Settings, port: int, csv_bytes: int) -> dict[str, str]:
+    """The environment of the import command and the served app: this benchmark's database, models and token."""
+    upload_mb = max(settings.max_upload_mb, csv_bytes / 1_048_576 + 1)
+    return {
+        **os.environ, "OPTIOR_DATABASE_URL": settings.database_url, "OPTIOR_MODEL_DIR": str(settings.model_dir),
+        "OPTIOR_AUTO_SEED": "false", "OPTIOR_ADMIN_TOKEN": settings.admin_token or "", "OPTIOR_HOST": "127.0.0.1",
+        "OPTIOR_PORT": str(port), "OPTIOR_DEBUG": "false", "OPTIOR_USERS_FILE": "",
+        "OPTIOR_MAX_UPLOAD_MB": f"{upload_mb:.0f}",
+    }
+
+
+def _imports(runtime: Runtime, csv_path: Path, env: dict, options: BenchOptions,
+             say: Callable[[str], None]) -> list[Measurement]:
+    """Import the CSV `runs` times into an emptied database with the seed command; time and memory of each."""
+    done: list[ImportRun] = []
+    for run in range(1, options.runs + 1):
+        if case_count(runtime):
+            clear_cases(runtime)
+        imported = import_with_seed_command(
+            csv_path, env, lambda rows, run=run: say(f"import {run}/{options.runs}: {rows:,} rows read"))
+        report = imported.report
+        if report["inserted"] != options.cases or report["rejected"]:
+            raise BenchmarkError(f"The import stored {report['inserted']:,} of {options.cases:,} cases "
+                                 f"({report['rejected']:,} rejected).")
+        say(f"import {run}/{options.runs}: {imported.seconds:.1f} s (cpu {imported.cpu_seconds:.1f} s), "
+            f"peak {imported.peak_rss_mb:.0f} MB")
+        done.append(imported)
+    seconds, peaks = [run.seconds for run in done], [run.peak_rss_mb for run in done]
+    cpu = statistics.fmean(run.cpu_seconds for run in done)
+    return [
+        Measurement("import", "import the generated CSV (python -m optior seed)", "import", "s",
+                    statistics.median(seconds), IMPORT_TARGET_S, [round(s, 2) for s in seconds],
+                    f"{options.cases:,} rows; {done[-1].progress_updates} progress updates; cpu {cpu:.0f} s"),
+        Measurement("import_rss", "import process memory (peak RSS)", "memory", "MB", max(peaks),
+                    IMPORT_MEMORY_TARGET_MB, [round(p, 1) for p in peaks], "largest of the runs"),
+    ]
+
+
+def _open(options: BenchOptions, work: Path) -> Runtime:
+    """The benchmark's runtime: its own database (a temporary SQLite file by default), models and token."""
+    settings = settings_from_env().with_changes(
+        database_url=options.database_url or f"sqlite:///{work / 'bench.db'}", model_dir=work / "models",
+        auto_seed=False, admin_token=secrets.token_urlsafe(24),
+    )
+    runtime = build_runtime(settings)
+    stored = case_count(runtime)
+    if stored and not options.replace:
+        runtime.db.dispose()
+        raise BenchmarkError(f"The database already holds {stored:,} cases and the benchmark deletes them; "
+                             "run again with --replace to allow that, or name an empty database.")
+    return runtime
+
+
+def run_benchmark(options: BenchOptions, say: Callable[[str], None] = lambda _line: None) -> dict:
+    """Run every measurement and return the JSON-ready result (benchmark, machine, measurements, comparisons)."""
+    if options.cases <= 0 or options.runs <= 0:
+        raise BenchmarkError("--cases and --runs must be positive.")
+    began, started_at = time.perf_counter(), datetime.now().isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory(prefix="optior-bench-") as folder:
+        work = Path(folder)
+        runtime = _open(options, work)
+        try:
+            csv_path = work / "cases.csv"
+            say(f"generating {options.cases:,} cases in {options.rooms} rooms ...")
+            write_dataset(csv_path, cases=options.cases, rooms=options.rooms, seed=options.seed, today=date.today())
+            env = _child_env(runtime.settings, options.port or _free_port(), csv_path.stat().st_size)
+            measurements = _imports(runtime, csv_path, env, options, say)
+            ranges = dashboard.data_ranges(runtime)
+            say("timing the dashboard's service calls and the naive approach ...")
+            services = dashboard.service_measurements(runtime, ranges, options.runs)
+            comparisons = dashboard.naive_comparisons(runtime, ranges, options.runs, services)
+            measurements += services.values()
+            say(f"retraining {options.runs} time(s) ...")
+            measurements.append(model.retrain_measurement(runtime, options.runs))
+            future_day = ranges.last + timedelta(days=7)
+            measurements.append(model.prediction_measurement(runtime, options.runs, future_day))
+            say("serving the database with python app.py: callbacks, predictions, memory, one retrain ...")
+            requests = model.prediction_requests(runtime, model.PREDICTIONS_PER_RUN, future_day)
+            with serving.ServedApp(env, int(env["OPTIOR_PORT"]), work / "app.log") as app:
+                measurements += serving.serving_measurements(app, ranges, options.runs, requests,
+                                                             runtime.settings.admin_token)
+            machine = describe_machine(runtime)
+            where = runtime.db.url.render_as_string(hide_password=True) if options.database_url else None
+        finally:
+            runtime.db.dispose()
+    return {
+        "benchmark": {**asdict(options), "database_url": where, "database": machine["database"].split()[0],
+                      "started_at": started_at, "duration_s": round(time.perf_counter() - began, 1)},
+        "machine": machine,
+        "measurements": [m.to_dict() for m in measurements],
+        "comparisons": [c.to_dict() for c in comparisons],
+        "targets_met": all(m.met is not False for m in measurements),
+    }
