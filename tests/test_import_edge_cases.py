@@ -48,6 +48,7 @@ def moved_to(day: date, *columns: str) -> dict[str, str]:
 
 def csv_file(rows: list[list[str]], *, header: list[str] = HEADER, delimiter: str = ",", newline: str = "\n",
              bom: bool = False) -> bytes:
+    """A CSV file of these rows under the header, in the given dialect (UTF-8)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
     writer.writerow(header)
