@@ -27,13 +27,12 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,83 +42,17 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from optior.bench.app_process import AppProcess, app_command, app_environment, gunicorn_command  # noqa: E402
 from optior.bench.dataset import past_start  # noqa: E402
-from optior.config import PROJECT_ROOT  # noqa: E402
+from optior.bench.serving import output_spec  # noqa: E402
 from optior.ingest.generator import generate_cases  # noqa: E402
 
 P95_TARGET_MS = 1000.0
-START_TIMEOUT_S = 180.0
 REQUEST_TIMEOUT_S = 120.0
 ADMIN_TIMEOUT_S = 600.0
 MAX_CALLBACKS_PER_PAGE = 50
 CALLBACK_URL = "/_dash-update-component"
 PREDICTED_MINUTES = "predict-result-minutes"  # the component showing a prediction's minutes
-
-
-def app_command(prefix: Sequence[str] = ()) -> list[str]:
-    """`python app.py` (Flask's threaded server), optionally behind a command prefix."""
-    return [*prefix, sys.executable, str(PROJECT_ROOT / "app.py")]
-
-
-def gunicorn_command(port: int, workers: int) -> list[str]:
-    """The README's production server: gunicorn with several worker processes, on loopback."""
-    return [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300",
-            "app:server"]
-
-
-class AppProcess:
-    """The app serving 127.0.0.1:port in a child process (`python app.py` unless told otherwise), log in a file."""
-
-    def __init__(self, env: dict[str, str], port: int, log_path: Path, command: Sequence[str] | None = None) -> None:
-        self.env, self.port, self.log_path = env, port, log_path
-        self.command = list(command or app_command())
-        self.base = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> AppProcess:
-        """Start it and wait until /api/health answers (any status: the database may be down on purpose)."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The app exited with {self.process.returncode}: {self.log()[-2000:]}")
-            try:
-                requests.get(self.base + "/api/health", timeout=5)
-                return self
-            except requests.RequestException:
-                time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"The app did not answer on port {self.port} within {START_TIMEOUT_S:.0f} s.")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=20)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def __enter__(self) -> AppProcess:
-        return self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()
-
-
-def app_environment(database_url: str, model_dir: Path, port: int, **extra: str) -> dict[str, str]:
-    """The environment of an app on loopback:port with this database and model folder (seeding the sample).
-
-    No OPTIOR_* setting of the calling shell leaks in (an admin token or users file there would change the app).
-    """
-    inherited = {name: value for name, value in os.environ.items() if not name.startswith("OPTIOR_")}
-    return dict(inherited, OPTIOR_DATABASE_URL=database_url, OPTIOR_MODEL_DIR=str(model_dir),
-                OPTIOR_HOST="127.0.0.1", OPTIOR_PORT=str(port), OPTIOR_AUTO_SEED="true", **extra)
 
 
 @dataclass
@@ -188,17 +121,9 @@ def _components(value) -> Iterator[dict]:
             yield from _components(child)
 
 
-def _output_spec(output: str) -> list[dict] | dict:
-    """Dash's outputs description: '..a.b...c.d..' for several outputs, 'a.b' for one."""
-    several = output.startswith("..")
-    specs = [dict(zip(("id", "property"), part.split(".", 1), strict=True))
-             for part in (output[2:-2].split("...") if several else [output])]
-    return specs if several else specs[0]
-
-
 def _outputs(callback: dict) -> list[tuple[str, str]]:
-    spec = _output_spec(callback["output"])
-    return [(s["id"], s["property"].split("@")[0]) for s in (spec if isinstance(spec, list) else [spec])]
+    spec = output_spec(callback["output"])
+    return [(s["id"], s["property"]) for s in (spec if isinstance(spec, list) else [spec])]
 
 
 class Browser:
@@ -275,7 +200,7 @@ class Browser:
         def values(items: list[dict]) -> list[dict]:
             return [{**i, "value": self.get(i["id"], i["property"])} for i in items]
 
-        body = {"output": callback["output"], "outputs": _output_spec(callback["output"]),
+        body = {"output": callback["output"], "outputs": output_spec(callback["output"]),
                 "inputs": values(callback["inputs"]), "state": values(callback["state"]), "changedPropIds": changed}
         first_output = _outputs(callback)[0][0]
         response = self.http.send(f"callback {first_output}", "POST", CALLBACK_URL, json=body)

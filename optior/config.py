@@ -115,3 +115,31 @@ def settings_from_env(environ: dict | None = None) -> Settings:
         auto_seed=_env_bool(env, "OPTIOR_AUTO_SEED", defaults.auto_seed),
         metrics=metrics,
     )
+
+
+def settings_to_env(settings: Settings) -> dict[str, str]:
+    """The OPTIOR_* variables settings_from_env turns back into these settings (for child processes)."""
+    metrics = settings.metrics
+    clock = "%H:%M"
+    return {
+        "OPTIOR_DATABASE_URL": settings.database_url,
+        "OPTIOR_MODEL_DIR": str(settings.model_dir),
+        "OPTIOR_SAMPLE_CSV": str(settings.sample_csv),
+        "OPTIOR_HOST": settings.host,
+        "OPTIOR_PORT": str(settings.port),
+        "OPTIOR_DEBUG": str(settings.debug).lower(),
+        "OPTIOR_ADMIN_TOKEN": settings.admin_token or "",
+        "OPTIOR_USERS_FILE": str(settings.users_file or ""),
+        "OPTIOR_ALLOW_ANONYMOUS": str(settings.allow_anonymous_network).lower(),
+        "OPTIOR_MAX_UPLOAD_MB": repr(settings.max_upload_mb),
+        "OPTIOR_AUTO_SEED": str(settings.auto_seed).lower(),
+        "OPTIOR_STAFFED_START": metrics.staffed_start.strftime(clock),
+        "OPTIOR_STAFFED_END": metrics.staffed_end.strftime(clock),
+        "OPTIOR_PRIME_START": metrics.prime_start.strftime(clock),
+        "OPTIOR_PRIME_END": metrics.prime_end.strftime(clock),
+        "OPTIOR_MAX_TURNOVER_CREDIT_MIN": repr(metrics.max_turnover_credit_minutes),
+        "OPTIOR_TURNOVER_CUTOFF_MIN": repr(metrics.turnover_cutoff_minutes),
+        "OPTIOR_ON_TIME_GRACE_MIN": repr(metrics.on_time_grace_minutes),
+        "OPTIOR_BOOKING_TOLERANCE_PCT": repr(metrics.booking_tolerance_pct),
+        "OPTIOR_BOOKING_TOLERANCE_MIN": repr(metrics.booking_tolerance_minutes),
+    }

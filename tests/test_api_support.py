@@ -53,11 +53,11 @@ def sample_api_client(sample_runtime: Runtime) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def trained_api_runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
-    """The sample quarter with a trained model, shared by a module's read-only tests.
+def trained_runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """The sample quarter with a trained model in a database and model folder shared by a module's tests.
 
-    On PostgreSQL the database is shared: a module using this must not also use the function-scoped
-    `runtime` fixtures, which empty it.
+    A test may change it only if it leaves a usable active model behind. On PostgreSQL the database is shared:
+    a module using this must not also use the function-scoped `runtime` fixtures, which empty it.
     """
     folder: Path = tmp_path_factory.mktemp("trained")
     url = TEST_DATABASE_URL or f"sqlite:///{folder / 'optior.db'}"
@@ -69,5 +69,5 @@ def trained_api_runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
 
 
 @pytest.fixture(scope="module")
-def trained_api_client(trained_api_runtime: Runtime) -> FlaskClient:
-    return api_app(trained_api_runtime).test_client()
+def trained_api_client(trained_runtime: Runtime) -> FlaskClient:
+    return api_app(trained_runtime).test_client()

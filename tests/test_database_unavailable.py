@@ -1,23 +1,81 @@
-"""A database that cannot be reached: a clear 503 and message, never a stack trace, and recovery after."""
+"""A database that cannot be reached: a clear 503 and message, never a stack trace, and recovery after.
+
+The page tests call the session app's Dash callbacks over HTTP as the browser does, with the app's runtime
+swapped for one whose database is unreachable.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from dash import Dash
 
 from optior.api import register_api
+from optior.bench.serving import output_spec
+from optior.components.retrain import MODEL_BADGE, RETRAIN_MESSAGE
+from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, PAGE_STORE, RELOAD
 from optior.config import Settings
 from optior.db.engine import Database
 from optior.errors import DatabaseUnavailable
 from optior.services.analytics import data_extent
 from optior.services.runtime import Runtime
-from optior.web.context import attach_runtime
+from optior.web.context import attach_runtime, current_runtime
 
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_timeout=2"
+PAGE_LOCATION = "_pages_location"
 
 
 @pytest.fixture
 def unreachable() -> Runtime:
     return Runtime(settings=Settings(database_url=NOWHERE), db=Database(NOWHERE))
+
+
+@contextmanager
+def serving(app: Dash, runtime: Runtime) -> Iterator[None]:
+    """The session app with runtime in place of its own, inside a request context; its own is put back after."""
+    server = app.server
+    with server.app_context():
+        own = current_runtime()
+    attach_runtime(server, runtime)
+    try:
+        with server.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            yield
+    finally:
+        attach_runtime(server, own)
+
+
+def _outputs(callback: dict) -> list[str]:
+    spec = output_spec(callback["output"])
+    return [f"{s['id']}.{s['property']}" for s in (spec if isinstance(spec, list) else [spec])]
+
+
+def fire(client, output: str, values: dict[str, object]):
+    """POST the server callback that fills `output` ('id.property') with these inputs, as dash-renderer does."""
+    callbacks = client.get("/_dash-dependencies").get_json()
+    (callback,) = [c for c in callbacks if output in _outputs(c) and not c.get("clientside_function")]
+    inputs = [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in callback["inputs"]]
+    return client.post("/_dash-update-component", json={
+        "output": callback["output"], "outputs": output_spec(callback["output"]), "inputs": inputs, "state": [],
+        "changedPropIds": list(values),
+    })
+
+
+@pytest.fixture
+def dash_client(optior_app):
+    """A test client of the session app that has loaded a page once (Dash builds its page router then)."""
+    client = optior_app.server.test_client()
+    assert client.get("/").status_code == 200
+    return client
+
+
+def open_page(client, path: str) -> dict:
+    """What the page router answers for path: its outputs and the props set beside them."""
+    answer = fire(client, f"{PAGE_CONTENT}.children", {f"{PAGE_LOCATION}.pathname": path,
+                                                        f"{PAGE_LOCATION}.search": ""})
+    assert answer.status_code == 200
+    return answer.get_json()
 
 
 def test_services_raise_a_clear_error_not_a_driver_error(unreachable):
@@ -44,16 +102,52 @@ def test_a_working_database_is_reachable(runtime):
     assert runtime.db.reachable() is True
 
 
-def test_the_banner_appears_while_the_database_is_down_and_clears_after(optior_app, unreachable):
-    from optior.components import status_banner
+def props_of(layout, component_id: str) -> dict | None:
+    """The properties of the component with this id in a layout as JSON, or None."""
+    if isinstance(layout, dict):
+        props = layout.get("props", {})
+        if props.get("id") == component_id:
+            return props
+        layout = list(props.values()) if "props" in layout else list(layout.values())
+    for child in layout if isinstance(layout, list) else []:
+        if (found := props_of(child, component_id)) is not None:
+            return found
+    return None
 
-    server = optior_app.server
-    working = server.extensions["optior"]
-    with server.test_request_context("/"):
-        server.extensions["optior"] = unreachable
-        try:
-            banner, down = status_banner.check_database(1, False)
-            assert down is True and "cannot be reached" in banner.children
-        finally:
-            server.extensions["optior"] = working
-        assert status_banner.check_database(2, True) == (None, False)
+
+def test_a_healthy_page_does_not_poll_the_database(dash_client):
+    assert props_of(dash_client.get("/_dash-layout").get_json(), HEALTH_POLL)["disabled"] is True
+    answer = open_page(dash_client, "/predict")
+    assert "sideUpdate" not in answer and "Predict a case" in str(answer["response"][PAGE_CONTENT])
+
+
+@pytest.mark.parametrize("path", ["/", "/predict", "/model", "/data"])
+def test_a_page_opened_while_the_database_is_down_says_so_in_its_body_and_polls(optior_app, dash_client,
+                                                                                unreachable, path):
+    with serving(optior_app, unreachable):
+        shown = open_page(dash_client, path)["sideUpdate"]
+    body = str(shown[PAGE_CONTENT]["children"])
+    assert "The database is not reachable" in body and "reloads by itself" in body and "administrator" in body
+    assert "cannot be reached" in str(shown[BANNER]["children"])
+    assert shown[HEALTH_POLL] == {"disabled": False}
+    assert shown[PAGE_STORE] == {"data": {"title": "Database unavailable · OptiOR"}}
+
+
+def test_a_failing_callback_on_a_built_page_shows_the_banner_and_polls_but_keeps_the_body(optior_app, dash_client,
+                                                                                        unreachable):
+    with serving(optior_app, unreachable):
+        answer = fire(dash_client, f"{MODEL_BADGE}.children", {f"{RETRAIN_MESSAGE}.children": None})
+    shown = answer.get_json()["sideUpdate"]
+    assert "cannot be reached" in str(shown[BANNER]["children"]) and shown[HEALTH_POLL] == {"disabled": False}
+    assert PAGE_CONTENT not in shown and PAGE_STORE not in shown
+
+
+def test_the_poll_waits_while_the_database_is_down_and_reloads_the_page_once_it_answers(optior_app, dash_client,
+                                                                                       unreachable):
+    with serving(optior_app, unreachable):
+        assert fire(dash_client, f"{HEALTH_POLL}.disabled", {f"{HEALTH_POLL}.n_intervals": 1}).status_code == 204
+    back = fire(dash_client, f"{HEALTH_POLL}.disabled", {f"{HEALTH_POLL}.n_intervals": 2})
+    assert back.get_json()["response"] == {HEALTH_POLL: {"disabled": True}, RELOAD: {"data": True}}
+    reloads = [c for c in dash_client.get("/_dash-dependencies").get_json()
+               if c.get("clientside_function") and c["inputs"] == [{"id": RELOAD, "property": "data"}]]
+    assert len(reloads) == 1

@@ -12,7 +12,9 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from benchmarks.load_test import AppProcess, Browser, Http, Recorder, app_environment, gunicorn_command
+from benchmarks.load_test import Browser, Http, Recorder
+from optior.bench.app_process import AppProcess, app_environment, gunicorn_command
+from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, RELOAD
 from optior.config import SAMPLE_CSV, Settings
 from optior.db.model_store import list_versions
 from optior.services.data_admin import case_count
@@ -85,12 +87,11 @@ def open_dashboard(app: AppProcess) -> tuple[Browser, Recorder]:
     recorder = Recorder()
     browser = Browser(Http(app.base, recorder))
     browser.open("/")
-    browser.set("shell-health-poll", "n_intervals", 1)  # the banner's periodic database check
     return browser, recorder
 
 
 def banner_text(browser: Browser) -> str:
-    return str(browser.get("shell-status-banner", "children") or "")
+    return str(browser.get(BANNER, "children") or "")
 
 
 @pytest.fixture
@@ -124,6 +125,10 @@ def test_an_unreachable_database_gives_503_and_a_banner_and_the_app_recovers_by_
         browser, recorder = open_dashboard(app)
         assert recorder.errors == [], "every page request is answered, none with a server error"
         assert "database cannot be reached" in banner_text(browser)
+        assert "The database is not reachable" in str(browser.get(PAGE_CONTENT, "children"))
+        assert browser.get(HEALTH_POLL, "disabled") is False
+        browser.set(HEALTH_POLL, "n_intervals", 1)
+        assert not browser.get(RELOAD, "data"), "no reload while the database is still down"
         assert app.process.poll() is None
 
         proxy.start()
@@ -132,6 +137,8 @@ def test_an_unreachable_database_gives_503_and_a_banner_and_the_app_recovers_by_
             assert time.monotonic() < deadline, "the app did not reconnect by itself"
             time.sleep(0.5)
         assert health(app).json()["cases"] == cases
+        browser.set(HEALTH_POLL, "n_intervals", 2)
+        assert browser.get(RELOAD, "data") is True and browser.get(HEALTH_POLL, "disabled") is True
         browser, recorder = open_dashboard(app)
         assert recorder.errors == [] and browser.get("dashboard-schedule-table", "data")
         assert "database cannot be reached" not in banner_text(browser)

@@ -11,15 +11,14 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from benchmarks.load_test import AppProcess, Browser, Http, Recorder, app_command, app_environment
-from optior.config import Settings
+from benchmarks.load_test import Browser, Http, Recorder
+from optior.bench.app_process import AppProcess, app_command, app_environment
 from optior.db.model_store import active_version
 from optior.db.schema import model_versions
 from optior.ml.registry import file_sha256, version_path
-from optior.services.runtime import Runtime, build_runtime
-from tests.conftest import TEST_DATABASE_URL, _reset_database
-from tests.test_api_support import trained
+from optior.services.runtime import Runtime
 
+pytest_plugins = ("tests.test_api_support",)
 pytestmark = pytest.mark.slow
 
 PORT = 8082
@@ -72,30 +71,18 @@ FAULTS = {  # name: (how to break the active model file, what the refusal says)
 }
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Runtime:
-    """The sample quarter and a trained model in a database and model folder the started apps share."""
-    folder = tmp_path_factory.mktemp("deployment")
-    url = TEST_DATABASE_URL or f"sqlite:///{folder / 'optior.db'}"
-    if TEST_DATABASE_URL:
-        _reset_database(url)
-    runtime = build_runtime(Settings(database_url=url, model_dir=folder / "models", auto_seed=False))
-    yield trained(runtime)
-    runtime.db.dispose()
-
-
 def active(runtime: Runtime) -> dict:
     with runtime.db.read() as connection:
         return active_version(connection)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=FAULTS)
-def test_the_app_works_without_a_usable_model_and_a_retrain_recovers(deployment, tmp_path, fault):
+def test_the_app_works_without_a_usable_model_and_a_retrain_recovers(trained_runtime, tmp_path, fault):
     break_file, refusal = FAULTS[fault]
-    broken = active(deployment)
-    path = version_path(deployment.settings.model_dir, broken["file_name"])
-    prefix = break_file(deployment, path)
-    env = app_environment(deployment.settings.database_url, deployment.settings.model_dir, PORT)
+    broken = active(trained_runtime)
+    path = version_path(trained_runtime.settings.model_dir, broken["file_name"])
+    prefix = break_file(trained_runtime, path)
+    env = app_environment(trained_runtime.settings.database_url, trained_runtime.settings.model_dir, PORT)
     with AppProcess(env, PORT, tmp_path / "app.log", app_command(prefix)) as app:
         health = requests.get(app.base + "/api/health", timeout=60)
         assert health.status_code == 200 and health.json()["model_version"] == broken["version"]

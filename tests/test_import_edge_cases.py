@@ -219,6 +219,14 @@ def test_a_bad_row_is_rejected_with_its_line_and_the_good_rows_are_imported(impo
     assert_imported(runtime, baseline, outcome, ["30001", "30003"], {3: reason})
 
 
+def test_rejected_lines_are_file_lines_after_blank_lines_and_quoted_line_breaks(importer, runtime, baseline):
+    described = row("30001", **{"CPT Description": "Arthroplasty,\nknee,\ntotal"})  # lines 2-4
+    bad = row("30002", **{"Booked Time (min)": "two hours"})
+    data = csv_file([described, [], [], bad, row("30003")], newline="\r\n")  # 5-6 blank, 7 bad
+    outcome = importer(data)
+    assert_imported(runtime, baseline, outcome, ["30001", "30003"], {7: "Booked Time (min) is not a number"})
+
+
 def test_a_nul_byte_past_the_sniffed_head_rejects_only_its_row(importer, runtime, baseline):
     good = [row(str(40000 + i)) for i in range(700)]  # well over the 64 KB the binary check looks at
     data = csv_file([*good, row("49999", Service="Ortho\x00pedics")])
@@ -296,7 +304,7 @@ def test_a_stream_over_the_size_limit_is_refused_by_the_service(runtime, baselin
     with pytest.raises(InvalidCaseFile) as refused:
         import_cases(Runtime(settings=runtime.settings.with_changes(max_upload_mb=0.01), db=runtime.db),
                      source=stream, source_name="stream.csv")
-    assert "limit is 0.01 MB" in refused.value.message
+    assert "limit is 10.2 KB" in refused.value.message
     assert snapshot(runtime) == baseline
 
 

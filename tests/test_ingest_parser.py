@@ -152,3 +152,38 @@ def test_an_unquoted_comma_that_shifts_the_columns_rejects_only_that_row():
 def test_header_only_file_yields_no_cases():
     cases, rejected, _ = parse(PUBLIC_HEADER + "\n")
     assert len(cases) == 0 and rejected == []
+
+
+def test_line_numbers_count_blank_lines_and_line_breaks_inside_quoted_values():
+    bad = PUBLIC_ROWS[0].replace(",150,", ",abc,")
+    multi_line = PUBLIC_ROWS[1].replace("Arthroscopy, knee, with meniscectomy", "Arthroscopy,\r\nknee\n\nmeniscus")
+    # 1 header, 2 blank, 3-6 the row with three quoted breaks, 7 spaces, 8 blank (a bare CR), 9 the bad row
+    text = PUBLIC_HEADER + "\n\n" + multi_line + "\n   \r\n\r" + bad + "\n\n"
+    assert text.splitlines().index(bad) + 1 == 9
+    for chunk_rows in (1, 100):
+        cases, rejected, _ = parse(text, chunk_rows=chunk_rows)
+        assert list(cases["line"]) == [3]
+        assert cases.iloc[0]["cpt_description"] == "Arthroscopy,\r\nknee\n\nmeniscus"
+        assert [problem.line for problem in rejected] == [9]
+        assert "Booked Time (min) is not a number" in rejected[0].reason
+
+
+def test_a_row_after_more_blank_lines_than_the_sniffed_head_is_still_read():
+    bad = PUBLIC_ROWS[0].replace(",150,", ",abc,")
+    _cases, rejected, _ = parse(PUBLIC_HEADER + "\n" * 70_001 + bad + "\n")  # 70,000 blank lines: over 64 KB
+    assert [problem.line for problem in rejected] == [70_002]
+
+
+def test_a_line_break_quoted_in_an_ignored_column_counts_too():
+    header = PUBLIC_HEADER + ",Notes"
+    noted = PUBLIC_ROWS[1] + ',"first line\nsecond line"'
+    bad = PUBLIC_ROWS[0].replace(",150,", ",-5,") + ",plain"
+    _cases, rejected, _ = parse("\n".join([header, noted, bad]) + "\n")
+    assert [problem.line for problem in rejected] == [4]
+
+
+def test_rows_of_bare_separators_are_skipped_like_blank_lines():
+    separators = "," * PUBLIC_HEADER.count(",")
+    cases, rejected, _ = parse(public_file(PUBLIC_ROWS[0], separators, separators.replace(",", ";"), PUBLIC_ROWS[1]))
+    assert list(cases["line"]) == [2, 5]
+    assert [problem.line for problem in rejected] == [4]  # semicolons are not this file's separator: a value

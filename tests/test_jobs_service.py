@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import time
 
 import pytest
 from sqlalchemy import update
 
-from optior.db.job_store import create_job
+from optior.db.job_store import create_job, read_job
 from optior.db.locks import job_lock
 from optior.db.schema import jobs as jobs_table
 from optior.errors import JobAlreadyRunning
 from optior.services import jobs
+from optior.services.training import active_model_card
 
 
 def wait_for(runtime, job_id: int, timeout: float = 120) -> dict:
@@ -53,3 +56,26 @@ def test_a_job_whose_process_died_reads_as_interrupted(runtime):
 
 def test_an_unknown_job_is_reported_not_raised(runtime):
     assert jobs.job_state(runtime, 12345)["status"] == "failed"
+
+
+def running_holder(runtime, job_id: int, timeout: float = 60) -> str:
+    """The holder of a job once a process other than this one has taken it over."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.db.read() as connection:
+            holder = read_job(connection, job_id)["holder"]
+        if not holder.endswith(f":{os.getpid()}"):
+            return holder
+        time.sleep(0.05)
+    raise AssertionError("no retrain process took the job over")
+
+
+def test_a_retrain_runs_in_its_own_process_and_a_killed_one_fails_cleanly(sample_runtime):
+    before = active_model_card(sample_runtime)
+    job_id = jobs.start_retrain(sample_runtime)
+    holder = running_holder(sample_runtime, job_id)
+    os.kill(int(holder.rpartition(":")[2]), signal.SIGKILL)
+    state = wait_for(sample_runtime, job_id)
+    assert state["status"] == "failed" and "previous model is still active" in state["message"]
+    assert active_model_card(sample_runtime) == before
+    assert wait_for(sample_runtime, jobs.start_retrain(sample_runtime))["status"] == "done"  # nothing to repair

@@ -10,10 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from optior.bench.app_process import AppProcess, gunicorn_command
 from optior.ingest.generator import generate_cases
 from tests.conftest import SAMPLE_TODAY
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 PORT = 8072
 WORKERS = 3
 TOKEN = "multiworker-test-token"
@@ -37,58 +33,14 @@ MAX_PROBES = 300
 LOG_LINE = re.compile(r"<(\d+)> (\S+) (\d{3})")
 
 
-class Gunicorn:
+class Gunicorn(AppProcess):
     """gunicorn with WORKERS sync workers on 127.0.0.1:PORT; the access log maps each probe to a worker pid."""
 
     def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.env, self.folder = env, folder
-        self.base = f"http://127.0.0.1:{PORT}"
-        self.access_log, self.error_log = folder / "access.log", folder / "error.log"
+        self.access_log = folder / "access.log"
+        access = ("--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %({x-probe}i)s %(s)s")
+        super().__init__(env, PORT, folder / "gunicorn.log", gunicorn_command(PORT, WORKERS, *access))
         self.numbers = itertools.count(1)  # next() on a count is atomic: threads may send at once
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Gunicorn:
-        with socket.socket() as probe:  # a server left over on the port would answer in our place
-            assert probe.connect_ex(("127.0.0.1", PORT)) != 0, f"port {PORT} is already in use"
-        command = [
-            sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}", "--timeout", "180",
-            "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %({x-probe}i)s %(s)s",
-            "--error-logfile", str(self.error_log), "app:server",
-        ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
-        try:
-            self._wait_until_serving()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn exited: {self.log_tail()}"
-            try:
-                answer, probe = self.send("GET", "/api/health", timeout=5)
-                if answer.status_code == 200:
-                    self.worker_of(probe)  # answered by this gunicorn, not by something else on the port
-                    return
-            except (requests.ConnectionError, requests.Timeout):  # workers still booting
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"gunicorn did not answer within {START_TIMEOUT_S} s: {self.log_tail()}")
-
-    def __exit__(self, *_exc) -> None:
-        """Quick shutdown (SIGINT) of the master and its workers, then SIGKILL if they linger."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
-
-    def log_tail(self) -> str:
-        return self.error_log.read_text()[-3000:] if self.error_log.exists() else "(no log)"
 
     def send(self, method: str, path: str, **kwargs) -> tuple[requests.Response, str]:
         """One request on a fresh connection, tagged with a unique probe; returns the answer and the probe."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 import pytest
 
@@ -32,10 +33,10 @@ def test_a_day_with_cases_fills_cards_timeline_and_table(in_app):
     cards, message, timeline, rows = dashboard.show_day("2026-09-30")
     assert message is None
     assert "Cases" in text_of(cards) and "min" in text_of(cards)
-    rooms_on_timeline = {room for trace in timeline.data[1:] for room in trace.y}
+    rooms_on_timeline = {room for trace in timeline["data"][1:] for room in trace["y"]}
     assert rooms_on_timeline == {f"OR {row['or_suite']}" for row in rows}
     assert all(row["difference_minutes"] == row["in_room_minutes"] - row["booked_minutes"] for row in rows)
-    assert timeline.layout.xaxis.title.text.startswith("Time of day")
+    assert timeline["layout"]["xaxis"]["title"]["text"].startswith("Time of day")
 
 
 def test_a_day_without_cases_names_the_nearest_days(in_app):
@@ -57,19 +58,23 @@ def test_a_bad_day_value_asks_for_a_day(in_app):
 def test_range_filters_reach_every_chart(in_app):
     from optior.pages import dashboard
 
-    outputs = dashboard.show_range("2026-07-01", "2026-09-30", ["Urology"], None)
-    cases_chart, duration_chart, workload_chart, note = outputs[:4]
-    assert list(cases_chart.data[0].y) == ["Urology"]
-    assert list(workload_chart.data[0].y) == ["Urology"]
+    cases_chart, duration_chart, workload_chart, note = dashboard.show_case_mix(
+        "2026-07-01", "2026-09-30", ["Urology"], None)
+    assert list(cases_chart["data"][0]["y"]) == ["Urology"]
+    assert list(duration_chart["data"][1]["y"]) == ["Urology"]
+    assert list(workload_chart["data"][0]["y"]) == ["Urology"]
     assert note is None
-    assert "%" in text_of(outputs[4])  # metric cards
+    cards, *_rest = dashboard.show_efficiency("2026-07-01", "2026-09-30", ["Urology"], None)
+    assert "%" in text_of(cards)
 
 
 def test_an_inverted_range_gets_a_message_instead_of_charts(in_app):
     from optior.pages import dashboard
 
-    outputs = dashboard.show_range("2026-09-30", "2026-07-01", None, None)
-    assert "end" in text_of(outputs[3]).lower()
+    *_charts, note = dashboard.show_case_mix("2026-09-30", "2026-07-01", None, None)
+    assert "end" in text_of(note).lower()
+    _cards, _parameters, heatmap, *_rest = dashboard.show_efficiency("2026-09-30", "2026-07-01", None, None)
+    assert "end" in heatmap["layout"]["annotations"][0]["text"].lower()
 
 
 def test_procedures_follow_the_chosen_service(in_app):
@@ -150,3 +155,14 @@ def test_a_viewer_cannot_import_or_retrain_from_the_pages(optior_app, tmp_path):
             assert "Only administrators" in text_of(message)
         finally:
             optior_app.server.extensions["optior"] = runtime
+
+
+def test_a_long_range_shows_utilization_by_week_instead_of_by_day(in_app):
+    from optior.pages import dashboard
+
+    _cards, _parameters, by_day, *_rest = dashboard.show_efficiency("2026-07-01", "2026-09-30", None, None)
+    _cards, _parameters, by_week, *_rest = dashboard.show_efficiency("2026-01-01", "2026-09-30", None, None)
+    assert "day" in by_day["layout"]["title"]["text"] and "week" in by_week["layout"]["title"]["text"]
+    weeks = [date.fromisoformat(monday) for monday in by_week["data"][0]["x"]]
+    assert weeks and all(monday.weekday() == 0 for monday in weeks)
+    assert len(weeks) < len(by_day["data"][0]["x"]) and len(by_week["data"][0]["y"]) == len(by_day["data"][0]["y"])

@@ -18,6 +18,7 @@ from optior.errors import DatabaseUnavailable, InvalidInput
 from optior.services.data_admin import case_count, clear_cases
 from optior.services.importing import import_cases
 from optior.services.training import active_model_card
+from optior.units import file_size
 from optior.web.context import current_runtime
 
 UPLOAD_FIELD = "file"
@@ -44,7 +45,7 @@ def _check_size(stream: BinaryIO) -> None:
     stream.seek(0)
     if size > limit:
         raise ApiError(
-            413, f"The file is {size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB.",
+            413, f"The file is {file_size(size)}; the limit is {file_size(limit)}.",
             {"field": UPLOAD_FIELD, "size_bytes": size, "limit_bytes": limit},
         )
 

@@ -17,6 +17,7 @@ from optior.errors import (
     ModelUnavailable,
     OptiORError,
 )
+from optior.units import file_size
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if error.code == 413:
         limit = request.max_content_length
-        limit_text = f" of {limit / 1_048_576:.2f} MB" if limit else ""
+        limit_text = f" of {file_size(limit)}" if limit else ""
         return error_response(413, f"The request body is over the size limit{limit_text}.",
                               {"field": "body", "limit_bytes": limit}, headers)
     return error_response(error.code, error.description or error.name, {}, headers)

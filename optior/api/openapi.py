@@ -6,6 +6,7 @@ from optior.api.model_views import CASE_DATES, PREDICT_REQUIRED
 from optior.api.params import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS
 from optior.config import Settings
 from optior.services.access import ADMIN_TOKEN_VARIABLE
+from optior.units import file_size
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-07-01"]}
 DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"}
@@ -204,8 +205,8 @@ SCHEMAS = {
     "Metrics": {
         "type": "object",
         "required": [
-            "filters", "parameters", "definitions", "overall", "by_room", "by_service", "by_room_day", "by_week",
-            "turnover_histogram",
+            "filters", "parameters", "definitions", "overall", "by_room", "by_service", "by_room_day", "by_room_week",
+            "by_week", "turnover_histogram",
         ],
         "properties": {
             "filters": {"type": "object", "required": ["start", "end"], "properties": {"start": DATE, "end": DATE}},
@@ -221,16 +222,34 @@ SCHEMAS = {
             "overall": {"type": "object", "additionalProperties": _FIGURE},
             "by_room": _breakdown("room"),
             "by_service": _breakdown("service"),
-            "by_room_day": {
+            "by_room_day": _nullable({
                 "type": "object",
-                "description": "Staffed room-days as columns of equally long lists (room, day, then figures).",
+                "description": (
+                    "Staffed room-days as columns of equally long lists (room, day, then figures). Given for ranges of "
+                    "up to 186 days; null for longer ranges, which get by_room_week instead."
+                ),
                 "required": ["room", "day"],
                 "properties": {
                     "room": {"type": "array", "items": {"type": "string"}},
                     "day": {"type": "array", "items": DATE},
                 },
                 "additionalProperties": {"type": "array", "items": _FIGURE},
-            },
+            }),
+            "by_room_week": _nullable({
+                "type": "object",
+                "description": (
+                    "Staffed room-days summed per room and ISO week, as columns of equally long lists (room, iso_week, "
+                    "week_start, staffed_room_days, then the same figures as by_room_day). Given for ranges longer "
+                    "than 186 days; null otherwise."
+                ),
+                "required": ["room", "iso_week", "week_start"],
+                "properties": {
+                    "room": {"type": "array", "items": {"type": "string"}},
+                    "iso_week": {"type": "array", "items": {"type": "string"}},
+                    "week_start": {"type": "array", "items": DATE},
+                },
+                "additionalProperties": {"type": "array", "items": _FIGURE},
+            }),
             "by_week": _breakdown("iso_week", week_start=DATE),
             "turnover_histogram": {
                 "type": "array",
@@ -359,13 +378,13 @@ SCHEMAS = {
 
 
 def _responses(settings: Settings) -> dict:
-    limit_mb = settings.max_upload_mb
+    limit = file_size(settings.max_upload_bytes)
     return {
         "400": _response("Error", "Bad input; `details.field` names the parameter or body field."),
         "401": _response("Error", "The admin token is missing or wrong."),
         "403": _response("Error", f"Data changes are switched off here: set {ADMIN_TOKEN_VARIABLE} to enable them."),
         "409": _response("Error", "Another import or retrain is running, or no model is trained yet."),
-        "413": _response("Error", f"The body is larger than allowed (uploads: {limit_mb:.0f} MB)."),
+        "413": _response("Error", f"The body is larger than allowed (uploads: {limit})."),
         "415": _response("Error", "The body has a content type this endpoint does not take."),
         "422": _response("Error", "A strict import rejected rows; nothing was written (`details.report`)."),
         "500": _response("InternalError", "Unexpected error: logged under `error_id`."),

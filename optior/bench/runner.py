@@ -17,7 +17,7 @@ from optior.bench import dashboard, model, serving
 from optior.bench.dataset import ImportRun, import_with_seed_command, write_dataset
 from optior.bench.machine import describe_machine
 from optior.bench.measure import BenchmarkError, Comparison, Measurement
-from optior.config import Settings, settings_from_env
+from optior.config import Settings, settings_from_env, settings_to_env
 from optior.services.data_admin import case_count, clear_cases
 from optior.services.runtime import Runtime, build_runtime
 
@@ -46,13 +46,9 @@ def _free_port() -> int:
 
 def _child_env(settings: Settings, port: int, csv_bytes: int) -> dict[str, str]:
     """The environment of the import command and the served app: this benchmark's database, models and token."""
-    upload_mb = max(settings.max_upload_mb, csv_bytes / 1_048_576 + 1)
-    return {
-        **os.environ, "OPTIOR_DATABASE_URL": settings.database_url, "OPTIOR_MODEL_DIR": str(settings.model_dir),
-        "OPTIOR_AUTO_SEED": "false", "OPTIOR_ADMIN_TOKEN": settings.admin_token or "", "OPTIOR_HOST": "127.0.0.1",
-        "OPTIOR_PORT": str(port), "OPTIOR_DEBUG": "false", "OPTIOR_USERS_FILE": "",
-        "OPTIOR_MAX_UPLOAD_MB": f"{upload_mb:.0f}",
-    }
+    served = settings.with_changes(auto_seed=False, host="127.0.0.1", port=port, debug=False, users_file=None,
+                                   max_upload_mb=max(settings.max_upload_mb, round(csv_bytes / 1_048_576 + 1)))
+    return {**os.environ, **settings_to_env(served)}
 
 
 def _import(runtime: Runtime, csv_path: Path, env: dict, run: int, options: BenchOptions,

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from itertools import cycle
-from pathlib import Path
 
+from optior.bench.app_process import AppProcess
 from optior.bench.dashboard import ALL_DATA_TARGET_MS, DAY_TARGET_MS, THREE_MONTHS_TARGET_MS, Ranges
 from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
 from optior.bench.model import PREDICT_TARGET_MS, PREDICTIONS_PER_RUN
 from optior.bench.process import cpu_seconds, memory_mb
-from optior.config import PROJECT_ROOT
 
-START_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 900.0
 SERVING_MEMORY_TARGET_MB = 1024.0
 # Component ids of the dashboard page (optior/pages/dashboard.py) and of Dash's page router.
@@ -28,6 +22,11 @@ PAGE_LOCATION = ("_pages_location", "pathname")
 DAY = ("dashboard-day", "date")
 RANGE_START, RANGE_END = ("dashboard-range", "start_date"), ("dashboard-range", "end_date")
 SCHEDULE_TABLE = "dashboard-schedule-table"
+# The two callbacks the range controls fire (the browser sends them at once): (key part, an output, label).
+RANGE_CALLBACKS = (
+    ("mix", "dashboard-cases-by-service", "case-mix callback (cases, durations, workload by specialty)"),
+    ("efficiency", "dashboard-metric-cards", "efficiency callback (OR efficiency cards and charts)"),
+)
 
 
 @dataclass(frozen=True)
@@ -39,53 +38,8 @@ class Reply:
         return json.loads(self.body)
 
 
-class ServedApp:
-    """`python app.py` on 127.0.0.1:port in a child process, stopped when the block ends."""
-
-    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
-        self.env, self.port, self.log_path = env, port, log_path
-        self.base = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> ServedApp:
-        with socket.socket() as probe:  # something already there would answer in the app's place
-            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                raise BenchmarkError(f"Port {self.port} is already in use; choose another with --port.")
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], cwd=PROJECT_ROOT,
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_until_serving()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchmarkError(f"The app exited with {self.process.returncode}: {self._log_tail()}")
-            try:
-                if self.request("GET", "/api/health", timeout=5).status == 200:
-                    return
-            except OSError:  # not listening yet
-                pass
-            time.sleep(0.25)
-        raise BenchmarkError(f"The app did not answer on port {self.port} within {START_TIMEOUT_S:.0f} s.")
-
-    def __exit__(self, *_exc) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=15)
-
-    def _log_tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-800:]
+class ServedApp(AppProcess):
+    """`python app.py` on 127.0.0.1:port in a child process, with timed requests to it; stopped when the block ends."""
 
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
                 timeout: float = REQUEST_TIMEOUT_S) -> Reply:
@@ -103,7 +57,7 @@ class ServedApp:
         """A request that must answer 200."""
         reply = self.request(method, path, body, headers)
         if reply.status != 200:
-            raise BenchmarkError(f"{method} {path} answered {reply.status}: {reply.body[:300]!r}; {self._log_tail()}")
+            raise BenchmarkError(f"{method} {path} answered {reply.status}: {reply.body[:300]!r}; {self.log()[-800:]}")
         return reply
 
     def cpu_seconds(self) -> float:
@@ -115,7 +69,7 @@ class ServedApp:
         return timed(lambda: self.checked(method, path, body), runs, warm_up=warm_up, cpu_clock=self.cpu_seconds)
 
 
-def _output_spec(output: str) -> list[dict] | dict:
+def output_spec(output: str) -> list[dict] | dict:
     """Dash's description of a callback's outputs: '..a.b...c.d..' for several, 'a.b' for one."""
     several = output.startswith("..")
     specs = []
@@ -132,14 +86,18 @@ class DashCallbacks:
         self.app = app
         self.dependencies = app.checked("GET", "/_dash-dependencies").json()
 
-    def body(self, trigger: tuple[str, str], values: dict[tuple[str, str], object]) -> dict:
-        """The request body of the callback that `trigger` (component id, property) fires."""
-        found = [d for d in self.dependencies if trigger in {(i["id"], i["property"]) for i in d["inputs"]}]
+    def body(self, trigger: tuple[str, str], values: dict[tuple[str, str], object], output: str = "") -> dict:
+        """The request body of the callback that `trigger` (component id, property) fires.
+
+        Where several callbacks listen to the trigger, `output` picks the one whose outputs name it.
+        """
+        found = [d for d in self.dependencies if trigger in {(i["id"], i["property"]) for i in d["inputs"]}
+                 and output in d["output"]]
         if not found:
-            raise BenchmarkError(f"No callback listens to {trigger[0]}.{trigger[1]}.")
+            raise BenchmarkError(f"No callback listens to {trigger[0]}.{trigger[1]} and fills {output or 'anything'}.")
         inputs = [{**i, "value": values.get((i["id"], i["property"]))} for i in found[0]["inputs"]]
         return {
-            "output": found[0]["output"], "outputs": _output_spec(found[0]["output"]), "inputs": inputs,
+            "output": found[0]["output"], "outputs": output_spec(found[0]["output"]), "inputs": inputs,
             "changedPropIds": [f"{trigger[0]}.{trigger[1]}"], "state": [],
         }
 
@@ -151,17 +109,18 @@ def _callback_measurements(callbacks: DashCallbacks, ranges: Ranges, runs: int) 
     day = ranges.day.isoformat()
     cases_shown = len(callbacks.call(callbacks.body(DAY, {DAY: day}))[SCHEDULE_TABLE]["data"])
     plans = [
-        ("callback_page", "dashboard page layout", ALL_DATA_TARGET_MS, PAGE_LOCATION,
+        ("callback_page", "dashboard page layout", ALL_DATA_TARGET_MS, PAGE_LOCATION, "",
          {PAGE_LOCATION: "/", ("_pages_location", "search"): ""}),
-        ("callback_day", "day callback (key figures, timeline, table)", DAY_TARGET_MS, DAY, {DAY: day}),
+        ("callback_day", "day callback (key figures, timeline, table)", DAY_TARGET_MS, DAY, "", {DAY: day}),
     ]
     for key, name, (start, end), target in (("3_months", "3 months", ranges.three_months, THREE_MONTHS_TARGET_MS),
                                             ("all_data", "all data", ranges.all_data, ALL_DATA_TARGET_MS)):
-        plans.append((f"callback_range_{key}", f"range callback (mix, workload, efficiency), {name}", target,
-                      RANGE_START, {RANGE_START: start.isoformat(), RANGE_END: end.isoformat()}))
+        values = {RANGE_START: start.isoformat(), RANGE_END: end.isoformat()}
+        for part, output, label in RANGE_CALLBACKS:
+            plans.append((f"callback_{part}_{key}", f"{label}, {name}", target, RANGE_START, output, values))
     measurements = []
-    for key, label, target, trigger, values in plans:
-        body = callbacks.body(trigger, values)
+    for key, label, target, trigger, output, values in plans:
+        body = callbacks.body(trigger, values, output)
         timing = callbacks.app.timed("POST", "/_dash-update-component", body, runs)
         detail = f"{len(timing.result.body) / 1024:.0f} KB answer"
         if key == "callback_day":

@@ -1,4 +1,4 @@
-"""Model commands: train (and print the card), predict one case as JSON, evaluate a CSV on a temporary database."""
+"""Model commands: train (and print the card), run a web-started retrain job, predict one case, evaluate a CSV."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from optior.config import settings_from_env
+from optior.services.jobs import run_retrain_job
 from optior.services.prediction import predict_duration
 from optior.services.runtime import Runtime
 from optior.services.training import evaluate_case_file, metrics_rows, retrain
@@ -64,6 +65,10 @@ def _train(runtime: Runtime, args: argparse.Namespace) -> int:
     return EXIT_ERROR if result["status"] == "error" else EXIT_OK
 
 
+def _retrain_job(runtime: Runtime, args: argparse.Namespace) -> int:
+    return EXIT_OK if run_retrain_job(runtime, args.job_id, force=args.force) == "done" else EXIT_ERROR
+
+
 def _predict(runtime: Runtime, args: argparse.Namespace) -> int:
     result = predict_duration(
         runtime, service=args.service, cpt_code=args.cpt, or_suite=args.room, case_date=args.date,
@@ -92,6 +97,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--force", action="store_true", help="activate the new version even if it is worse")
     train.set_defaults(handler=_train)
+
+    job = subparsers.add_parser(
+        "retrain-job", help="run a retrain job the web app recorded (the app starts this itself)"
+    )
+    job.add_argument("job_id", type=int, help="the job's id")
+    job.add_argument("--force", action="store_true", help="activate the new version even if it is worse")
+    job.set_defaults(handler=_retrain_job)
 
     predict = subparsers.add_parser("predict", help="predict one case's in-room minutes (prints JSON)")
     predict.add_argument("--service", required=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import html
 
 from optior.components import format as fmt
@@ -33,36 +32,29 @@ def schedule_columns() -> list[dict]:
             for cid, name in SCHEDULE_COLUMNS]
 
 
-TIME_COLUMNS = ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out")
+def _clock(timestamp: str) -> str:
+    """hh:mm of an ISO timestamp."""
+    return timestamp[11:16]
 
 
-def schedule_frame(rows: list[dict]) -> pd.DataFrame:
-    """The day's cases (as the analytics service returns them) with parsed times."""
-    frame = pd.DataFrame(rows)
-    for column in TIME_COLUMNS:
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
-def schedule_rows(schedule: pd.DataFrame) -> list[dict]:
-    """Table rows for the day's cases, times as hh:mm, minutes rounded."""
-    frame = pd.DataFrame(
+def schedule_rows(cases: list[dict]) -> list[dict]:
+    """Table rows for the day's cases (as the analytics service returns them): times as hh:mm, minutes rounded."""
+    return [
         {
-            "or_suite": schedule["or_suite"].astype(str),
-            "scheduled": schedule["scheduled_start"].dt.strftime("%H:%M"),
-            "service": schedule["service"],
-            "cpt_code": schedule["cpt_code"],
-            "cpt_description": schedule["cpt_description"],
-            "surgeon": schedule["surgeon"].fillna(""),
-            "booked_minutes": schedule["booked_minutes"].round(0),
-            "wheels_in": schedule["wheels_in"].dt.strftime("%H:%M"),
-            "wheels_out": schedule["wheels_out"].dt.strftime("%H:%M"),
-            "in_room_minutes": schedule["in_room_minutes"].round(0),
-            "difference_minutes": (schedule["in_room_minutes"] - schedule["booked_minutes"]).round(0),
+            "or_suite": str(case["or_suite"]),
+            "scheduled": _clock(case["scheduled_start"]),
+            "service": case["service"],
+            "cpt_code": case["cpt_code"],
+            "cpt_description": case["cpt_description"],
+            "surgeon": case["surgeon"] or "",
+            "booked_minutes": round(case["booked_minutes"]),
+            "wheels_in": _clock(case["wheels_in"]),
+            "wheels_out": _clock(case["wheels_out"]),
+            "in_room_minutes": round(case["in_room_minutes"]),
+            "difference_minutes": round(case["in_room_minutes"] - case["booked_minutes"]),
         }
-    )
-    return frame.to_dict("records")
+        for case in cases
+    ]
 
 
 # (figure, formatter) of the day's cards, in order; labels and definitions come from the service.

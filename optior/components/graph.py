@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from dash import dcc
 
-from optior.figures.theme import empty_figure
+from optior.figures.theme import Figure, empty_figure
 
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def graph(graph_id: str, figure: go.Figure | None = None) -> dcc.Graph:
+def graph(graph_id: str, figure: Figure | None = None) -> dcc.Graph:
     """A dcc.Graph that keeps the height set in its figure's layout (width follows the column)."""
     return dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figure or empty_figure("Loading…"),
                      style={"height": "auto"})

@@ -111,11 +111,18 @@ def _definition_text(names: tuple[str, ...], definitions: dict) -> html.Details:
     )
 
 
+def _heatmap(result: dict):
+    """By room-day for ranges up to about six months, by room-week beyond (or_metrics returns one of them)."""
+    if result["by_room_day"] is not None:
+        return utilization_heatmap(pd.DataFrame(result["by_room_day"]), "day")
+    return utilization_heatmap(pd.DataFrame(result["by_room_week"]), "week_start")
+
+
 def metrics_views(result: dict) -> tuple:
     """Everything metrics_outputs() expects, built from or_metrics()'s result."""
     definitions, parameters = result["definitions"], result["parameters"]
     figures = (
-        utilization_heatmap(pd.DataFrame(result["by_room_day"])),
+        _heatmap(result),
         turnover_distribution(pd.DataFrame(result["turnover_histogram"]), parameters["turnover_cutoff_minutes"]),
         on_time_starts(pd.DataFrame(result["by_room"]), "room", "On-time starts by room"),
         on_time_starts(pd.DataFrame(result["by_service"]), "service", "On-time starts by service"),

@@ -1,4 +1,8 @@
-"""The banner under the navbar: database trouble and unexpected errors, never a stack trace."""
+"""The banner under the navbar: database trouble and unexpected errors, never a stack trace.
+
+While the database is down the banner says so, a page that could not be built says why in its body, and a poll
+asks the database every few seconds; once it answers, the poll stops and the browser reloads the page.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,63 @@ import logging
 import uuid
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update, set_props
+from dash import Input, Output, callback, clientside_callback, ctx, dcc, html, set_props
+from dash.exceptions import PreventUpdate
 
-from optior.errors import OptiORError
+from optior.errors import DatabaseUnavailable, OptiORError
 from optior.web.context import current_runtime
 
 log = logging.getLogger(__name__)
 BANNER = "shell-status-banner"
-DATABASE_DOWN_FLAG = "shell-database-down"
 HEALTH_POLL = "shell-health-poll"
-HEALTH_POLL_MS = 15_000
-DATABASE_DOWN = ("The database cannot be reached. Figures may be missing or out of date; OptiOR reconnects by "
-                 "itself and this message goes away when it does.")
+RELOAD = "shell-reload"
+# In dash.page_container: the page body, and the store whose {"title": ...} Dash copies into the tab title.
+PAGE_CONTENT, PAGE_STORE = "_pages_content", "_pages_store"
+HEALTH_POLL_MS = 5_000
+DATABASE_DOWN = ("The database cannot be reached. Figures may be missing or out of date; OptiOR keeps trying and "
+                 "reloads this page when the database answers again.")
 
 
 def status_banner() -> html.Div:
-    return html.Div([html.Div(id=BANNER, role="alert"), dcc.Store(id=DATABASE_DOWN_FLAG, data=False),
-                     dcc.Interval(id=HEALTH_POLL, interval=HEALTH_POLL_MS)])
+    return html.Div([html.Div(id=BANNER, role="alert"),
+                     dcc.Interval(id=HEALTH_POLL, interval=HEALTH_POLL_MS, disabled=True),
+                     dcc.Store(id=RELOAD, data=False)])
+
+
+def page_unavailable() -> dbc.Alert:
+    """The body of a page that could not be built because the database is down: what is wrong, what to do."""
+    return dbc.Alert(
+        [
+            html.H2("The database is not reachable", className="h5"),
+            html.P("This page needs the database, so it cannot be shown right now. It reloads by itself as soon as "
+                   "the database answers again; there is no need to refresh it."),
+            html.P("If this lasts more than a few minutes, tell your administrator: the database server may be "
+                   "stopped or cut off from the OptiOR server (GET /api/health answers 503 until it is back).",
+                   className="mb-0"),
+        ],
+        color="warning",
+        className="mt-3",
+    )
+
+
+def _builds_the_page() -> bool:
+    """Is the failing callback Dash's page router (the one filling the page body)?"""
+    outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else [ctx.outputs_list]
+    return any(isinstance(output, dict) and output.get("id") == PAGE_CONTENT for output in outputs)
 
 
 def show_callback_error(error: Exception) -> None:
-    """Dash's on_error hook: put what went wrong in the banner (user errors as they are, others by id)."""
+    """Dash's on_error hook: put what went wrong in the banner (user errors as they are, others by id).
+
+    A database outage also starts the health poll and, when the page itself could not be built, fills its body.
+    """
+    if isinstance(error, DatabaseUnavailable):
+        set_props(BANNER, {"children": dbc.Alert(DATABASE_DOWN, color="danger")})
+        set_props(HEALTH_POLL, {"disabled": False})
+        if _builds_the_page():
+            set_props(PAGE_CONTENT, {"children": page_unavailable()})
+            set_props(PAGE_STORE, {"data": {"title": "Database unavailable · OptiOR"}})
+        return
     if isinstance(error, OptiORError):
         message = error.message
     else:
@@ -37,14 +77,20 @@ def show_callback_error(error: Exception) -> None:
 
 
 @callback(
-    Output(BANNER, "children", allow_duplicate=True),
-    Output(DATABASE_DOWN_FLAG, "data"),
+    Output(HEALTH_POLL, "disabled"),
+    Output(RELOAD, "data"),
     Input(HEALTH_POLL, "n_intervals"),
-    State(DATABASE_DOWN_FLAG, "data"),
     prevent_initial_call=True,
 )
-def check_database(_ticks, was_down: bool):
-    """Show the database banner while it is unreachable; clear it (and only it) when the database is back."""
-    if current_runtime().db.reachable():
-        return (None, False) if was_down else (no_update, False)
-    return dbc.Alert(DATABASE_DOWN, color="danger"), True
+def check_database(_ticks):
+    """Poll while the database is down; once it answers, stop and have the page reloaded."""
+    if not current_runtime().db.reachable():
+        raise PreventUpdate
+    return True, True
+
+
+clientside_callback(
+    "function(reload) { if (reload) { window.location.reload(); } }",
+    Input(RELOAD, "data"),
+    prevent_initial_call=True,
+)

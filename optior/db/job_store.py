@@ -18,6 +18,11 @@ def create_job(connection: Connection, kind: str) -> int:
     return int(result.inserted_primary_key[0])
 
 
+def claim_job(connection: Connection, job_id: int) -> None:
+    """Record this process as the one running the job (the process that created it handed it over)."""
+    connection.execute(update(jobs).where(jobs.c.id == job_id).values(holder=process_identity()))
+
+
 def finish_job(connection: Connection, job_id: int, *, status: str, message: str, result: dict | None) -> None:
     connection.execute(
         update(jobs)

@@ -1,4 +1,4 @@
-"""Table definitions: cases, import batches, model versions, predictions and the job lock."""
+"""Table definitions: cases, the metric summary, import batches, model versions, predictions and the job lock."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -63,6 +64,37 @@ cases = Table(
     Index("ix_cases_suite_date_start", "or_suite", "case_date", "scheduled_start"),
     Index("ix_cases_service_date", "service", "case_date"),
     Index("ix_cases_cpt", "cpt_code"),
+)
+
+# The OR metric summary (optior/services/metric_summary.py): per-room-day sums, per-room-day-service case sums
+# and the turnover gaps, kept up to date by every import and clear in the same transaction. One row per room
+# and calendar month (`month` is its first day) holds that month's data as packed little-endian float64 arrays,
+# so an all-data read fetches about 10,000 rows instead of 280,000 room-days; `services` names the services
+# the arrays' service indexes refer to, joined by a unit separator (U+001F). Which columns each array holds is in
+# metric_summary.py.
+metric_room_months = Table(
+    "metric_room_months",
+    metadata,
+    Column("or_suite", String(64), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("services", Text, nullable=False),
+    # The month summed per week (and staffed or not) and per service: what long ranges read. They come first so
+    # that SQLite reads them without walking through the larger per-day arrays stored after them.
+    Column("room_weeks", LargeBinary, nullable=False),
+    Column("service_totals", LargeBinary, nullable=False),
+    Column("turnovers", LargeBinary, nullable=False),
+    Column("room_days", LargeBinary, nullable=False),
+    Column("case_sums", LargeBinary, nullable=False),
+    Index("ix_metric_room_months_month", "month"),
+)
+
+# One row: the metric settings (and summary layout) the summary was built with; no row means not built.
+metric_summary_state = Table(
+    "metric_summary_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("built_at", DateTime, nullable=False),
 )
 
 import_batches = Table(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from optior.figures.theme import NEUTRAL_COLOR, empty_figure, service_colors, styled
+from optior.figures.theme import NEUTRAL_COLOR, Figure, chart, empty_figure, service_colors, vertical_line
 
 FEATURE_LABELS = {
     "service": "Service", "cpt_code": "Procedure (CPT)", "or_suite": "OR suite", "surgeon": "Surgeon",
@@ -14,59 +13,53 @@ FEATURE_LABELS = {
 }
 
 
-def predicted_vs_actual(points: pd.DataFrame, all_services: list[str]) -> go.Figure:
+def predicted_vs_actual(points: pd.DataFrame, all_services: list[str]) -> Figure:
     """Holdout cases: predicted against actual in-room minutes, with the line of perfect prediction."""
     if points.empty:
         return empty_figure("No holdout cases to show.")
     colors = service_colors(all_services)
-    figure = go.Figure()
-    for service, group in points.groupby("service", sort=True):
-        figure.add_trace(go.Scatter(
-            x=group["predicted"], y=group["actual"], mode="markers", name=service,
-            marker={"color": colors.get(service), "size": 6, "opacity": 0.7},
-            customdata=group[["cpt_code", "p10", "p90"]],
-            hovertemplate=("CPT %{customdata[0]}<br>predicted %{x:.0f} min (80%% range %{customdata[1]:.0f}–"
-                           "%{customdata[2]:.0f})<br>actual %{y:.0f} min<extra>" + service + "</extra>"),
-        ))
+    traces = [
+        {"type": "scatter", "x": group["predicted"], "y": group["actual"], "mode": "markers", "name": service,
+         "marker": {"color": colors.get(service), "size": 6, "opacity": 0.7},
+         "customdata": group[["cpt_code", "p10", "p90"]].to_numpy(),
+         "hovertemplate": ("CPT %{customdata[0]}<br>predicted %{x:.0f} min (80%% range %{customdata[1]:.0f}–"
+                           "%{customdata[2]:.0f})<br>actual %{y:.0f} min<extra>" + service + "</extra>")}
+        for service, group in points.groupby("service", sort=True)
+    ]
     top = float(max(points["predicted"].max(), points["actual"].max())) * 1.05
-    figure.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Perfect prediction",
-                                line={"color": "#444", "dash": "dash", "width": 1}, hoverinfo="skip"))
-    figure.update_xaxes(range=[0, top])
-    figure.update_yaxes(range=[0, top])
-    return styled(figure, title="Holdout cases: predicted vs actual", x_title="Predicted in-room minutes",
-                  y_title="Actual in-room minutes", height=560, legend_below=True)
+    traces.append({"type": "scatter", "x": [0, top], "y": [0, top], "mode": "lines", "name": "Perfect prediction",
+                   "line": {"color": "#444", "dash": "dash", "width": 1}, "hoverinfo": "skip"})
+    return chart(traces, title="Holdout cases: predicted vs actual", x_title="Predicted in-room minutes",
+                 y_title="Actual in-room minutes", height=560, legend_below=True,
+                 xaxis={"range": [0, top]}, yaxis={"range": [0, top]})
 
 
-def residuals_by_service(residuals: pd.DataFrame) -> go.Figure:
+def residuals_by_service(residuals: pd.DataFrame) -> Figure:
     """Per service, the spread of actual minus predicted minutes (10th to 90th percentile, quartiles, median)."""
     if residuals.empty:
         return empty_figure("No holdout cases to show.")
     frame = residuals.sort_values("service", ascending=False)
-    figure = go.Figure(go.Box(
-        y=frame["service"], orientation="h", name="Actual − predicted",
-        q1=frame["residual_p25"], median=frame["residual_median"], q3=frame["residual_p75"],
-        lowerfence=frame["residual_p10"], upperfence=frame["residual_p90"],
-        marker={"color": NEUTRAL_COLOR}, fillcolor="rgba(76,106,146,0.35)", line={"color": NEUTRAL_COLOR},
-        customdata=frame[["cases", "mae"]],
-        hovertemplate="%{y}<extra></extra>",
-    ))
-    figure.add_vline(x=0, line={"color": "#444", "dash": "dash", "width": 1})
-    styled(figure, title="Holdout errors by service",
-           x_title="Actual − predicted in-room minutes",
-           y_title=None, height=max(320, 60 + 34 * len(frame)))
-    figure.update_layout(showlegend=False)
-    return figure
+    boxes = {
+        "type": "box", "y": frame["service"], "orientation": "h", "name": "Actual − predicted",
+        "q1": frame["residual_p25"], "median": frame["residual_median"], "q3": frame["residual_p75"],
+        "lowerfence": frame["residual_p10"], "upperfence": frame["residual_p90"],
+        "marker": {"color": NEUTRAL_COLOR}, "fillcolor": "rgba(76,106,146,0.35)", "line": {"color": NEUTRAL_COLOR},
+        "hovertemplate": "%{y}<extra></extra>",
+    }
+    return chart([boxes], title="Holdout errors by service", x_title="Actual − predicted in-room minutes",
+                 height=max(320, 60 + 34 * len(frame)), showlegend=False,
+                 **vertical_line(0, {"color": "#444", "dash": "dash", "width": 1}))
 
 
-def feature_importance(importance: pd.DataFrame) -> go.Figure:
+def feature_importance(importance: pd.DataFrame) -> Figure:
     """How much worse the holdout MAE gets when each feature is shuffled (permutation importance)."""
     if importance.empty:
         return empty_figure("No feature importance recorded for this version.")
     frame = importance.sort_values("mae_increase_minutes")
-    figure = go.Figure(go.Bar(
-        x=frame["mae_increase_minutes"], y=frame["feature"].map(lambda f: FEATURE_LABELS.get(f, f)),
-        orientation="h", marker={"color": NEUTRAL_COLOR},
-        hovertemplate="%{y}: +%{x:.1f} min MAE when shuffled<extra></extra>",
-    ))
-    return styled(figure, title="Feature importance", x_title="Increase in holdout MAE when shuffled (minutes)",
-                  y_title=None, height=340)
+    bars = {
+        "type": "bar", "x": frame["mae_increase_minutes"],
+        "y": frame["feature"].map(lambda f: FEATURE_LABELS.get(f, f)), "orientation": "h",
+        "marker": {"color": NEUTRAL_COLOR}, "hovertemplate": "%{y}: +%{x:.1f} min MAE when shuffled<extra></extra>",
+    }
+    return chart([bars], title="Feature importance", x_title="Increase in holdout MAE when shuffled (minutes)",
+                 height=340)

@@ -3,62 +3,51 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from optior.figures.theme import BOOKED_COLOR, empty_figure, service_colors, styled
+from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, service_colors
 
 NO_CASES = "No cases match these dates and filters."
 
 
-def _ordered(breakdown: pd.DataFrame, column: str) -> pd.DataFrame:
-    return breakdown.sort_values(column, ascending=True)
-
-
 def _service_bars(breakdown: pd.DataFrame, column: str, all_services: list[str], *, hover: str, title: str,
-                  x_title: str) -> go.Figure:
+                  x_title: str) -> Figure:
     """One horizontal bar per specialty in its own colour, largest on top, labelled with its value."""
     if breakdown.empty:
         return empty_figure(NO_CASES)
-    frame = _ordered(breakdown, column)
+    frame = breakdown.sort_values(column, ascending=True)
     colors = service_colors(all_services)
-    figure = go.Figure(
-        go.Bar(
-            x=frame[column], y=frame["service"], orientation="h",
-            marker={"color": [colors.get(s) for s in frame["service"]]},
-            text=frame[column].round(0).astype(int), textposition="auto",
-            hovertemplate=hover,
-        )
-    )
-    return styled(figure, title=title, x_title=x_title, y_title=None)
+    bars = {
+        "type": "bar", "x": frame[column], "y": frame["service"], "orientation": "h",
+        "marker": {"color": [colors.get(s) for s in frame["service"]]},
+        "text": frame[column].round(0).astype(int), "textposition": "auto", "hovertemplate": hover,
+    }
+    return chart([bars], title=title, x_title=x_title)
 
 
-def case_distribution(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
+def case_distribution(breakdown: pd.DataFrame, all_services: list[str]) -> Figure:
     """Number of cases per specialty."""
     return _service_bars(breakdown, "cases", all_services, hover="%{y}: %{x} cases<extra></extra>",
                          title="Cases by specialty", x_title="Cases (count)")
 
 
-def duration_by_specialty(breakdown: pd.DataFrame) -> go.Figure:
+def duration_by_specialty(breakdown: pd.DataFrame) -> Figure:
     """Mean booked and mean actual in-room minutes per specialty, side by side."""
     if breakdown.empty:
         return empty_figure(NO_CASES)
-    frame = _ordered(breakdown, "mean_in_room_minutes")
-    figure = go.Figure(
-        [
-            go.Bar(name="Booked (mean)", x=frame["mean_booked_minutes"], y=frame["service"], orientation="h",
-                   marker={"color": BOOKED_COLOR, "line": {"color": "#666", "width": 1}},
-                   hovertemplate="%{y}: booked %{x:.0f} min<extra></extra>"),
-            go.Bar(name="Actual in-room (mean)", x=frame["mean_in_room_minutes"], y=frame["service"],
-                   orientation="h", marker={"color": "#0072B2"},
-                   hovertemplate="%{y}: actual %{x:.0f} min<extra></extra>"),
-        ]
-    )
-    figure.update_layout(barmode="group")
-    return styled(figure, title="Average duration: booked vs actual", x_title="Minutes per case (mean)",
-                  y_title=None, height=440, legend_below=True)
+    frame = breakdown.sort_values("mean_in_room_minutes", ascending=True)
+    traces = [
+        {"type": "bar", "name": "Booked (mean)", "x": frame["mean_booked_minutes"], "y": frame["service"],
+         "orientation": "h", "marker": {"color": BOOKED_COLOR, "line": {"color": "#666", "width": 1}},
+         "hovertemplate": "%{y}: booked %{x:.0f} min<extra></extra>"},
+        {"type": "bar", "name": "Actual in-room (mean)", "x": frame["mean_in_room_minutes"], "y": frame["service"],
+         "orientation": "h", "marker": {"color": "#0072B2"},
+         "hovertemplate": "%{y}: actual %{x:.0f} min<extra></extra>"},
+    ]
+    return chart(traces, title="Duration: booked vs actual", x_title="Minutes per case (mean)",
+                 height=440, legend_below=True, barmode="group")
 
 
-def workload_by_specialty(breakdown: pd.DataFrame, all_services: list[str]) -> go.Figure:
+def workload_by_specialty(breakdown: pd.DataFrame, all_services: list[str]) -> Figure:
     """Total in-room hours per specialty."""
     return _service_bars(breakdown, "in_room_hours", all_services,
                          hover="%{y}: %{x:.1f} in-room hours<extra></extra>", title="Workload by specialty",

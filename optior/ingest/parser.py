@@ -23,6 +23,7 @@ from optior.ingest.columns import (
     TIMESTAMP_COLUMNS,
     canonical_column,
 )
+from optior.units import file_size
 
 MAX_IN_ROOM_MINUTES = 24 * 60
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
@@ -38,6 +39,7 @@ _TIME_ZONE_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::
 _SNIFF_BYTES = 64 * 1024
 # Dates and times outside these years are rejected (pandas' nanosecond timestamps end in 2262).
 EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-01-01")
+LINE_BREAK = r"\r\n|\r|\n"  # what pandas' C parser ends a line on
 
 
 @dataclass
@@ -71,10 +73,6 @@ def _open_binary(source: Path | bytes | BinaryIO) -> tuple[BinaryIO, int | None]
         source.seek(0)
         return source, size
     return source, None
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.3g} MB"
 
 
 def _sniff(head: bytes) -> tuple[str, list[str]]:
@@ -178,9 +176,29 @@ def _parse_column(values: pd.Series, formats: tuple[str, ...], problems: _Proble
     return parsed.mask(outside).astype("datetime64[ns]")
 
 
-def _validate(raw: pd.DataFrame, first_line: int, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
-    raw = raw.fillna("").astype(str).apply(lambda column: column.str.strip())
-    lines = pd.Series(np.arange(first_line, first_line + len(raw)), index=raw.index)
+def _record_lines(fields: pd.DataFrame, first_line: int) -> tuple[pd.Series, int]:
+    """The file line each record starts on, and the line after the last: a quoted line break adds a line."""
+    breaks = np.zeros(len(fields), dtype=np.int64)
+    for _, values in fields.items():
+        joined = "".join(values.tolist())  # one scan of the column; counting per value only when it holds a break
+        if "\n" in joined or "\r" in joined:
+            breaks += values.str.count(LINE_BREAK).to_numpy()
+    ends = first_line + np.cumsum(breaks + 1)
+    return pd.Series(ends - breaks - 1, index=fields.index), first_line + len(fields) + int(breaks.sum())
+
+
+def _blank_records(fields: pd.DataFrame) -> np.ndarray:
+    """Records without any value: blank lines, lines of spaces and rows of bare separators."""
+    blank = np.ones(len(fields), dtype=bool)
+    for _, values in fields.items():
+        blank[blank] = (values[blank].str.strip() == "").to_numpy()
+        if not blank.any():
+            break
+    return blank
+
+
+def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
+    raw = raw.apply(lambda column: column.str.strip())
     errors, warnings = _Problems(raw.index), _Problems(raw.index)
     out = pd.DataFrame(index=raw.index)
 
@@ -253,21 +271,21 @@ def read_case_file(
     """Yield validated chunks of an OR case CSV; raise InvalidCaseFile before any chunk if unusable.
 
     Accepts the public utilization format (MM/DD/YY dates, hh:mm AM times) and ISO dates, comma,
-    semicolon or tab separators, a UTF-8 BOM and Windows line endings; extra columns are ignored.
+    semicolon or tab separators, a UTF-8 BOM and Windows line endings; extra columns are ignored. Blank
+    lines are skipped; a row's line is where it starts in the file (the header is line 1), so blank lines
+    and line breaks inside quoted values count.
     """
     handle, size = _open_binary(source)
     try:
         if size is not None and size > max_bytes:
             raise InvalidCaseFile(
-                f"The file is {_megabytes(size)}; the limit is {_megabytes(max_bytes)} "
+                f"The file is {file_size(size)}; the limit is {file_size(max_bytes)} "
                 "(set OPTIOR_MAX_UPLOAD_MB to change it).",
                 {"size_bytes": size, "limit_bytes": max_bytes},
             )
         head = handle.read(_SNIFF_BYTES)
         delimiter, header = _sniff(head)
         positions = _map_header(header)
-        if not head.decode("utf-8-sig", errors="replace").strip().splitlines()[1:]:
-            return  # a header and no rows: nothing to import
         handle.seek(0)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         try:
@@ -276,27 +294,30 @@ def read_case_file(
                 sep=delimiter,
                 header=0,  # the header fixes the column count: short rows are padded (and rejected)
                 index_col=False,  # a row longer than the header keeps its first columns
-                usecols=sorted(positions),
+                usecols=range(len(header)),  # all of them: line breaks quoted in ignored columns count too
                 dtype=str,
                 keep_default_na=False,
+                skip_blank_lines=False,  # blank lines are counted, then skipped below
                 chunksize=chunk_rows,
                 engine="c",
             )
         except ValueError:  # pandas saw fewer header columns than the sniffed first line
             raise InvalidCaseFile("The header row could not be read as CSV; nothing was imported.") from None
-        names = [positions[index] for index in sorted(positions)]
+        used = sorted(positions)
+        names = [positions[index] for index in used]
         seen_ids: dict[str, int] = {}
         next_line = 2
-        for raw in reader:
-            raw = raw.set_axis(names, axis=1)
+        for fields in reader:
+            fields = fields.fillna("").astype(str)
+            lines, next_line = _record_lines(fields, next_line)
+            kept = ~_blank_records(fields)
+            if not kept.any():
+                continue
+            raw = fields.iloc[kept, used].set_axis(names, axis=1)
             for column in OPTIONAL_COLUMNS:
                 if column not in raw.columns:
                     raw[column] = ""
-            chunk = _validate(raw, next_line, today or date.today(), seen_ids)
-            next_line += chunk.rows_read
-            yield chunk
-    except pd.errors.EmptyDataError:
-        return  # only blank lines after the header
+            yield _validate(raw, lines[kept], today or date.today(), seen_ids)
     except pd.errors.ParserError:
         raise InvalidCaseFile("The file could not be read as CSV (check its quoting); nothing was imported.") from None
     finally:

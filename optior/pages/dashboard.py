@@ -13,7 +13,6 @@ from optior.components.day_panel import (
     day_kpi_cards,
     no_cases_message,
     schedule_columns,
-    schedule_frame,
     schedule_rows,
 )
 from optior.components.graph import graph
@@ -194,13 +193,26 @@ def show_day(day_text: str | None):
         day = date.fromisoformat((day_text or "")[:10])
     except ValueError:
         return [], dbc.Alert("Pick a day from the calendar.", color="warning"), empty_figure("No day chosen."), []
-    schedule = schedule_frame(analytics.day_schedule(runtime, day=day))
-    if schedule.empty:
+    schedule = analytics.day_schedule(runtime, day=day)
+    if not schedule:
         nearby = [date.fromisoformat(d) for d in analytics.nearest_days_with_cases(runtime, day=day)]
         return [], no_cases_message(day, nearby), empty_figure("No cases on this day."), []
-    services = analytics.data_extent(runtime)["services"]
     summary = analytics.day_summary(runtime, day=day)
-    return day_kpi_cards(summary), None, schedule_timeline(schedule, services), schedule_rows(schedule)
+    timeline = schedule_timeline(schedule, analytics.service_names(runtime))
+    return day_kpi_cards(summary), None, timeline, schedule_rows(schedule)
+
+
+RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"))
+
+
+def _range_filters(start_text: str | None, end_text: str | None, services, rooms) -> dict:
+    """The range controls as service-call arguments; TypeError/ValueError when a date is missing or malformed."""
+    start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
+    return {"start": start, "end": end, "services": services or None, "rooms": rooms or None}
+
+
+def _problem(error: Exception) -> str:
+    return error.message if isinstance(error, OptiORError) else "Choose a start and an end date."
 
 
 @callback(
@@ -208,25 +220,19 @@ def show_day(day_text: str | None):
     Output(DURATION_BY_SERVICE, "figure"),
     Output(WORKLOAD_BY_SERVICE, "figure"),
     Output(RANGE_MESSAGE, "children"),
-    *metrics_outputs(),
-    Input(RANGE, "start_date"),
-    Input(RANGE, "end_date"),
-    Input(SERVICES, "value"),
-    Input(ROOMS, "value"),
+    *RANGE_INPUTS,
 )
-def show_range(start_text, end_text, services, rooms):
-    """Draw the range's case mix, durations, workload and efficiency metrics."""
+def show_case_mix(start_text, end_text, services, rooms):
+    """Draw the range's case mix, durations and workload by specialty (or say why not)."""
     runtime = current_runtime()
     try:
-        start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
-        filters = {"start": start, "end": end, "services": services or None, "rooms": rooms or None}
-        breakdown = pd.DataFrame(analytics.specialty_breakdown(runtime, **filters))
-        efficiency = metrics_views(metrics.or_metrics(runtime, **filters))
+        breakdown = pd.DataFrame(analytics.specialty_breakdown(runtime, **_range_filters(
+            start_text, end_text, services, rooms)))
     except (TypeError, ValueError, OptiORError) as error:
-        message = error.message if isinstance(error, OptiORError) else "Choose a start and an end date."
+        message = _problem(error)
         blank = empty_figure(message)
-        return (blank, blank, blank, dbc.Alert(message, color="warning"), *empty_metrics(message))
-    all_services = analytics.data_extent(runtime)["services"]
+        return blank, blank, blank, dbc.Alert(message, color="warning")
+    all_services = analytics.service_names(runtime)
     note = None
     if breakdown.empty:
         note = dbc.Alert("No cases match these dates and filters: widen the range or clear a filter.", color="info")
@@ -235,6 +241,14 @@ def show_range(start_text, end_text, services, rooms):
         duration_by_specialty(breakdown),
         workload_by_specialty(breakdown, all_services),
         note,
-        *efficiency,
     )
 
+
+@callback(*metrics_outputs(), *RANGE_INPUTS)
+def show_efficiency(start_text, end_text, services, rooms):
+    """Draw the range's OR efficiency cards and charts (or blank charts that say why not)."""
+    try:
+        result = metrics.or_metrics(current_runtime(), **_range_filters(start_text, end_text, services, rooms))
+    except (TypeError, ValueError, OptiORError) as error:
+        return empty_metrics(_problem(error))
+    return metrics_views(result)

@@ -15,6 +15,7 @@ from optior.errors import OptiORError
 from optior.ingest.columns import DISPLAY_NAMES, OPTIONAL_COLUMNS
 from optior.services import data_admin
 from optior.services.importing import ImportReport, import_cases
+from optior.units import file_size
 from optior.web.auth import require_admin
 from optior.web.context import current_runtime
 
@@ -60,7 +61,7 @@ def _format_help() -> dbc.Card:
 
 
 def _upload_card() -> dbc.Card:
-    limit_mb = current_runtime().settings.max_upload_mb
+    limit = current_runtime().settings.max_upload_bytes
     return dbc.Card(
         dbc.CardBody(
             [
@@ -69,10 +70,10 @@ def _upload_card() -> dbc.Card:
                     id=UPLOAD,
                     children=html.Div(["Drop a CSV file here or ", html.A("choose a file", href="#")]),
                     accept=".csv,text/csv",
-                    max_size=int(limit_mb * 1024 * 1024),
+                    max_size=limit,
                     className="optior-upload",
                 ),
-                html.Small(f"Up to {limit_mb:.0f} MB. Larger exports: python -m optior seed --csv FILE.",
+                html.Small(f"Up to {file_size(limit)}. Larger exports: python -m optior seed --csv FILE.",
                            className="text-muted d-block mb-2"),
                 dbc.Checklist(
                     id=OPTIONS,

@@ -51,6 +51,12 @@ def data_extent(runtime: Runtime) -> dict:
     }
 
 
+def service_names(runtime: Runtime) -> list[str]:
+    """Every service with cases, sorted (what charts key their colours on)."""
+    with runtime.db.read() as connection:
+        return queries.services(connection)
+
+
 def day_schedule(runtime: Runtime, *, day: date | str) -> list[dict]:
     """Every case of a day by room and wheels in: all its times, booked, actual and their difference.
 

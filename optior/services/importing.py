@@ -9,10 +9,11 @@ from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
-from optior.db.case_store import UpsertCounts, delete_all_cases, upsert_cases
+from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, upsert_cases
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.ingest.parser import RowProblem, read_case_file
+from optior.services.metric_summary import SummaryUpdate
 from optior.services.runtime import Runtime
 
 MAX_LISTED_PROBLEMS = 1_000
@@ -77,6 +78,7 @@ def import_cases(
 
     Good rows are kept and bad rows listed in the report, unless strict is set, in which case any
     rejected row rolls back the whole import. replace removes all existing cases first (same transaction).
+    The metric summary is brought up to date in the same transaction.
     """
     report = ImportReport(source=source_name, strict=strict)
     chunks = read_case_file(source, max_bytes=runtime.settings.max_upload_bytes, today=today)
@@ -87,6 +89,7 @@ def import_cases(
                 if replace:
                     report.replaced = delete_all_cases(connection)
                 report.batch_id = start_batch(connection, source_name)
+                summary = SummaryUpdate(connection, runtime.settings.metrics, rebuild=not count_cases(connection))
                 counts = UpsertCounts()
                 for chunk in chain([first] if first else [], chunks):
                     report.rows_read += chunk.rows_read
@@ -96,9 +99,11 @@ def import_cases(
                     _keep(report.warnings, chunk.warnings)
                     if strict and report.rejected:
                         raise _StrictAbort
+                    summary.before_upsert(chunk.cases)
                     counts.add(upsert_cases(connection, chunk.cases, report.batch_id))
                     if progress:
                         progress(report.rows_read)
+                summary.finish(report.batch_id)
                 report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
                 finish_batch(connection, report.batch_id, {
                     "rows_read": report.rows_read, "inserted": report.inserted, "updated": report.updated,

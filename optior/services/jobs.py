@@ -1,12 +1,21 @@
-"""Run a retrain in a background thread and report its state from the database to any worker."""
+"""Run a retrain in its own process and report its state from the database to any worker.
+
+The web process only records the job and starts `python -m optior retrain-job ID`: training then uses its
+own core and memory instead of the web process's, so pages stay quick while a model trains, and a crash in
+training cannot take the web server down.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import uuid
 
-from optior.db.job_store import create_job, finish_job, read_job
+from optior.config import PROJECT_ROOT, settings_to_env
+from optior.db.job_store import claim_job, create_job, finish_job, read_job
 from optior.db.locks import current_holder, process_is_gone
 from optior.errors import JobAlreadyRunning, OptiORError
 from optior.services import training
@@ -14,30 +23,58 @@ from optior.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRAIN_LOCK = "retrain"
+INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
 
 
-def _run_retrain(runtime: Runtime, job_id: int, force: bool) -> None:
+def _finish(runtime: Runtime, job_id: int, status: str, message: str, result: dict | None = None) -> None:
+    with runtime.db.transaction() as connection:
+        finish_job(connection, job_id, status=status, message=message, result=result)
+
+
+def run_retrain_job(runtime: Runtime, job_id: int, *, force: bool = False) -> str:
+    """Take over a recorded retrain job, run it in this process and record how it ended; return its status."""
+    with runtime.db.transaction() as connection:
+        claim_job(connection, job_id)
     try:
         result = training.retrain(runtime, force=force)
         status, message = ("done", result["message"])
     except OptiORError as error:
         result, status, message = None, "failed", error.message
-    except Exception:  # noqa: BLE001 - a thread's last resort: log with an id, show only the id
+    except Exception:  # noqa: BLE001 - a job's last resort: log with an id, show only the id
         error_id = uuid.uuid4().hex[:8]
         log.exception("retrain job %s failed (error id %s)", job_id, error_id)
         result, status, message = None, "failed", f"Retrain failed unexpectedly (error id {error_id})."
-    with runtime.db.transaction() as connection:
-        finish_job(connection, job_id, status=status, message=message, result=result)
+    _finish(runtime, job_id, status, message, result)
+    return status
+
+
+def _watch(runtime: Runtime, job_id: int, child: subprocess.Popen) -> None:
+    """Wait for the job's process (so a killed one is reaped) and close the job if it ended without doing so."""
+    code = child.wait()
+    try:
+        unfinished = job_state(runtime, job_id)["status"] in {"running", "interrupted"}
+        if unfinished:
+            log.warning("retrain job %s: its process ended with exit code %s", job_id, code)
+            _finish(runtime, job_id, "failed", INTERRUPTED)
+    except OptiORError as error:  # the database went away meanwhile: the job will read as interrupted
+        log.warning("retrain job %s: could not record its end: %s", job_id, error.message)
 
 
 def start_retrain(runtime: Runtime, *, force: bool = False) -> int:
-    """Start a retrain in the background and return its job id; refuse if one is already running."""
+    """Start a retrain in a separate process and return its job id; refuse if one is already running."""
     holder = current_holder(runtime.db, RETRAIN_LOCK)
     if holder:
         raise JobAlreadyRunning(f"A model retrain is already running (since {holder['acquired_at']:%H:%M}).")
     with runtime.db.transaction() as connection:
         job_id = create_job(connection, "retrain")
-    threading.Thread(target=_run_retrain, args=(runtime, job_id, force), daemon=True).start()
+    command = [sys.executable, "-m", "optior", "retrain-job", str(job_id), *(["--force"] if force else [])]
+    try:
+        child = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                                 env={**os.environ, **settings_to_env(runtime.settings)})
+    except OSError as error:
+        _finish(runtime, job_id, "failed", f"The retrain could not be started ({error.strerror}).")
+        return job_id
+    threading.Thread(target=_watch, args=(runtime, job_id, child), daemon=True).start()
     return job_id
 
 
@@ -48,6 +85,5 @@ def job_state(runtime: Runtime, job_id: int) -> dict:
     if job is None:
         return {"status": "failed", "message": f"No job {job_id}.", "result": None}
     if job["status"] == "running" and process_is_gone(job["holder"]):
-        return {"status": "interrupted", "message": "The retrain stopped before finishing (its process ended); "
-                "the previous model is still active.", "result": None}
+        return {"status": "interrupted", "message": INTERRUPTED, "result": None}
     return {"status": job["status"], "message": job["message"], "result": job["result"]}

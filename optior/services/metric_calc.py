@@ -8,6 +8,8 @@ room-day; case contributions (starts, turnovers, bookings) only from the selecte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -135,15 +137,82 @@ def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([keys, pd.DataFrame(sums, columns=list(SUMS))], axis=1)
 
 
-def turnover_percentiles(contributions: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
-    """Median and 90th percentile turnover (linear interpolation) per key value, or overall at index 0."""
-    turnovers = contributions["turnover_minutes"]
+@dataclass(frozen=True)
+class MetricInputs:
+    """What every figure is computed from, whether summed from cases or read from the summary.
+
+    room_days: one row per room-day (room, day, week and SUMS; case sums of the selected services only);
+    service_days: one row per room-day and service with cases (room, day, service and CASE_SUMS);
+    read from the summary for a long range, whole months come summed per room, week and staffed or not
+    (room_days, `day` is then the Monday) and per room and service (service_days, `day` is the month's first);
+    turnovers: one row per turnover (room, day, week, service, turnover_minutes), none missing; sorted by
+    turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown.
+    """
+
+    room_days: pd.DataFrame
+    service_days: pd.DataFrame
+    turnovers: pd.DataFrame
+
+
+def inputs_from_contributions(contributions: pd.DataFrame) -> MetricInputs:
+    """Sum per-case contributions into room-days and room-day services; keep the turnovers."""
+    turnovers = contributions.loc[
+        contributions["turnover_minutes"].notna(), ["room", "day", "week", "service", "turnover_minutes"]
+    ]
+    return MetricInputs(
+        room_days=room_day_totals(contributions),
+        service_days=room_day_service_totals(contributions),
+        turnovers=turnovers.reset_index(drop=True),
+    )
+
+
+def room_day_service_totals(contributions: pd.DataFrame) -> pd.DataFrame:
+    """The case sums per room-day and service, for the services with counted cases there."""
+    counted = contributions[contributions["cases"].to_numpy() > 0]
+    codes, services = pd.factorize(counted["service"])
+    key = counted["room_day"].to_numpy() * max(len(services), 1) + codes
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if len(key) else np.array([], "int64")
+    firsts = order[starts]
+    sums = np.add.reduceat(counted[list(CASE_SUMS)].to_numpy()[order], starts) if len(key) else None
+    return pd.concat([
+        pd.DataFrame({
+            "room": np.asarray(counted["room"].array[firsts], dtype=object), "day": counted["day"].to_numpy()[firsts],
+            "service": np.asarray(services, dtype=object)[codes[firsts]],
+        }),
+        pd.DataFrame(sums, columns=list(CASE_SUMS), dtype="float64"),
+    ], axis=1)
+
+
+def value_order(values: np.ndarray) -> np.ndarray:
+    """The stable sorting order of values; whole minutes (as hospital clock times give) sort in linear time."""
+    if len(values) and np.all((values >= 0) & (values < 32_768) & (values == np.floor(values))):
+        return np.argsort(values.astype("int16"), kind="stable")
+    return np.argsort(values, kind="stable")
+
+
+def turnover_percentiles(turnovers: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
+    """Median and 90th percentile of turnover_minutes (linear interpolation) per key value, or overall at index 0."""
+    values = turnovers["turnover_minutes"].to_numpy(dtype="float64")
     if key is None:
-        values = turnovers.dropna().to_numpy()
         median, p90 = np.percentile(values, [50, 90]) if len(values) else (np.nan, np.nan)
         return pd.DataFrame({"median": [median], "p90": [p90]})
-    grouped = turnovers.groupby(contributions[key], sort=False, observed=True)
-    return pd.DataFrame({"median": grouped.median(), "p90": grouped.quantile(0.9)})
+    groups = turnovers[key]
+    if not (values[1:] >= values[:-1]).all():
+        by_value = value_order(values)
+        values, groups = values[by_value], groups.iloc[by_value]
+    codes, names = pd.factorize(groups)
+    # A stable sort by group keeps each group's values in order (small integer codes sort in linear time).
+    ordered = values[np.argsort(codes.astype(np.min_scalar_type(len(names))), kind="stable")]
+    counts = np.bincount(codes, minlength=len(names))
+    starts = np.cumsum(counts) - counts
+
+    def quantile(q: float) -> np.ndarray:
+        position = starts + (counts - 1) * q
+        low, high = np.floor(position).astype("int64"), np.ceil(position).astype("int64")
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+    return pd.DataFrame({"median": quantile(0.5), "p90": quantile(0.9)}, index=pd.Index(np.asarray(names)))
 
 
 def _pct(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -21,21 +21,26 @@ from optior.services.case_selection import build_case_filter, natural_room_key
 from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
+    MetricInputs,
     case_contributions,
     figures,
-    room_day_totals,
+    inputs_from_contributions,
     turnover_histogram,
     turnover_percentiles,
 )
 from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
+from optior.services.metric_summary import summary_inputs
 from optior.services.runtime import Runtime
 
 TURNOVER_BIN_MINUTES = 5.0
+# Longer ranges get the heatmap by room and ISO week instead of by room-day (280,000 cells over nine years).
+ROOM_DAY_MAX_DAYS = 186
 ROOM_DAY_COLUMNS = (
     "cases", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct", "adjusted_utilization_pct",
     "prime_time_utilization_pct", "turnover_credit_minutes", "idle_minutes", "overtime_minutes",
     "turnover_count", "late_first_starts",
 )
+ROOM_WEEK_COLUMNS = ("staffed_room_days", *ROOM_DAY_COLUMNS)
 WEEK_COLUMNS = (
     "cases", "staffed_room_days", "raw_utilization_pct", "adjusted_utilization_pct",
     "prime_time_utilization_pct", "overtime_minutes", "idle_minutes", "turnover_median_minutes",
@@ -93,51 +98,74 @@ def _natural_room_order(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
     return frame.assign(room=in_order).sort_values(["room", *then]).assign(room=rooms)
 
 
-def _contributions(runtime: Runtime, case_filter: CaseFilter) -> pd.DataFrame:
-    params = runtime.settings.metrics
-    check_metric_settings(params)
+def direct_inputs(runtime: Runtime, case_filter: CaseFilter) -> MetricInputs:
+    """The metric inputs summed from the filter's cases (no summary involved)."""
     with runtime.db.read() as connection:
         timeline = case_timeline(connection, case_filter)
-    return case_contributions(timeline, params, case_filter.services)
+    return inputs_from_contributions(case_contributions(timeline, runtime.settings.metrics, case_filter.services))
 
 
-def _overall(contributions: pd.DataFrame, room_days: pd.DataFrame) -> dict:
-    totals = room_days[list(SUMS)].sum().to_frame().T
-    return _records(figures(totals, turnover_percentiles(contributions)))[0]
+def _inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool = True) -> MetricInputs:
+    """From the summary; from the cases while another process holds the lock needed to rebuild it.
+
+    Unless daily is set, room_days may hold parts of room-weeks instead of room-days (see read_inputs).
+    """
+    check_metric_settings(runtime.settings.metrics)
+    inputs = summary_inputs(runtime, case_filter, daily=daily)
+    return inputs if inputs is not None else direct_inputs(runtime, case_filter)
+
+
+def _overall(inputs: MetricInputs) -> dict:
+    totals = inputs.room_days[list(SUMS)].sum().to_frame().T
+    return _records(figures(totals, turnover_percentiles(inputs.turnovers)))[0]
 
 
 def overall_figures(runtime: Runtime, *, case_filter: CaseFilter) -> dict:
     """Every figure for the whole selection (no breakdowns), as one plain dict."""
-    contributions = _contributions(runtime, case_filter)
-    return _overall(contributions, room_day_totals(contributions))
+    return _overall(_inputs(runtime, case_filter))
 
 
-def _rolled_up(contributions: pd.DataFrame, room_days: pd.DataFrame, key: str) -> pd.DataFrame:
-    sums = room_days.groupby(key, sort=False, observed=True)[list(SUMS)].sum()
-    return figures(sums, turnover_percentiles(contributions, key)).rename_axis(key).reset_index()
+def _rolled_up(inputs: MetricInputs, key: str) -> pd.DataFrame:
+    sums = inputs.room_days.groupby(key, sort=False, observed=True)[list(SUMS)].sum()
+    return figures(sums, turnover_percentiles(inputs.turnovers, key)).rename_axis(key).reset_index()
 
 
-def _by_service(contributions: pd.DataFrame) -> list[dict]:
-    sums = contributions.groupby("service", observed=True)[list(CASE_SUMS)].sum()
-    sums = sums[sums["cases"] > 0]
-    frame = figures(sums, turnover_percentiles(contributions, "service")).rename_axis("service").reset_index()
+def _by_service(inputs: MetricInputs) -> list[dict]:
+    sums = inputs.service_days.groupby("service", observed=True)[list(CASE_SUMS)].sum()
+    frame = figures(sums, turnover_percentiles(inputs.turnovers, "service")).rename_axis("service").reset_index()
     return _records(frame.assign(service=frame["service"].astype(str)).sort_values("service"))
 
 
+def _staffed(room_days: pd.DataFrame) -> pd.DataFrame:
+    return room_days[room_days["staffed_room_days"] > 0]
+
+
 def _by_room_day(room_days: pd.DataFrame) -> dict[str, list]:
-    staffed = room_days[room_days["staffed_room_days"] > 0]
+    staffed = _staffed(room_days)
     frame = figures(staffed).assign(room=staffed["room"], day=_iso_days(staffed["day"]))
     return _columns(_natural_room_order(frame[["room", "day", *ROOM_DAY_COLUMNS]], "day"))
 
 
-def _by_week(contributions: pd.DataFrame, room_days: pd.DataFrame) -> list[dict]:
-    frame = _rolled_up(contributions, room_days, "week").sort_values("week")
-    monday = pd.to_datetime(frame["week"], unit="D")
-    iso = monday.dt.isocalendar()
-    frame = frame.assign(
-        week_start=monday.dt.strftime("%Y-%m-%d"),
-        iso_week=iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2),
+def _week_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the ISO week ("2026-W27") and its Monday ("2026-06-29") of the `week` column, labelling each week once."""
+    codes, weeks = pd.factorize(frame["week"])
+    monday = pd.to_datetime(weeks, unit="D")
+    iso = monday.isocalendar()
+    iso_week = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    return frame.assign(
+        week_start=np.asarray(monday.strftime("%Y-%m-%d"), dtype=object)[codes],
+        iso_week=iso_week.to_numpy(dtype=object)[codes],
     )
+
+
+def _by_room_week(room_days: pd.DataFrame) -> dict[str, list]:
+    sums = _staffed(room_days).groupby(["room", "week"], observed=True)[list(SUMS)].sum()
+    frame = _week_labels(figures(sums).reset_index())
+    return _columns(_natural_room_order(frame[["room", "iso_week", "week_start", *ROOM_WEEK_COLUMNS]], "week_start"))
+
+
+def _by_week(inputs: MetricInputs) -> list[dict]:
+    frame = _week_labels(_rolled_up(inputs, "week").sort_values("week"))
     return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
 
 
@@ -158,16 +186,16 @@ def or_metrics(
     """Utilization, turnover, on-time starts, booking accuracy and overtime for a range of days.
 
     Returns `overall` figures; breakdowns as lists of rows: `by_room`, `by_service` (case figures
-    only) and `by_week` (ISO weeks, for a trend); `by_room_day` (staffed room-days, for a heatmap)
-    as columns (a dict of equally long lists: `pd.DataFrame(result["by_room_day"])`), since it
-    grows with rooms x days;
-    `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of every
-    figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
+    only) and `by_week` (ISO weeks, for a trend); a heatmap as columns (a dict of equally long lists:
+    `pd.DataFrame(result["by_room_day"])`): `by_room_day` (staffed room-days) for ranges of up to
+    ROOM_DAY_MAX_DAYS days, otherwise `by_room_week` (staffed room-days summed per room and ISO week), the
+    other one None; `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of
+    every figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
     room-days in which the services operated, case figures only the services' cases.
     """
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
-    contributions = _contributions(runtime, case_filter)
-    room_days = room_day_totals(contributions)
+    by_day = (case_filter.end - case_filter.start).days < ROOM_DAY_MAX_DAYS
+    inputs = _inputs(runtime, case_filter, daily=by_day)
     return {
         "filters": {
             "start": case_filter.start.isoformat(),
@@ -176,13 +204,14 @@ def or_metrics(
             "services": list(case_filter.services) if case_filter.services else None,
         },
         **metric_glossary(runtime),
-        "overall": _overall(contributions, room_days),
-        "by_room": _records(_natural_room_order(_rolled_up(contributions, room_days, "room"))),
-        "by_service": _by_service(contributions),
-        "by_room_day": _by_room_day(room_days),
-        "by_week": _by_week(contributions, room_days),
+        "overall": _overall(inputs),
+        "by_room": _records(_natural_room_order(_rolled_up(inputs, "room"))),
+        "by_service": _by_service(inputs),
+        "by_room_day": _by_room_day(inputs.room_days) if by_day else None,
+        "by_room_week": None if by_day else _by_room_week(inputs.room_days),
+        "by_week": _by_week(inputs),
         "turnover_histogram": turnover_histogram(
-            contributions["turnover_minutes"],
+            inputs.turnovers["turnover_minutes"],
             cutoff=runtime.settings.metrics.turnover_cutoff_minutes,
             bin_minutes=TURNOVER_BIN_MINUTES,
         ),

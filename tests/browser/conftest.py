@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dash.testing.wait import until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -17,6 +18,7 @@ def open_app(dash_duo, optior_app):
     def visit(path: str, ready_selector: str) -> None:
         dash_duo.driver.get(dash_duo.server_url + path)
         dash_duo.wait_for_element(ready_selector, timeout=20)
+        until(lambda: dash_duo.redux_state_rqs == [], timeout=20)  # every callback the page fired has answered
 
     return visit
 

@@ -23,7 +23,6 @@ PAGES = [
 @pytest.mark.parametrize(("path", "ready", "name"), PAGES, ids=[p[2] for p in PAGES])
 def test_page_renders_with_a_clean_console_and_no_cdn(dash_duo, open_app, path, ready, name):
     open_app(path, ready)
-    dash_duo.wait_for_text_to_equal("#_pages_content", dash_duo.find_element("#_pages_content").text, timeout=5)
     assert "OptiOR" in dash_duo.find_element(".navbar-brand").text
     assert dash_duo.find_element("#shell-model-version").text.startswith("model ")
     save_screenshot(dash_duo, name)

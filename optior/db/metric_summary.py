@@ -1,0 +1,118 @@
+"""Reading and writing the OR metric summary: packed float64 rows per room and month, and its settings fingerprint.
+
+The table holds arrays whose columns the metrics service defines; this module only packs, unpacks and selects
+them. An array is stored as little-endian float64 bytes, row after row; its width is given by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, insert, select
+
+from optior.db.schema import cases, metric_room_months, metric_summary_state
+
+_LOOKUP_BATCH = 5_000
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def pack(values: np.ndarray) -> bytes:
+    """A 2-D array as the bytes a summary column stores."""
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """One array column of the rows read: the stacked arrays and, for each of their rows, the row it came from."""
+
+    values: np.ndarray
+    source_row: np.ndarray
+
+
+def _unpack(blobs: list[bytes], width: int) -> Unpacked:
+    lengths = np.fromiter((len(blob) // (8 * width) for blob in blobs), dtype="int64", count=len(blobs))
+    values = np.frombuffer(b"".join(blobs), dtype="<f8").reshape(-1, width)
+    return Unpacked(values, np.repeat(np.arange(len(blobs)), lengths))
+
+
+def read_room_months(
+    connection: Connection, months: tuple[date, date], rooms: tuple[str, ...] | None, widths: dict[str, int]
+) -> tuple[list[str], list[str], dict[str, Unpacked]]:
+    """(room per row, `services` text per row, each named array column unpacked) of the rows of those months.
+
+    months are the first and last month's first days; days and services are the caller's to filter.
+    """
+    table = metric_room_months
+    condition = [table.c.month.between(*months)]
+    if rooms is not None:
+        condition.append(table.c.or_suite.in_(rooms))
+    query = select(table.c.or_suite, table.c.services, *(table.c[name] for name in widths)).where(and_(*condition))
+    rows = connection.execute(query).all()
+    arrays = {
+        name: _unpack([row[2 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
+    }
+    return [row[0] for row in rows], [row[1] for row in rows], arrays
+
+
+def delete_summary(connection: Connection, room: str | None = None, first: date | None = None,
+                   last: date | None = None) -> None:
+    """Delete the summary rows of one room's months from first to last, or every row when no room is given."""
+    statement = delete(metric_room_months)
+    if room is not None:
+        statement = statement.where(metric_room_months.c.or_suite == room, metric_room_months.c.month.between(
+            first, last))
+    connection.execute(statement)
+
+
+def insert_summary(connection: Connection, rows: list[dict]) -> None:
+    """Insert rows of or_suite, month, services and the arrays as pack() made them."""
+    if rows:
+        connection.execute(insert(metric_room_months), rows)
+
+
+def consistent_reads(connection: Connection) -> None:
+    """Make the connection's next transaction see one snapshot (PostgreSQL reads committed data per statement)."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="REPEATABLE READ")
+
+
+def summary_fingerprint(connection: Connection) -> str | None:
+    """The fingerprint the summary was built with, or None when it was never built."""
+    return connection.execute(select(metric_summary_state.c.fingerprint)).scalar_one_or_none()
+
+
+def set_summary_fingerprint(connection: Connection, fingerprint: str) -> None:
+    connection.execute(delete(metric_summary_state))
+    connection.execute(insert(metric_summary_state).values(id=1, fingerprint=fingerprint, built_at=datetime.now()))
+
+
+def room_date_spans(connection: Connection, batch_id: int | None = None) -> pd.DataFrame:
+    """Each room's first and last case date (room, first, last): of every case, or of one import batch's cases."""
+    query = select(cases.c.or_suite, func.min(cases.c.case_date), func.max(cases.c.case_date))
+    if batch_id is not None:
+        query = query.where(cases.c.batch_id == batch_id)
+    rows = connection.execute(query.group_by(cases.c.or_suite)).all()
+    return pd.DataFrame(rows, columns=["room", "first", "last"])
+
+
+def stored_room_dates(connection: Connection, encounter_ids: list[str]) -> pd.DataFrame:
+    """The stored room and date (encounter_id, room, day) of those encounters that exist."""
+    def matching(ids: list[str]):
+        if connection.dialect.name == "postgresql":  # one array parameter: cheaper than thousands in an IN list
+            return cases.c.encounter_id == any_(bindparam("ids", ids, type_=ARRAY(cases.c.encounter_id.type)))
+        return cases.c.encounter_id.in_(ids)
+
+    parts = [
+        connection.execute(
+            select(cases.c.encounter_id, cases.c.or_suite, cases.c.case_date)
+            .where(matching(encounter_ids[start : start + _LOOKUP_BATCH]))
+        ).all()
+        for start in range(0, len(encounter_ids), _LOOKUP_BATCH)
+    ]
+    return pd.DataFrame([row for part in parts for row in part], columns=["encounter_id", "room", "day"])

@@ -1,0 +1,169 @@
+"""The metric summary gives the same figures as computing them from the cases, whatever was imported or changed."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, time, timedelta
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from optior.config import MetricSettings
+from optior.db.schema import metric_room_months
+from optior.services import metric_summary, metrics
+from optior.services.data_admin import case_count, clear_cases
+from optior.services.importing import import_cases
+from optior.services.metrics import or_metrics
+from optior.services.runtime import Runtime
+from tests.metrics_cases import TODAY, Case, case_csv
+
+EXAMPLES = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Days on both sides of a month's end, a weekend among them, and one day a month later.
+DAYS = [date(2026, 6, 29) + timedelta(days=n) for n in range(8)] + [date(2026, 8, 3)]
+ROOMS, SERVICES = ["OR 1", "OR 2", "OR 10"], ["Urology", "Orthopedics", "Podiatry"]
+OTHER_SETTINGS = MetricSettings(
+    staffed_start=time(8, 0), staffed_end=time(16, 0), prime_start=time(8, 30), prime_end=time(14, 0),
+    max_turnover_credit_minutes=20, turnover_cutoff_minutes=45, on_time_grace_minutes=0,
+    booking_tolerance_pct=5, booking_tolerance_minutes=10,
+)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
+
+
+@st.composite
+def case_lists(draw) -> list[Case]:
+    """Cases in a few rooms and days; some overlap, some run past midnight."""
+    cases = []
+    for _ in range(draw(st.integers(1, 14))):
+        start = draw(st.integers(5 * 60, 21 * 60))
+        cases.append(Case(
+            draw(st.sampled_from(ROOMS)), _clock(start), _clock(start + draw(st.integers(1, 10 * 60))),
+            booked=draw(st.integers(10, 400)), scheduled=_clock(start + draw(st.integers(-40, 40))),
+            service=draw(st.sampled_from(SERVICES)), day=draw(st.sampled_from(DAYS)),
+        ))
+    return cases
+
+
+@st.composite
+def selections(draw) -> dict:
+    start = draw(st.sampled_from([*DAYS, date(2026, 1, 1)]))
+    end = start + timedelta(days=draw(st.sampled_from([0, 1, 3, 40, 300])))
+    rooms = draw(st.none() | st.lists(st.sampled_from(ROOMS), min_size=1, unique=True))
+    services = draw(st.none() | st.lists(st.sampled_from(SERVICES), min_size=1, unique=True))
+    return {"start": start, "end": end, "rooms": rooms, "services": services}
+
+
+def _import(runtime: Runtime, cases: list[Case], *, replace: bool = False) -> None:
+    """Import cases with encounter ids E00001... in list order (so a second list updates the first's cases)."""
+    report = import_cases(runtime, source=case_csv(cases), source_name="cases.csv", replace=replace, today=TODAY)
+    assert report.rejected == 0, report.rejections
+
+
+@contextmanager
+def _only(path: str):
+    """Make the given computation path unavailable (the other one must answer)."""
+    with mock.patch(path, side_effect=AssertionError(f"{path} was used")):
+        yield
+
+
+def _direct(runtime: Runtime, selection: dict) -> dict:
+    with mock.patch.object(metrics, "summary_inputs", return_value=None):
+        return or_metrics(runtime, **selection)
+
+
+def _from_summary(runtime: Runtime, selection: dict) -> dict:
+    with _only("optior.services.metrics.direct_inputs"):
+        return or_metrics(runtime, **selection)
+
+
+def _assert_same(actual, expected, where: str = "result") -> None:
+    """Equal structure; counts exactly, minutes and percentages up to float rounding of the sums."""
+    assert type(actual) is type(expected), where
+    if isinstance(expected, dict):
+        assert actual.keys() == expected.keys(), where
+        for key in expected:
+            _assert_same(actual[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), where
+        for index, (left, right) in enumerate(zip(actual, expected, strict=True)):
+            _assert_same(left, right, f"{where}[{index}]")
+    elif isinstance(expected, float):
+        assert actual == pytest.approx(expected, rel=1e-9, abs=1e-9), where
+    else:
+        assert actual == expected, where
+
+
+def _assert_summary_matches(runtime: Runtime, chosen: list[dict]) -> None:
+    for selection in chosen:
+        _assert_same(_from_summary(runtime, selection), _direct(runtime, selection))
+
+
+@EXAMPLES
+@given(first=case_lists(), second=case_lists(), chosen=st.lists(selections(), min_size=1, max_size=3))
+def test_summary_matches_the_cases_after_imports_that_add_and_update_cases(runtime, first, second, chosen):
+    _import(runtime, first, replace=True)
+    _assert_summary_matches(runtime, chosen)
+    _import(runtime, second)  # its first cases update (and may move) the first list's cases; the rest are new
+    _assert_summary_matches(runtime, chosen)
+
+
+@EXAMPLES
+@given(first=case_lists(), second=case_lists(), chosen=st.lists(selections(), min_size=1, max_size=3))
+def test_summary_follows_replace_settings_changes_and_clear(runtime, first, second, chosen):
+    _import(runtime, first, replace=True)
+    _import(runtime, second, replace=True)
+    _assert_summary_matches(runtime, chosen)
+    other = Runtime(runtime.settings.with_changes(metrics=OTHER_SETTINGS), runtime.db)
+    _assert_summary_matches(other, chosen)  # rebuilt for the other settings
+    _assert_summary_matches(runtime, chosen)  # and back
+    _import(other, first)  # an import by a process with other settings rebuilds the summary for them
+    _assert_summary_matches(runtime, chosen)
+    clear_cases(runtime)
+    _assert_summary_matches(runtime, chosen)
+    with runtime.db.read() as connection:
+        assert connection.execute(select(func.count()).select_from(metric_room_months)).scalar_one() == 0
+
+
+def test_long_ranges_read_weeks_of_whole_months_and_days_of_the_others(runtime):
+    cases = [
+        Case(room, "08:00", "09:00", booked=60, service=service, day=day)
+        for day in DAYS for room, service in (("OR 1", "Urology"), ("OR 1", "Podiatry"), ("OR 2", "Urology"))
+    ]
+    _import(runtime, cases + [Case("OR 1", "09:30", "10:00", booked=30, day=day) for day in DAYS], replace=True)
+    long_ranges = [(date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 6, 30), date(2027, 1, 15)),
+                   (date(2026, 2, 1), date(2026, 8, 3))]
+    _assert_summary_matches(runtime, [
+        {"start": start, "end": end, "rooms": rooms, "services": services}
+        for start, end in long_ranges for rooms in (None, ["OR 1"]) for services in (None, ["Podiatry"])
+    ])
+    result = or_metrics(runtime, start=date(2026, 1, 1), end=date(2026, 12, 31))
+    assert result["by_room_day"] is None
+    assert result["by_room_week"]["week_start"][:3] == ["2026-06-29", "2026-07-06", "2026-08-03"]
+    assert result["by_room_week"]["room"][:3] == ["OR 1"] * 3
+    # Only staffed room-days count in the weekly heatmap: not the 4 cases of each weekend day.
+    assert sum(result["by_room_week"]["cases"]) + 2 * 4 == result["overall"]["cases"]
+
+
+def test_a_failed_import_leaves_cases_and_summary_as_they_were(runtime):
+    first = [Case("OR 1", "08:00", "10:00", booked=120, day=DAYS[0]), Case("OR 2", "09:00", "11:30", booked=90)]
+    _import(runtime, first, replace=True)
+    moved = [Case("OR 2", "12:00", "13:00", booked=60, day=DAYS[1]), Case("OR 1", "07:00", "08:00", booked=60)]
+    with mock.patch.object(metric_summary, "case_contributions", side_effect=RuntimeError("crash")):
+        with pytest.raises(RuntimeError):
+            _import(runtime, moved)
+    assert case_count(runtime) == 2
+    _assert_summary_matches(runtime, [{"start": DAYS[0], "end": DAYS[-1], "rooms": None, "services": None}])
+    assert or_metrics(runtime, start=DAYS[0], end=DAYS[-1])["overall"]["in_room_minutes"] == 270
+
+
+def test_figures_come_from_the_cases_while_another_process_holds_the_lock(runtime):
+    _import(runtime, [Case("OR 1", "08:00", "10:00", booked=120, day=DAYS[0])], replace=True)
+    other = Runtime(runtime.settings.with_changes(metrics=OTHER_SETTINGS), runtime.db)
+    with mock.patch.object(metric_summary, "ensure_summary", return_value="busy"):
+        result = or_metrics(other, start=DAYS[0], end=DAYS[0])
+    assert result["overall"]["staffed_minutes"] == 480  # the other settings' 08:00-16:00 window
