@@ -151,3 +151,34 @@ def test_the_poll_waits_while_the_database_is_down_and_reloads_the_page_once_it_
     reloads = [c for c in dash_client.get("/_dash-dependencies").get_json()
                if c.get("clientside_function") and c["inputs"] == [{"id": RELOAD, "property": "data"}]]
     assert len(reloads) == 1
+
+
+FIRST_REQUEST_WHILE_DOWN = """
+import json, sys
+from optior.config import Settings
+from optior.db.engine import Database
+from optior.services.runtime import Runtime
+from optior.web.app_factory import create_app
+from optior.web.context import attach_runtime
+
+app = create_app(Settings(database_url=sys.argv[1], model_dir=sys.argv[2], auto_seed=False))
+attach_runtime(app.server, Runtime(settings=Settings(database_url=sys.argv[3]), db=Database(sys.argv[3])))
+client = app.server.test_client()
+print(json.dumps({"status": client.get("/").status_code}))
+"""
+
+
+def test_a_new_process_whose_first_request_meets_a_database_outage_still_serves_the_page(tmp_path):
+    """Dash sets up its page router on the first request; an outage then must not turn that request into a 500."""
+    import json
+    import subprocess
+    import sys
+
+    from optior.config import PROJECT_ROOT
+
+    finished = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUEST_WHILE_DOWN, f"sqlite:///{tmp_path / 'up.db'}", str(tmp_path), NOWHERE],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert json.loads(finished.stdout.splitlines()[-1]) == {"status": 200}

@@ -166,3 +166,21 @@ def test_a_long_range_shows_utilization_by_week_instead_of_by_day(in_app):
     weeks = [date.fromisoformat(monday) for monday in by_week["data"][0]["x"]]
     assert weeks and all(monday.weekday() == 0 for monday in weeks)
     assert len(weeks) < len(by_day["data"][0]["x"]) and len(by_week["data"][0]["y"]) == len(by_day["data"][0]["y"])
+
+
+def test_the_day_callback_answers_over_http_exactly_what_the_function_returns(optior_app, in_app):
+    """The callback hands Dash its components already as JSON (for speed); the browser must get the same answer."""
+    import json
+
+    from dash._utils import to_json
+
+    from optior.pages import dashboard
+    from tests.test_database_unavailable import fire
+
+    client = optior_app.server.test_client()
+    assert client.get("/").status_code == 200
+    answer = fire(client, f"{dashboard.DAY_KPIS}.children", {f"{dashboard.DAY}.date": "2026-09-30"}).get_json()
+    expected = json.loads(to_json(dashboard.show_day("2026-09-30")))
+    outputs = [(o.component_id, o.component_property) for o in dashboard.DAY_OUTPUTS]
+    assert [answer["response"][cid][prop] for cid, prop in outputs] == expected
+    assert "Cases" in json.dumps(answer["response"][dashboard.DAY_KPIS])

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dash_table, dcc, html
+from dash import Input, Output, dash_table, dcc, html
 
 from optior.components.day_panel import (
     day_kpi_cards,
@@ -17,11 +17,13 @@ from optior.components.day_panel import (
 )
 from optior.components.graph import graph
 from optior.components.metrics_panel import empty_metrics, metrics_outputs, metrics_section, metrics_views
+from optior.components.prefill import prefill
 from optior.errors import OptiORError
 from optior.figures.schedule import schedule_timeline
 from optior.figures.specialty import case_distribution, duration_by_specialty, workload_by_specialty
 from optior.figures.theme import empty_figure
 from optior.services import analytics, metrics
+from optior.web.callbacks import fast_callback
 from optior.web.context import current_runtime
 
 DAY = "dashboard-day"
@@ -118,9 +120,15 @@ def _day_section(extent: dict) -> html.Section:
     )
 
 
+def _default_range(extent: dict) -> tuple[date, date]:
+    """The last DEFAULT_RANGE_DAYS days with data (or all of them)."""
+    first, last = date.fromisoformat(extent["first_day"]), date.fromisoformat(extent["last_day"])
+    return max(first, last - timedelta(days=DEFAULT_RANGE_DAYS - 1)), last
+
+
 def _range_section(extent: dict) -> html.Section:
     first, last = date.fromisoformat(extent["first_day"]), date.fromisoformat(extent["last_day"])
-    start = max(first, last - timedelta(days=DEFAULT_RANGE_DAYS - 1))
+    start, _last = _default_range(extent)
     controls = dbc.Row(
         [
             dbc.Col(
@@ -162,30 +170,30 @@ def _range_section(extent: dict) -> html.Section:
 
 
 def layout(**_query) -> dbc.Container:
+    """The page with the latest day and the default range already drawn (the callbacks answer later changes)."""
     extent = analytics.data_extent(current_runtime())
     if not extent["case_count"]:
         return _no_data_layout()
-    return dbc.Container(
-        [
-            html.H1("Dashboard", className="visually-hidden"),
-            _day_section(extent),
-            html.Hr(),
-            _range_section(extent),
-        ],
-        fluid=True,
-    )
+    day, range_section = _day_section(extent), _range_section(extent)
+    prefill(day, DAY_OUTPUTS, show_day(extent["last_day"]))
+    range_values = (*(bound.isoformat() for bound in _default_range(extent)), None, None)
+    prefill(range_section, CASE_MIX_OUTPUTS, show_case_mix(*range_values))
+    prefill(range_section, EFFICIENCY_OUTPUTS, show_efficiency(*range_values))
+    return dbc.Container([html.H1("Dashboard", className="visually-hidden"), day, html.Hr(), range_section], fluid=True)
 
 
 dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", layout=layout)
 
 
-@callback(
-    Output(DAY_KPIS, "children"),
-    Output(DAY_MESSAGE, "children"),
-    Output(TIMELINE, "figure"),
-    Output(SCHEDULE, "data"),
-    Input(DAY, "date"),
-)
+DAY_OUTPUTS = (Output(DAY_KPIS, "children"), Output(DAY_MESSAGE, "children"), Output(TIMELINE, "figure"),
+               Output(SCHEDULE, "data"))
+RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"))
+CASE_MIX_OUTPUTS = (Output(CASES_BY_SERVICE, "figure"), Output(DURATION_BY_SERVICE, "figure"),
+                    Output(WORKLOAD_BY_SERVICE, "figure"), Output(RANGE_MESSAGE, "children"))
+EFFICIENCY_OUTPUTS = tuple(metrics_outputs())
+
+
+@fast_callback(*DAY_OUTPUTS, Input(DAY, "date"), prevent_initial_call=True)
 def show_day(day_text: str | None):
     """Draw the chosen day's key figures, timeline and case table."""
     runtime = current_runtime()
@@ -202,9 +210,6 @@ def show_day(day_text: str | None):
     return day_kpi_cards(summary), None, timeline, schedule_rows(schedule)
 
 
-RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"))
-
-
 def _range_filters(start_text: str | None, end_text: str | None, services, rooms) -> dict:
     """The range controls as service-call arguments; TypeError/ValueError when a date is missing or malformed."""
     start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
@@ -215,13 +220,7 @@ def _problem(error: Exception) -> str:
     return error.message if isinstance(error, OptiORError) else "Choose a start and an end date."
 
 
-@callback(
-    Output(CASES_BY_SERVICE, "figure"),
-    Output(DURATION_BY_SERVICE, "figure"),
-    Output(WORKLOAD_BY_SERVICE, "figure"),
-    Output(RANGE_MESSAGE, "children"),
-    *RANGE_INPUTS,
-)
+@fast_callback(*CASE_MIX_OUTPUTS, *RANGE_INPUTS, prevent_initial_call=True)
 def show_case_mix(start_text, end_text, services, rooms):
     """Draw the range's case mix, durations and workload by specialty (or say why not)."""
     runtime = current_runtime()
@@ -244,7 +243,7 @@ def show_case_mix(start_text, end_text, services, rooms):
     )
 
 
-@callback(*metrics_outputs(), *RANGE_INPUTS)
+@fast_callback(*EFFICIENCY_OUTPUTS, *RANGE_INPUTS, prevent_initial_call=True)
 def show_efficiency(start_text, end_text, services, rooms):
     """Draw the range's OR efficiency cards and charts (or blank charts that say why not)."""
     try:

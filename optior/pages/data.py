@@ -20,6 +20,7 @@ from optior.web.auth import require_admin
 from optior.web.context import current_runtime
 
 UPLOAD = "data-upload"
+UPLOAD_TOO_LARGE = "data-upload-too-large"
 OPTIONS = "data-import-options"
 REPORT = "data-import-report"
 HISTORY = "data-import-history"
@@ -66,12 +67,20 @@ def _upload_card() -> dbc.Card:
         dbc.CardBody(
             [
                 html.H2("Import cases", className="h6"),
-                dcc.Upload(
-                    id=UPLOAD,
-                    children=html.Div(["Drop a CSV file here or ", html.A("choose a file", href="#")]),
-                    accept=".csv,text/csv",
-                    max_size=limit,
-                    className="optior-upload",
+                html.Div(
+                    [
+                        dcc.Upload(
+                            id=UPLOAD,
+                            children=html.Div(["Drop a CSV file here or ", html.A("choose a file", href="#")]),
+                            accept=".csv,text/csv",
+                            max_size=limit,
+                            className="optior-upload",
+                        ),
+                        # assets/upload_limit.js fills this in when a file is over the limit
+                        html.Div(id=UPLOAD_TOO_LARGE, className="upload-too-large alert alert-warning small mt-2",
+                                 role="alert", hidden=True),
+                    ],
+                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit)},
                 ),
                 html.Small(f"Up to {file_size(limit)}. Larger exports: python -m optior seed --csv FILE.",
                            className="text-muted d-block mb-2"),

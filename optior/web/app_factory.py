@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Dash:
         external_stylesheets=[BOOTSTRAP_CSS_URL],
         title="OptiOR",
         update_title=None,
+        # Otherwise Dash calls every page's layout on its first request to build a validation layout, and
+        # answers 500 to that request if the database is down then; the page router reports outages itself.
+        suppress_callback_exceptions=True,
         on_error=show_callback_error,
     )
     attach_runtime(app.server, runtime)

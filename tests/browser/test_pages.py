@@ -116,6 +116,20 @@ def test_upload_shows_the_import_report(dash_duo, open_app, tmp_path):
     assert console_errors(dash_duo) == []
 
 
+def test_a_file_over_the_upload_limit_gets_a_message_not_silence(dash_duo, open_app, optior_app, tmp_path):
+    limit = optior_app.server.extensions["optior"].settings.max_upload_bytes
+    big_file = tmp_path / "whole-history.csv"
+    with big_file.open("wb") as handle:
+        handle.truncate(limit + 1)  # sparse: the browser reads only its size
+    open_app("/data", "#data-upload")
+    dash_duo.driver.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(big_file))
+    dash_duo.wait_for_contains_text("#data-upload-too-large", "whole-history.csv", timeout=10)
+    note = dash_duo.find_element("#data-upload-too-large").text
+    assert "over the" in note and "limit" in note and "python -m optior seed" in note
+    assert dash_duo.find_element("#data-import-report").text == ""
+    assert console_errors(dash_duo) == []
+
+
 def test_retrain_shows_its_result(dash_duo, open_app):
     open_app("/model", "#model-predicted-vs-actual .main-svg")
     dash_duo.find_element("#shell-retrain-button").click()
