@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from optior.config import MetricSettings
 from optior.db.schema import metric_room_months
-from optior.services import metric_summary, metrics
+from optior.ingest.generator import generate_cases
+from optior.services import analytics, metric_summary, metrics
+from optior.services.analytics import specialty_breakdown
 from optior.services.data_admin import case_count, clear_cases
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics
@@ -98,9 +100,19 @@ def _assert_same(actual, expected, where: str = "result") -> None:
         assert actual == expected, where
 
 
+def _breakdowns(runtime: Runtime, selection: dict) -> tuple[list[dict], list[dict]]:
+    """The specialty breakdown (from the summary, from SQL)."""
+    with _only("optior.db.analytics_queries.service_totals"):
+        from_summary = specialty_breakdown(runtime, **selection)
+    with mock.patch.object(analytics, "from_summary", return_value=None):
+        return from_summary, specialty_breakdown(runtime, **selection)
+
+
 def _assert_summary_matches(runtime: Runtime, chosen: list[dict]) -> None:
     for selection in chosen:
         _assert_same(_from_summary(runtime, selection), _direct(runtime, selection))
+        from_summary, from_sql = _breakdowns(runtime, selection)
+        assert from_summary == from_sql, selection  # whole minutes: the sums are exact, so are the means
 
 
 @EXAMPLES
@@ -167,3 +179,28 @@ def test_figures_come_from_the_cases_while_another_process_holds_the_lock(runtim
     with mock.patch.object(metric_summary, "ensure_summary", return_value="busy"):
         result = or_metrics(other, start=DAYS[0], end=DAYS[0])
     assert result["overall"]["staffed_minutes"] == 480  # the other settings' 08:00-16:00 window
+
+
+def test_specialty_breakdown_from_the_summary_matches_sql_on_generated_cases(runtime):
+    generated = generate_cases(3_000, seed=7, start=date(2025, 11, 20)).drop(columns="index")  # 9 rooms, 5 months
+    report = import_cases(runtime, source=generated.to_csv(index=False).encode(), source_name="generated.csv",
+                          today=TODAY)
+    assert report.inserted == 3_000
+    rooms, services = ["1", "4", "7"], ["Orthopedics", "Urology", "General Surgery"]
+    ranges = [(date(2025, 1, 1), date(2026, 12, 31)), (date(2025, 11, 25), date(2026, 2, 10)),
+              (date(2025, 12, 1), date(2026, 1, 31)), (date(2026, 1, 5), date(2026, 1, 20)),
+              (date(2026, 2, 14), date(2026, 2, 15))]
+    for start, end in ranges:
+        for chosen_rooms, chosen_services in ((None, None), (rooms, None), (None, services), (rooms, services)):
+            selection = {"start": start, "end": end, "rooms": chosen_rooms, "services": chosen_services}
+            from_summary, from_sql = _breakdowns(runtime, selection)
+            assert from_summary == from_sql, selection
+    assert len(_breakdowns(runtime, {"start": date(2025, 1, 1), "end": date(2026, 12, 31)})[0]) == 10
+
+
+def test_specialty_breakdown_comes_from_sql_while_another_process_holds_the_lock(runtime):
+    _import(runtime, [Case("OR 1", "08:00", "10:00", booked=90, day=DAYS[0])], replace=True)
+    other = Runtime(runtime.settings.with_changes(metrics=OTHER_SETTINGS), runtime.db)
+    with mock.patch.object(metric_summary, "ensure_summary", return_value="busy"):
+        rows = specialty_breakdown(other, start=DAYS[0], end=DAYS[0])
+    assert [(row["cases"], row["mean_booked_minutes"], row["in_room_hours"]) for row in rows] == [(1, 90, 2)]

@@ -11,7 +11,8 @@ from optior.db.schema import cases
 from optior.db.sql_time import iso_date
 
 TIMELINE_COLUMNS = (
-    "room", "case_date", "service", "booked_minutes", "scheduled_minute", "in_minute", "out_minute",
+    "room", "case_date", "service", "booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute",
+    "out_minute",
 )
 
 
@@ -35,11 +36,11 @@ def case_timeline(connection: Connection, case_filter: CaseFilter) -> pd.DataFra
     query = select(
         # The date as ISO text: converting each row to a date object would cost more than the query.
         cases.c.or_suite, iso_date(cases.c.case_date), cases.c.service, cases.c.booked_minutes,
-        cases.c.scheduled_start_minute, cases.c.wheels_in_minute, cases.c.wheels_out_minute,
+        cases.c.in_room_minutes, cases.c.scheduled_start_minute, cases.c.wheels_in_minute, cases.c.wheels_out_minute,
     ).where(condition)
     frame = pd.read_sql(query, connection).set_axis(list(TIMELINE_COLUMNS), axis=1).astype(
-        {"room": "category", "service": "category", "booked_minutes": "float64", "scheduled_minute": "float64",
-         "in_minute": "float64", "out_minute": "float64"}
+        {"room": "category", "service": "category", "booked_minutes": "float64", "in_room_minutes": "float64",
+         "scheduled_minute": "float64", "in_minute": "float64", "out_minute": "float64"}
     )
     day = _epoch_days(frame.pop("case_date"))
     # Sorting here is cheaper than ORDER BY in SQLite; a room-day's cases end up contiguous.

@@ -92,12 +92,10 @@ def set_summary_fingerprint(connection: Connection, fingerprint: str) -> None:
     connection.execute(insert(metric_summary_state).values(id=1, fingerprint=fingerprint, built_at=datetime.now()))
 
 
-def room_date_spans(connection: Connection, batch_id: int | None = None) -> pd.DataFrame:
-    """Each room's first and last case date (room, first, last): of every case, or of one import batch's cases."""
+def room_date_spans(connection: Connection, batch_id: int) -> pd.DataFrame:
+    """Each room's first and last case date (room, first, last) among one import batch's cases."""
     query = select(cases.c.or_suite, func.min(cases.c.case_date), func.max(cases.c.case_date))
-    if batch_id is not None:
-        query = query.where(cases.c.batch_id == batch_id)
-    rows = connection.execute(query.group_by(cases.c.or_suite)).all()
+    rows = connection.execute(query.where(cases.c.batch_id == batch_id).group_by(cases.c.or_suite)).all()
     return pd.DataFrame(rows, columns=["room", "first", "last"])
 
 

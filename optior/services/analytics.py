@@ -1,19 +1,23 @@
 """Dashboard data: what the data covers, one day's schedule and summary, per-service workload.
 
-Aggregation happens in SQL on the date, room and service indexes; results are JSON-ready
-(dates and times as ISO strings, durations in minutes or hours as the names say).
+Aggregation happens in SQL on the date, room and service indexes, except the per-service workload: that is
+read from the metric summary (from SQL while the summary cannot be used). Results are JSON-ready (dates and
+times as ISO strings, durations in minutes or hours as the names say).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import partial
 
 from optior.db import analytics_queries as queries
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
 from optior.services.case_selection import build_case_filter, natural_room_key, parse_day
 from optior.services.metric_definitions import metric_definitions
+from optior.services.metric_summary import from_summary
+from optior.services.metric_summary import service_totals as summary_service_totals
 from optior.services.metrics import overall_figures
 from optior.services.runtime import Runtime
 
@@ -104,8 +108,10 @@ def specialty_breakdown(
 ) -> list[dict]:
     """Per service, most in-room hours first: cases, mean booked and actual minutes, in-room hours."""
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
-    with runtime.db.read() as connection:
-        totals = queries.service_totals(connection, case_filter)
+    totals = from_summary(runtime, partial(summary_service_totals, case_filter=case_filter))
+    if totals is None:
+        with runtime.db.read() as connection:
+            totals = queries.service_totals(connection, case_filter)
     return [
         {
             "service": row["service"],

@@ -24,7 +24,7 @@ ROOM_DAY_SUMS = (
 CASE_SUMS = (
     "cases", "in_room_minutes", "first_case", "late_first", "first_late_minutes", "late", "late_minutes",
     "turnover", "turnover_total_minutes", "idle_gap", "accurate", "under_booked", "over_booked",
-    "under_booked_minutes", "over_booked_minutes",
+    "under_booked_minutes", "over_booked_minutes", "booked_minutes",
 )
 SUMS = ROOM_DAY_SUMS + CASE_SUMS
 COUNTS = (
@@ -71,7 +71,7 @@ def case_contributions(
     is_turnover = (gap >= 0) & (gap <= params.turnover_cutoff_minutes)
     staffed_turnover = is_turnover & weekday
     credited_end = previous_reach + np.minimum(gap, params.max_turnover_credit_minutes)
-    in_room = wheels_out - wheels_in
+    in_room = timeline["in_room_minutes"].to_numpy()  # as stored: exact, where the clock minutes are rounded
     late = wheels_in > scheduled + params.on_time_grace_minutes
     delay = wheels_in - scheduled
     tolerance = np.maximum(booked * params.booking_tolerance_pct / 100, params.booking_tolerance_minutes)
@@ -109,6 +109,7 @@ def case_contributions(
         "over_booked": over,
         "under_booked_minutes": _only(under, difference),
         "over_booked_minutes": _only(over, -difference),
+        "booked_minutes": booked,
     }
     turnover_minutes = np.where(is_turnover, gap, np.nan)
     if services is not None:

@@ -1,8 +1,9 @@
 """The OR metric summary: room-day sums and turnovers kept per room and month, so figures need not read cases.
 
 Every import and clear updates it in its own transaction (a crash leaves cases and summary consistent). Its
-rows are computed by the same vectorised code as the direct computation (metric_calc), for whole months of a
-room, so they are exact: sums, counts and the turnover gaps themselves (percentiles are taken from the gaps).
+rows are computed by the same vectorised code as the direct computation (metric_calc), for whole months of
+rooms, so they are exact: sums, counts and the turnover gaps themselves (percentiles are taken from the gaps).
+Its per-service case sums also answer the specialty breakdown (service_totals).
 The contributions depend on the metric settings, so the summary records a fingerprint of the settings it was
 built with; a process whose settings differ rebuilds it (under the import lock) or, if it cannot take the
 lock, computes from the cases.
@@ -11,13 +12,16 @@ lock, computes from the cases.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from optior.config import MetricSettings
+from optior.db.analytics_queries import case_extent
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
 from optior.db.metric_queries import case_timeline
@@ -45,6 +49,8 @@ from optior.services.metric_calc import (
 )
 from optior.services.runtime import Runtime
 
+T = TypeVar("T")
+
 # Stored array layouts; a change here must change LAYOUT so that existing summaries are rebuilt.
 # `service` is an index into the row's `services` list. room_weeks has one row per week and staffed or not (its
 # `day` is the week's Monday), service_totals one per service (its `day` is the month's first day), so they have
@@ -54,8 +60,12 @@ CASE_LAYOUT = ("day", "service", *CASE_SUMS)
 TURNOVER_LAYOUT = ("day", "service", "turnover_minutes")
 DAILY = {"room_days": len(ROOM_DAY_LAYOUT), "case_sums": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
 WEEKLY = {"room_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
+SERVICE_SUMS = ("cases", "booked_minutes", "in_room_minutes")  # what the specialty breakdown needs
 SERVICE_SEPARATOR = "\x1f"
-LAYOUT = 1
+LAYOUT = 2
+_ROW_KEY_MONTHS = 1 << 20  # a summary row's key while building: room code * this + month (see _row_keys)
+# Rooms or months built together: at most about this many room-days or cases (bounds the memory used).
+_BATCH_ROOM_DAYS, _BATCH_CASES = 50_000, 200_000
 
 
 def fingerprint(params: MetricSettings) -> str:
@@ -73,6 +83,15 @@ def _first_days(months: np.ndarray) -> np.ndarray:
     return months.astype("datetime64[M]").astype("datetime64[D]")
 
 
+def _row_keys(rooms: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The summary row (room code and month) of each day as one integer, ordered by room, then month."""
+    return rooms.astype("int64") * _ROW_KEY_MONTHS + _months(days) + _ROW_KEY_MONTHS // 2
+
+
+def _row_month(key: int) -> date:
+    return _first_days(np.array(key % _ROW_KEY_MONTHS - _ROW_KEY_MONTHS // 2)).item()
+
+
 def _packed(key: np.ndarray, values: np.ndarray) -> dict[int, bytes]:
     """Rows grouped by key (equal keys adjacent) packed per key."""
     if not len(key):
@@ -83,58 +102,126 @@ def _packed(key: np.ndarray, values: np.ndarray) -> dict[int, bytes]:
     return {int(key[start]): data[start * width : end * width] for start, end in zip(starts, ends, strict=True)}
 
 
-def _by_month(frame: pd.DataFrame, layout: tuple[str, ...]) -> dict[int, bytes]:
-    """Packed rows per month (months since 1970-01) of rows in day order."""
-    return _packed(_months(frame["day"].to_numpy()), frame[list(layout)].to_numpy("float64"))
-
-
-def _summed_by_month(
-    frame: pd.DataFrame, keys: list[str], sums: tuple[str, ...], layout: tuple[str, ...]
+def _summed(
+    frame: pd.DataFrame, rooms: np.ndarray, keys: list[str], sums: tuple[str, ...], layout: tuple[str, ...]
 ) -> dict[int, bytes]:
-    """Sums of frame per month and keys, packed per month (the keys' first one becomes the `day` column)."""
-    month = frame.assign(month=_months(frame["day"].to_numpy()))
-    totals = month.groupby(["month", *keys], sort=True)[list(sums)].sum().reset_index()
+    """Sums of frame per summary row and keys, packed per row (the keys' first one becomes the `day` column)."""
+    keyed = frame.assign(row=_row_keys(rooms, frame["day"].to_numpy()))
+    totals = keyed.groupby(["row", *keys], sort=True)[list(sums)].sum().reset_index()
     values = totals.rename(columns={keys[0]: "day"})[list(layout)].to_numpy("float64")
-    return _packed(totals["month"].to_numpy(), values)
+    return _packed(totals["row"].to_numpy(), values)
 
 
-def _summary_rows(room: str, inputs: MetricInputs) -> list[dict]:
-    """Rows for the summary table from one room's inputs over whole months (rows in day order)."""
-    codes, services = pd.factorize(inputs.service_days["service"])
-    service_days = inputs.service_days.assign(service=codes)
-    turnovers = inputs.turnovers.assign(service=pd.Index(services).get_indexer(inputs.turnovers["service"]))
-    room_days = _by_month(inputs.room_days, ROOM_DAY_LAYOUT)
-    case_sums, gaps = _by_month(service_days, CASE_LAYOUT), _by_month(turnovers, TURNOVER_LAYOUT)
-    staffed = inputs.room_days.assign(staffed=inputs.room_days["staffed_room_days"] > 0)
-    room_weeks = _summed_by_month(staffed, ["week", "staffed"], SUMS, ROOM_DAY_LAYOUT)
-    first_days = service_days.assign(first=_first_days(_months(service_days["day"].to_numpy())).astype("int64"))
-    service_totals = _summed_by_month(first_days, ["first", "service"], CASE_SUMS, CASE_LAYOUT)
-    names = SERVICE_SEPARATOR.join(str(name) for name in services)
+def _local_services(rooms: np.ndarray, services: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+    """Each row's service as an index into its room's services, and each room's services as stored text."""
+    codes, names = pd.factorize(services, sort=True)
+    width = max(len(names), 1)
+    pairs, pair_of_row = np.unique(rooms.astype("int64") * width + codes, return_inverse=True)
+    pair_rooms = pairs // width
+    starts = np.flatnonzero(np.r_[True, pair_rooms[1:] != pair_rooms[:-1]]) if len(pairs) else pairs
+    ends = np.r_[starts[1:], len(pairs)]
+    local = np.arange(len(pairs)) - np.repeat(starts, ends - starts)
+    texts = {
+        int(pair_rooms[start]): SERVICE_SEPARATOR.join(names[pairs[start:end] % width])
+        for start, end in zip(starts, ends, strict=True)
+    }
+    return local[pair_of_row], texts
+
+
+def _per_row(frame: pd.DataFrame, rooms: np.ndarray, layout: tuple[str, ...]) -> dict[int, bytes]:
+    """The frame's rows (in room and day order) packed per summary row."""
+    return _packed(_row_keys(rooms, frame["day"].to_numpy()), frame[list(layout)].to_numpy("float64"))
+
+
+def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
+    """Rows for the summary table from the inputs of whole months of rooms (each frame in room and day order)."""
+    room_days, service_days, turnovers = inputs.room_days, inputs.service_days, inputs.turnovers
+    room_code, case_room, turnover_room = (
+        pd.Categorical(frame["room"], categories=room_names).codes for frame in (room_days, service_days, turnovers)
+    )
+    local, services = _local_services(
+        np.r_[case_room, turnover_room],
+        np.r_[np.asarray(service_days["service"], dtype=object), np.asarray(turnovers["service"], dtype=object)],
+    )
+    service_days = service_days.assign(service=local[: len(service_days)])
+    turnovers = turnovers.assign(service=local[len(service_days) :])
+    first_days = _first_days(_months(service_days["day"].to_numpy())).astype("int64")
+    packed = {
+        "room_days": _per_row(room_days, room_code, ROOM_DAY_LAYOUT),
+        "case_sums": _per_row(service_days, case_room, CASE_LAYOUT),
+        "turnovers": _per_row(turnovers, turnover_room, TURNOVER_LAYOUT),
+        "room_weeks": _summed(room_days.assign(staffed=room_days["staffed_room_days"] > 0), room_code,
+                              ["week", "staffed"], SUMS, ROOM_DAY_LAYOUT),
+        "service_totals": _summed(service_days.assign(first=first_days), case_room, ["first", "service"],
+                                  CASE_SUMS, CASE_LAYOUT),
+    }
     return [
-        {"or_suite": room, "month": _first_days(np.array(month)).item(), "services": names,
-         "room_days": data, "case_sums": case_sums.get(month, b""), "turnovers": gaps.get(month, b""),
-         "room_weeks": room_weeks[month], "service_totals": service_totals.get(month, b"")}
-        for month, data in room_days.items()
+        {"or_suite": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
+         **{name: rows.get(key, b"") for name, rows in packed.items()}}
+        for key, room in ((key, key // _ROW_KEY_MONTHS) for key in packed["room_days"])
     ]
 
 
-def _refresh_room(connection, params: MetricSettings, room: str, first: date, last: date) -> None:
-    """Recompute one room's summary rows for the whole months from first to last."""
-    first = month_start(first)
-    last = (pd.Timestamp(month_start(last)) + pd.offsets.MonthEnd(0)).date()
-    delete_summary(connection, room, first, month_start(last))
-    timeline = case_timeline(connection, CaseFilter(start=first, end=last, rooms=(room,)))
-    if timeline.empty:
-        return
-    inputs = inputs_from_contributions(case_contributions(timeline, params))
-    insert_summary(connection, _summary_rows(room, inputs))
+def _whole_months(spans: pd.DataFrame) -> pd.DataFrame:
+    """Spans (room, first, last) widened to whole months, as dates."""
+    first = pd.to_datetime(spans["first"]).dt.to_period("M")
+    last = pd.to_datetime(spans["last"]).dt.to_period("M")
+    return pd.DataFrame({"room": spans["room"].astype(str).to_numpy(), "first": first.dt.start_time.dt.date,
+                         "last": last.dt.end_time.dt.date})
+
+
+def _batches(spans: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rooms' spans in groups of about _BATCH_ROOM_DAYS room-days (a room is never split)."""
+    days = (pd.to_datetime(spans["last"]) - pd.to_datetime(spans["first"])).dt.days.to_numpy() + 1
+    batch = (np.cumsum(days) - days) // _BATCH_ROOM_DAYS
+    return [part for _, part in spans.groupby(batch, sort=True)]
+
+
+def _within_spans(timeline: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """The timeline's cases that lie in their room's span (room, first, last)."""
+    position = pd.Index(spans["room"]).get_indexer(timeline["room"].cat.categories)
+    first = np.array([_day_number(day) for day in spans["first"]])[position]
+    last = np.array([_day_number(day) for day in spans["last"]])[position]
+    room, day = timeline["room"].cat.codes.to_numpy(), timeline["day"].to_numpy()
+    return timeline[(day >= first[room]) & (day <= last[room])]
+
+
+def _insert_rows(connection, params: MetricSettings, timeline: pd.DataFrame) -> None:
+    """Insert the summary rows of a timeline of whole months of rooms."""
+    if not timeline.empty:
+        inputs = inputs_from_contributions(case_contributions(timeline, params))
+        insert_summary(connection, _summary_rows(timeline["room"].cat.categories, inputs))
+
+
+def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
+    """Recompute the summary rows of the whole months from each room's first to last day (room, first, last)."""
+    for batch in _batches(_whole_months(spans)):
+        for room, first, last in batch.itertuples(index=False, name=None):
+            delete_summary(connection, room, first, month_start(last))
+        case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(batch["room"]))
+        _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
+
+
+def _month_batches(connection) -> list[tuple[date, date]]:
+    """The whole months from the first case's to the last case's, in ranges of about _BATCH_CASES cases."""
+    extent = case_extent(connection)
+    if not extent["case_count"]:
+        return []
+    months = pd.period_range(extent["first_day"], extent["last_day"], freq="M")
+    step = max(1, len(months) * _BATCH_CASES // extent["case_count"])
+    return [(months[start].start_time.date(), months[min(start + step, len(months)) - 1].end_time.date())
+            for start in range(0, len(months), step)]
 
 
 def rebuild_summary(connection, params: MetricSettings) -> None:
-    """Recompute the whole summary from the cases (inside the caller's transaction)."""
+    """Recompute the whole summary from the cases (inside the caller's transaction).
+
+    Months of all rooms at a time: their cases lie together in the table (imported in date order), so each is
+    read once, where reading a few rooms at a time would read every page of the table again.
+    """
     delete_summary(connection)
-    for room, first, last in room_date_spans(connection).itertuples(index=False, name=None):
-        _refresh_room(connection, params, room, first, last)
+    for first, last in _month_batches(connection):
+        _insert_rows(connection, params, case_timeline(connection, CaseFilter(start=first, end=last)))
     set_summary_fingerprint(connection, fingerprint(params))
 
 
@@ -172,8 +259,8 @@ class SummaryUpdate:
         if spans.empty:
             return
         spans = spans.assign(first=pd.to_datetime(spans["first"]), last=pd.to_datetime(spans["last"]))
-        for room, row in spans.groupby("room").agg(first=("first", "min"), last=("last", "max")).iterrows():
-            _refresh_room(self.connection, self.params, str(room), row["first"].date(), row["last"].date())
+        _refresh(self.connection, self.params,
+                 spans.groupby("room").agg(first=("first", "min"), last=("last", "max")).reset_index())
 
 
 def clear_summary(connection, params: MetricSettings) -> None:
@@ -198,19 +285,24 @@ def ensure_summary(runtime: Runtime) -> str:
     return "rebuilt"
 
 
-def summary_inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool) -> MetricInputs | None:
-    """The filter's inputs from the summary, rebuilt first if needed; None while another process holds the lock.
-
-    Unless daily is set, the whole months of a long range come as room-week parts (see read_inputs).
-    """
+def from_summary(runtime: Runtime, read: Callable[..., T]) -> T | None:
+    """read(connection) on the summary, rebuilt first if needed; None while another process holds the lock."""
     for attempt in range(2):
         if attempt and ensure_summary(runtime) == "busy":
             return None
         with runtime.db.read() as connection:
             consistent_reads(connection)
             if summary_fingerprint(connection) == fingerprint(runtime.settings.metrics):
-                return read_inputs(connection, case_filter, daily=daily)
+                return read(connection)
     return None
+
+
+def summary_inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool) -> MetricInputs | None:
+    """The filter's inputs from the summary (see from_summary).
+
+    Unless daily is set, the whole months of a long range come as room-week parts (see read_inputs).
+    """
+    return from_summary(runtime, lambda connection: read_inputs(connection, case_filter, daily=daily))
 
 
 def _day_number(day: date) -> int:
@@ -234,20 +326,59 @@ def _next_month(day: date, step: int) -> date:
     return (pd.Timestamp(day) + pd.DateOffset(months=step)).date()
 
 
-def _reads(case_filter: CaseFilter, *, daily: bool) -> list[tuple[tuple[date, date], dict[str, int]]]:
-    """(first and last month, arrays to read) covering the filter: whole months of a long range summed per
-    week, unless room-days are asked for (daily) or a service filter needs each room-day's services."""
+def _month_reads(case_filter: CaseFilter) -> list[tuple[tuple[date, date], bool]]:
+    """(first and last month, whether they are whole) covering the filter: its whole months, then the cut ones."""
     first, last = month_start(case_filter.start), month_start(case_filter.end)
     inner_first = first if case_filter.start == first else _next_month(first, 1)
     inner_last = last if case_filter.end == _next_month(last, 1) - timedelta(days=1) else _next_month(last, -1)
-    if daily or case_filter.services is not None or inner_first > inner_last:
-        return [((first, last), DAILY)]
-    reads = [((inner_first, inner_last), WEEKLY)]
+    if inner_first > inner_last:
+        return [((first, last), False)]
+    reads = [((inner_first, inner_last), True)]
     if first < inner_first:
-        reads.append(((first, first), DAILY))
+        reads.append(((first, first), False))
     if inner_last < last:
-        reads.append(((last, last), DAILY))
+        reads.append(((last, last), False))
     return reads
+
+
+def _reads(case_filter: CaseFilter, *, daily: bool) -> list[tuple[tuple[date, date], dict[str, int]]]:
+    """(first and last month, arrays to read) covering the filter: whole months of a long range summed per
+    week, unless room-days are asked for (daily) or a service filter needs each room-day's services."""
+    if daily or case_filter.services is not None:
+        return [((month_start(case_filter.start), month_start(case_filter.end)), DAILY)]
+    return [(months, WEEKLY if whole else DAILY) for months, whole in _month_reads(case_filter)]
+
+
+def _service_sums(connection, case_filter: CaseFilter, months: tuple[date, date], whole: bool) -> pd.DataFrame:
+    """SERVICE_SUMS per service of the filter's rooms and services in those months (whole, or cut to its days)."""
+    name = "service_totals" if whole else "case_sums"
+    _, services, arrays = read_room_months(connection, months, case_filter.rooms, {name: len(CASE_LAYOUT)})
+    values, source_row = arrays[name].values, arrays[name].source_row
+    if not whole:
+        day = values[:, 0]
+        keep = (day >= _day_number(case_filter.start)) & (day <= _day_number(case_filter.end))
+        values, source_row = values[keep], source_row[keep]
+    codes, names = _codes(services, values[:, 1], source_row)
+    columns = [CASE_LAYOUT.index(column) for column in SERVICE_SUMS]
+    sums = np.stack([np.bincount(codes, values[:, column], len(names)) for column in columns], axis=1)
+    return pd.DataFrame(sums, index=pd.Index(names, dtype=object), columns=list(SERVICE_SUMS))
+
+
+def service_totals(connection, case_filter: CaseFilter) -> list[dict]:
+    """analytics_queries.service_totals from the summary (built with current settings), most in-room minutes first."""
+    sums = pd.concat([_service_sums(connection, case_filter, *read) for read in _month_reads(case_filter)])
+    sums = sums.groupby(level=0).sum()
+    if case_filter.services is not None:
+        sums = sums[sums.index.isin(case_filter.services)]
+    sums = sums[sums["cases"] > 0]
+    return [
+        {"service": service, "cases": int(cases), "mean_booked_minutes": booked / cases,
+         "mean_in_room_minutes": in_room / cases, "total_in_room_minutes": in_room}
+        for service, (cases, booked, in_room) in sorted(
+            zip(sums.index, sums.itertuples(index=False, name=None), strict=True),
+            key=lambda item: (-item[1][2], item[0]),
+        )
+    ]
 
 
 def _concatenated(parts: list[tuple[list[str], list[str], dict[str, Unpacked], bool]]) -> tuple:
