@@ -28,6 +28,10 @@ class ModelUnavailable(OptiORError):
     """No usable trained model (none yet, file missing, or checksum mismatch)."""
 
 
+class RetrainFailed(OptiORError):
+    """A retrain stopped by an unexpected error (its message carries the id under which it was logged)."""
+
+
 class DatabaseUnavailable(OptiORError):
     """The database cannot be reached or used right now (down, unreachable, locked); try again shortly."""
 

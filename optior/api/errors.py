@@ -16,6 +16,7 @@ from optior.errors import (
     JobAlreadyRunning,
     ModelUnavailable,
     OptiORError,
+    RetrainFailed,
 )
 from optior.units import file_size
 
@@ -39,6 +40,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (JobAlreadyRunning, 409),
     (ModelUnavailable, 409),
     (DatabaseUnavailable, 503),
+    (RetrainFailed, 500),
 )
 
 

@@ -67,8 +67,9 @@ def predict() -> Response:
 def retrain() -> Response:
     """Train on the stored cases and activate the new version unless the active one is better.
 
-    With ?background=true the training runs in a thread and the answer (202) names the job to poll at
-    /api/jobs?id=, for data large enough that a request would outlast the server's worker timeout.
+    The training runs in its own process (the web worker's memory stays small) and the request waits for it.
+    With ?background=true the answer (202) comes at once and names the job to poll at /api/jobs?id=, for data
+    large enough that a request would outlast the server's worker timeout.
     """
     force, background = parse_flag(request.args, "force"), parse_flag(request.args, "background")
     if background:
@@ -76,7 +77,7 @@ def retrain() -> Response:
         body = {"message": f"Retrain started as job {job_id}.", "job_id": job_id, "status": "running",
                 "status_url": f"{API_PREFIX}/jobs?id={job_id}"}
         return json_response(body, 202)
-    result = training.retrain(current_runtime(), force=force)
+    result = jobs.retrain_and_wait(current_runtime(), force=force)
     if result["status"] == "error":
         raise ApiError(409, result["message"], result)
     return json_response(result)

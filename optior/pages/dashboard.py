@@ -102,8 +102,8 @@ def _day_section(extent: dict) -> html.Section:
                 export_format="csv",
                 export_headers="display",
                 style_table={"overflowX": "auto"},
-                style_cell={"fontFamily": "var(--bs-body-font-family)", "fontSize": 13, "padding": "4px 6px", "textAlign": "left",
-                            "whiteSpace": "normal", "height": "auto", "maxWidth": 260},
+                style_cell={"fontFamily": "var(--bs-body-font-family)", "fontSize": 13, "padding": "4px 6px",
+                            "textAlign": "left", "whiteSpace": "normal", "height": "auto", "maxWidth": 260},
                 style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
                 style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
                 style_data_conditional=[

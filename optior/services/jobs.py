@@ -17,13 +17,15 @@ import uuid
 from optior.config import PROJECT_ROOT, settings_to_env
 from optior.db.job_store import claim_job, create_job, finish_job, read_job
 from optior.db.locks import current_holder, process_is_gone
-from optior.errors import JobAlreadyRunning, OptiORError
+from optior.errors import DatabaseUnavailable, JobAlreadyRunning, ModelUnavailable, OptiORError, RetrainFailed
 from optior.services import training
 from optior.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRAIN_LOCK = "retrain"
 INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
+# A failed job records which user-facing error stopped it, so a caller waiting for it can raise the same kind.
+ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable)}
 
 
 def _finish(runtime: Runtime, job_id: int, status: str, message: str, result: dict | None = None) -> None:
@@ -39,7 +41,7 @@ def run_retrain_job(runtime: Runtime, job_id: int, *, force: bool = False) -> st
         result = training.retrain(runtime, force=force)
         status, message = ("done", result["message"])
     except OptiORError as error:
-        result, status, message = None, "failed", error.message
+        result, status, message = {"error_kind": type(error).__name__}, "failed", error.message
     except Exception:  # noqa: BLE001 - a job's last resort: log with an id, show only the id
         error_id = uuid.uuid4().hex[:8]
         log.exception("retrain job %s failed (error id %s)", job_id, error_id)
@@ -60,8 +62,8 @@ def _watch(runtime: Runtime, job_id: int, child: subprocess.Popen) -> None:
         log.warning("retrain job %s: could not record its end: %s", job_id, error.message)
 
 
-def start_retrain(runtime: Runtime, *, force: bool = False) -> int:
-    """Start a retrain in a separate process and return its job id; refuse if one is already running."""
+def _spawn(runtime: Runtime, force: bool) -> tuple[int, subprocess.Popen | None]:
+    """Record a retrain job and start its process; (job id, None) when the process could not be started."""
     holder = current_holder(runtime.db, RETRAIN_LOCK)
     if holder:
         raise JobAlreadyRunning(f"A model retrain is already running (since {holder['acquired_at']:%H:%M}).")
@@ -73,9 +75,32 @@ def start_retrain(runtime: Runtime, *, force: bool = False) -> int:
                                  env={**os.environ, **settings_to_env(runtime.settings)})
     except OSError as error:
         _finish(runtime, job_id, "failed", f"The retrain could not be started ({error.strerror}).")
-        return job_id
-    threading.Thread(target=_watch, args=(runtime, job_id, child), daemon=True).start()
+        return job_id, None
+    return job_id, child
+
+
+def start_retrain(runtime: Runtime, *, force: bool = False) -> int:
+    """Start a retrain in a separate process and return its job id; refuse if one is already running."""
+    job_id, child = _spawn(runtime, force)
+    if child is not None:
+        threading.Thread(target=_watch, args=(runtime, job_id, child), daemon=True).start()
     return job_id
+
+
+def retrain_and_wait(runtime: Runtime, *, force: bool = False) -> dict:
+    """Retrain in a separate process, as start_retrain does, wait for it and return its result (see training.retrain).
+
+    A failed retrain raises the error that stopped it (JobAlreadyRunning, for one started elsewhere meanwhile),
+    or RetrainFailed with the job's message.
+    """
+    job_id, child = _spawn(runtime, force)
+    if child is not None:
+        _watch(runtime, job_id, child)
+    state = job_state(runtime, job_id)
+    if state["status"] == "done":
+        return state["result"]
+    kind = ERROR_KINDS.get((state["result"] or {}).get("error_kind"), RetrainFailed)
+    raise kind(state["message"])
 
 
 def job_state(runtime: Runtime, job_id: int) -> dict:
