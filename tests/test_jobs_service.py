@@ -79,3 +79,15 @@ def test_a_retrain_runs_in_its_own_process_and_a_killed_one_fails_cleanly(sample
     assert state["status"] == "failed" and "previous model is still active" in state["message"]
     assert active_model_card(sample_runtime) == before
     assert wait_for(sample_runtime, jobs.start_retrain(sample_runtime))["status"] == "done"  # nothing to repair
+
+
+def test_a_waiting_caller_gets_the_error_that_stopped_the_retrain(sample_runtime, monkeypatch):
+    """POST /api/retrain waits for the job: a retrain refused inside the job must still read as 'already running'."""
+    with sample_runtime.db.transaction() as connection:
+        job_id = create_job(connection, "retrain")
+    with job_lock(sample_runtime.db, "retrain", "model retrain"):  # taken between the check and the child's start
+        assert jobs.run_retrain_job(sample_runtime, job_id) == "failed"
+    monkeypatch.setattr(jobs, "_spawn", lambda runtime, force: (job_id, None))  # the job above, already ended
+    with pytest.raises(JobAlreadyRunning, match="already running"):
+        jobs.retrain_and_wait(sample_runtime)
+    assert active_model_card(sample_runtime) is None
