@@ -184,3 +184,15 @@ def test_the_day_callback_answers_over_http_exactly_what_the_function_returns(op
     outputs = [(o.component_id, o.component_property) for o in dashboard.DAY_OUTPUTS]
     assert [answer["response"][cid][prop] for cid, prop in outputs] == expected
     assert "Cases" in json.dumps(answer["response"][dashboard.DAY_KPIS])
+
+
+def test_the_dashboard_arrives_drawn_so_its_first_view_needs_no_callback(in_app):
+    """The latest day and the default range are in the layout itself; the callbacks only answer later changes."""
+    from optior.pages import dashboard
+
+    page = dashboard.layout()
+    by_id = {c.id: c for c in page._traverse() if getattr(c, "id", None)}
+    assert {trace["name"] for trace in by_id[dashboard.TIMELINE].figure["data"]} >= {"Booked slot"}
+    assert by_id[dashboard.SCHEDULE].data and "Cases" in text_of(by_id[dashboard.DAY_KPIS].children)
+    assert len(by_id[dashboard.CASES_BY_SERVICE].figure["data"][0]["y"]) > 0
+    assert "%" in text_of(by_id["dashboard-metric-cards"].children)
