@@ -67,8 +67,9 @@ cases = Table(
 )
 
 # The OR metric summary (optior/services/metric_summary.py): per-room-day sums, per-room-day-service case sums
-# (which also answer the dashboard's per-specialty breakdown) and the turnover gaps, kept up to date by every import and clear in the same transaction. One row per room
-# and calendar month (`month` is its first day) holds that month's data as packed little-endian float64 arrays,
+# (which also answer the dashboard's per-specialty breakdown) and the turnover gaps, kept up to date by every
+# import and clear in the same transaction. One row per room and calendar month (`month` is its first day)
+# holds that month's data as packed little-endian float64 arrays,
 # so an all-data read fetches about 10,000 rows instead of 280,000 room-days; `services` names the services
 # the arrays' service indexes refer to, joined by a unit separator (U+001F). Which columns each array holds is in
 # metric_summary.py.
