@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from optior.db import case_store
@@ -88,3 +88,28 @@ def test_a_failing_insert_after_earlier_batches_leaves_nothing_behind(runtime, m
     with runtime.db.read() as connection:
         assert connection.execute(select(func.count()).select_from(cases)).scalar_one() == 0
         assert connection.execute(select(func.count()).select_from(import_batches)).scalar_one() == 0
+
+
+def _index_names(runtime) -> set[str]:
+    with runtime.db.read() as connection:
+        return {index["name"] for index in inspect(connection).get_indexes("cases")}
+
+
+def test_an_import_into_an_empty_table_leaves_every_index_in_place(runtime):
+    """On SQLite the indexes are dropped during such a load and re-created before the commit."""
+    expected = {index.name for index in cases.indexes}
+    _import(runtime, _file(AWKWARD[:2]))
+    assert _index_names(runtime) >= expected
+    report = _import(runtime, _file(AWKWARD))  # into a filled table: looked up, not assumed new
+    assert (report.inserted, report.unchanged) == (len(AWKWARD) - 2, 2)
+    assert _index_names(runtime) >= expected
+
+
+def test_a_failed_import_into_an_empty_table_keeps_the_indexes(runtime, monkeypatch):
+    def refuse(connection, frame, batch_id):
+        raise IntegrityError("insert", {}, Exception("refused"))
+
+    monkeypatch.setattr(case_store, "_insert_new", refuse)
+    with pytest.raises(IntegrityError):
+        _import(runtime, _file(AWKWARD))
+    assert _index_names(runtime) >= {index.name for index in cases.indexes}

@@ -61,3 +61,9 @@ def test_exit_code_1_when_some_rows_are_rejected_and_2_for_unusable_input(cli, t
 def test_generate_rejects_a_bad_date_with_a_message(cli, tmp_path):
     result = cli("generate", "--start", "2025-13-01", "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2 and "not a date" in result.stderr
+
+
+def test_the_data_commands_start_without_loading_the_model_libraries():
+    probe = "import sys; from optior.cli import build_parser; build_parser(); print('sklearn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr

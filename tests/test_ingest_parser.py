@@ -187,3 +187,35 @@ def test_rows_of_bare_separators_are_skipped_like_blank_lines():
     cases, rejected, _ = parse(public_file(PUBLIC_ROWS[0], separators, separators.replace(",", ";"), PUBLIC_ROWS[1]))
     assert list(cases["line"]) == [2, 5]
     assert [problem.line for problem in rejected] == [4]  # semicolons are not this file's separator: a value
+
+
+def test_public_format_times_are_read_exactly_as_the_format_reads_them():
+    """Times in the usual MM/DD/YY hh:mm AM width take a fast path: it must agree with the format everywhere."""
+    import pandas as pd
+
+    from optior.ingest.parser import TIMESTAMP_FORMATS, _fixed_width_stamps
+
+    values = [
+        f"{month}/{day}/{year} {hour}:{minute} {meridiem}"
+        for month in ("00", "01", "02", "04", "12", "13")
+        for day in ("00", "01", "28", "29", "30", "31")
+        for year in ("00", "24", "23", "68", "69", "99")
+        for hour in ("00", "01", "11", "12", "13")
+        for minute in ("00", "59", "60")
+        for meridiem in ("AM", "pm", "aM", "XM")
+    ] + ["1/2/24 7:05 AM", "01/02/24  07:05 AM", "01/02/24 07:05 AM\x00", "０1/02/24 07:05 AM", "01-02-24 07:05 AM", ""]
+    series = pd.Series(values, dtype=str)
+    expected = pd.to_datetime(series, format=TIMESTAMP_FORMATS[0], errors="coerce").astype("datetime64[us]")
+    fast = _fixed_width_stamps(series)
+    parsed = fast.notna()
+    assert parsed.sum() > 1000
+    assert (fast[parsed] == expected[parsed]).all()  # what the fast path reads, it reads as the format does
+    assert (series.str.len() == 17)[expected.notna() & ~parsed].sum() == 0  # and it misses no usual-width time
+
+
+def test_time_zones_are_still_refused_after_the_quick_check():
+    zoned = PUBLIC_ROWS[0].replace("01/03/22 09:58 AM", "2022-01-03T09:58:00+01:00")
+    lower_case = PUBLIC_ROWS[1].replace("11:31 AM", "11:31 am")
+    cases, rejected, _ = parse(public_file(zoned, lower_case))
+    assert [(p.line, "time-zone" in p.reason) for p in rejected] == [(2, True)]
+    assert cases["wheels_out"].tolist() == [datetime(2022, 1, 3, 11, 31)]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from optior.cli import EXIT_OK, EXIT_UNUSABLE
 from optior.config import settings_from_env
-from optior.services.prediction import purge_prediction_labels
 from optior.services.runtime import Runtime
 from optior.services.users import ROLES, save_user
 
@@ -34,6 +33,8 @@ def _add_user(_runtime: None, args: argparse.Namespace) -> int:
 
 
 def _purge_labels(runtime: Runtime, _args: argparse.Namespace) -> int:
+    from optior.services.prediction import purge_prediction_labels  # loads scikit-learn: only when run
+
     erased = purge_prediction_labels(runtime)
     print(f"Erased the case label of {erased:,} logged predictions.")
     return EXIT_OK

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from optior.bench.report import render
-from optior.bench.runner import BenchOptions, run_benchmark
 from optior.cli import EXIT_OK
 
 EXIT_TARGET_MISSED = 1
@@ -18,6 +16,9 @@ def _say(line: str) -> None:
 
 
 def _bench(_runtime: None, args: argparse.Namespace) -> int:
+    from optior.bench.report import render  # the benchmark loads scikit-learn: only when run
+    from optior.bench.runner import BenchOptions, run_benchmark
+
     options = BenchOptions(cases=args.cases, runs=args.runs, rooms=args.rooms, seed=args.seed,
                            database_url=args.database_url, replace=args.replace, port=args.port)
     result = run_benchmark(options, _say)

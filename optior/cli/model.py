@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from optior.config import settings_from_env
-from optior.services.jobs import run_retrain_job
-from optior.services.prediction import predict_duration
 from optior.services.runtime import Runtime
-from optior.services.training import evaluate_case_file, metrics_rows, retrain
+
+# The services below load scikit-learn (seconds): each handler imports what it needs, so that building the
+# command line for the other commands stays quick.
 
 EXIT_OK, EXIT_ERROR = 0, 2
 _COLUMNS = (  # key, header, format
@@ -26,6 +26,8 @@ _COLUMNS = (  # key, header, format
 
 def format_metrics(summary: dict) -> str:
     """The holdout metrics of the model and both baselines as a Markdown table (minutes, shares in %)."""
+    from optior.services.training import metrics_rows
+
     rows = metrics_rows(summary)
     header = "| Predictor | " + " | ".join(title for _, title, _ in _COLUMNS) + " |"
     lines = [header, "|---" + "|---:" * len(_COLUMNS) + "|"]
@@ -57,6 +59,8 @@ def _print_card(card: dict) -> None:
 
 
 def _train(runtime: Runtime, args: argparse.Namespace) -> int:
+    from optior.services.training import retrain
+
     result = retrain(runtime, force=args.force)
     print(result["message"])
     if result["card"]:
@@ -66,10 +70,14 @@ def _train(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _retrain_job(runtime: Runtime, args: argparse.Namespace) -> int:
+    from optior.services.jobs import run_retrain_job
+
     return EXIT_OK if run_retrain_job(runtime, args.job_id, force=args.force) == "done" else EXIT_ERROR
 
 
 def _predict(runtime: Runtime, args: argparse.Namespace) -> int:
+    from optior.services.prediction import predict_duration
+
     result = predict_duration(
         runtime, service=args.service, cpt_code=args.cpt, or_suite=args.room, case_date=args.date,
         scheduled_start=args.start, booked_minutes=args.booked, surgeon=args.surgeon,
@@ -79,6 +87,8 @@ def _predict(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _evaluate(_runtime: None, args: argparse.Namespace) -> int:
+    from optior.services.training import evaluate_case_file
+
     summary = evaluate_case_file(settings_from_env(), source=Path(args.csv))
     if args.json:
         print(json.dumps(summary, indent=2))

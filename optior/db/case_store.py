@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import ARRAY, Connection, any_, bindparam, delete, func, insert, select, update
 
-from optior.db.pg_copy import copy_frame
+from optior.db.pg_copy import copy_frame, python_values
 from optior.db.schema import cases
 
 CASE_COLUMNS = (
@@ -53,21 +56,39 @@ def _insert_new(connection: Connection, frame: pd.DataFrame, batch_id: int) -> N
     if connection.dialect.name != "sqlite":
         connection.execute(insert(cases), [dict(r, batch_id=batch_id) for r in _records(frame)])
         return
-    values = frame.loc[:, list(CASE_COLUMNS)].copy()
-    for column in _TIMESTAMPS:
-        values[column] = values[column].dt.strftime(_SQLITE_DATETIME)
-    values["case_date"] = pd.to_datetime(values["case_date"]).dt.strftime("%Y-%m-%d")
-    values["batch_id"] = batch_id
-    values = values.astype(object).where(values.notna(), None)
-    statement = insert(cases).compile(dialect=connection.dialect, column_keys=list(values.columns))
-    connection.exec_driver_sql(str(statement), list(values.itertuples(index=False, name=None)))
+    statement = insert(cases).compile(dialect=connection.dialect, column_keys=[*CASE_COLUMNS, "batch_id"])
+    connection.exec_driver_sql(str(statement), _sqlite_rows(frame, batch_id))
+
+
+def _as_text(values: pd.Series, fmt: str) -> list:
+    """Dates or timestamps as text in fmt, each distinct value formatted once; None where missing."""
+    codes, distinct = pd.factorize(values)  # a missing value gets code -1: the None appended last
+    text = np.append(pd.DatetimeIndex(distinct).strftime(fmt).to_numpy(dtype=object), None)
+    return text[codes].tolist()
+
+
+def _sqlite_rows(frame: pd.DataFrame, batch_id: int) -> list[tuple]:
+    """The cases as parameter tuples (CASE_COLUMNS, then batch_id) with dates and times as SQLite text."""
+    columns = []
+    for name in CASE_COLUMNS:
+        if name in _TIMESTAMPS:
+            columns.append(_as_text(frame[name], _SQLITE_DATETIME))
+        elif name == "case_date":
+            columns.append(_as_text(frame[name], "%Y-%m-%d"))
+        else:
+            columns.append(python_values(frame[name]))
+    return list(zip(*columns, [batch_id] * len(frame), strict=True))
 
 
 def _existing(connection: Connection, encounter_ids: list[str]) -> pd.DataFrame:
-    """The stored cases with these encounter ids. PostgreSQL gets the ids as one array parameter: an IN list
-    of thousands of parameters costs the client more to render and parse than the database takes to answer."""
+    """The stored cases with these encounter ids. The ids go as one parameter (PostgreSQL: an array; SQLite: a
+    JSON array): an IN list of thousands of parameters costs the client more to render and parse than the
+    database takes to answer."""
     if connection.dialect.name == "postgresql":
         matches = cases.c.encounter_id == any_(bindparam("ids", encounter_ids, type_=ARRAY(cases.c.encounter_id.type)))
+    elif connection.dialect.name == "sqlite":
+        ids = func.json_each(bindparam("ids", json.dumps(encounter_ids))).table_valued("value")
+        matches = cases.c.encounter_id.in_(select(ids.c.value))
     else:
         matches = cases.c.encounter_id.in_(encounter_ids)
     query = select(*(cases.c[c] for c in CASE_COLUMNS)).where(matches)
@@ -89,37 +110,71 @@ def _differs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
     return changed
 
 
-def upsert_cases(connection: Connection, frame: pd.DataFrame, batch_id: int) -> UpsertCounts:
-    """Insert new encounters and update changed ones; identical re-imports change nothing."""
+def _update(connection: Connection, changed: pd.DataFrame, batch_id: int) -> None:
+    """Overwrite the stored cases with these encounter ids with the frame's values."""
+    statement = (
+        update(cases)
+        .where(cases.c.encounter_id == bindparam("match_encounter_id"))
+        .values({c: bindparam(c) for c in _COMPARED} | {"batch_id": bindparam("batch_id")})
+    )
+    rows = [
+        {**{k: v for k, v in r.items() if k != "encounter_id"}, "match_encounter_id": r["encounter_id"],
+         "batch_id": batch_id}
+        for r in _records(changed)
+    ]
+    connection.execute(statement, rows)
+
+
+def _upsert_part(connection: Connection, part: pd.DataFrame, batch_id: int) -> UpsertCounts:
+    """Upsert one lookup batch: insert the encounters not stored yet, update the stored ones that changed."""
+    stored = _existing(connection, part["encounter_id"].tolist())
+    is_new = ~part["encounter_id"].isin(stored["encounter_id"])
+    fresh = part[is_new]
+    if len(fresh):
+        _insert_new(connection, fresh, batch_id)
+    known = part[~is_new].merge(stored, on="encounter_id", suffixes=("", "_old"), sort=False)
+    old = known[[f"{c}_old" for c in _COMPARED]].set_axis(list(_COMPARED), axis=1)
+    changed = known.loc[_differs(known[list(_COMPARED)], old), list(CASE_COLUMNS)]
+    if len(changed):
+        _update(connection, changed, batch_id)
+    return UpsertCounts(inserted=len(fresh), updated=len(changed), unchanged=len(known) - len(changed))
+
+
+def upsert_cases(connection: Connection, frame: pd.DataFrame, batch_id: int, *, all_new: bool = False) -> UpsertCounts:
+    """Insert new encounters and update changed ones; identical re-imports change nothing.
+
+    all_new says no stored case shares an encounter id with the frame (say the table was empty when the file's
+    import began, and the parser rejects repeated ids): the cases are inserted without looking them up.
+    """
     counts = UpsertCounts()
     frame = frame.loc[:, list(CASE_COLUMNS)]
     for start in range(0, len(frame), _LOOKUP_BATCH):
         part = frame.iloc[start : start + _LOOKUP_BATCH]
-        stored = _existing(connection, part["encounter_id"].tolist())
-        is_new = ~part["encounter_id"].isin(stored["encounter_id"])
-        fresh = part[is_new]
-        if len(fresh):
-            _insert_new(connection, fresh, batch_id)
-        known = part[~is_new].merge(stored, on="encounter_id", suffixes=("", "_old"), sort=False)
-        if len(known):
-            old = known[[f"{c}_old" for c in _COMPARED]].set_axis(list(_COMPARED), axis=1)
-            changed = known.loc[_differs(known[list(_COMPARED)], old), list(CASE_COLUMNS)]
-            if len(changed):
-                statement = (
-                    update(cases)
-                    .where(cases.c.encounter_id == bindparam("match_encounter_id"))
-                    .values({c: bindparam(c) for c in _COMPARED} | {"batch_id": bindparam("batch_id")})
-                )
-                rows = [
-                    {**{k: v for k, v in r.items() if k != "encounter_id"},
-                     "match_encounter_id": r["encounter_id"], "batch_id": batch_id}
-                    for r in _records(changed)
-                ]
-                connection.execute(statement, rows)
-            counts.updated += len(changed)
-            counts.unchanged += len(known) - len(changed)
-        counts.inserted += len(fresh)
+        if all_new:
+            _insert_new(connection, part, batch_id)
+            counts.inserted += len(part)
+        else:
+            counts.add(_upsert_part(connection, part, batch_id))
     return counts
+
+
+@contextmanager
+def indexes_deferred(connection: Connection) -> Iterator[None]:
+    """Fill the cases table without its secondary indexes and build them once at the end (SQLite only).
+
+    Building an index from the full table costs less than updating it row by row, so this pays when the table
+    starts empty. The drop and the re-creation run in the caller's open transaction (SQLite DDL is transactional):
+    an error or a crash leaves the indexes as they were. PostgreSQL keeps its indexes, as dropping one would lock
+    the table against readers until the import commits.
+    """
+    if connection.dialect.name != "sqlite" or not connection.connection.driver_connection.in_transaction:
+        yield
+        return
+    for index in cases.indexes:
+        index.drop(connection)
+    yield
+    for index in cases.indexes:
+        index.create(connection)
 
 
 def delete_all_cases(connection: Connection) -> int:

@@ -20,8 +20,8 @@ def _wire_type(column: Column, dialect: Dialect) -> str:
     return re.sub(r"^varchar\(\d+\)$", "varchar", name)  # a length limit does not change the wire format
 
 
-def _values(column: pd.Series) -> list:
-    """The column as Python values psycopg dumps in binary, None where missing."""
+def python_values(column: pd.Series) -> list:
+    """The column as Python values a driver takes (datetimes as datetime), None where missing."""
     if column.dtype.kind == "M":
         return column.to_numpy("datetime64[us]").tolist()  # datetimes, NaT -> None
     if column.hasnans:
@@ -41,7 +41,7 @@ def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> Non
         f"COPY {preparer.format_table(table)} ({', '.join(preparer.format_column(c) for c in columns)}) "
         "FROM STDIN (FORMAT BINARY)"
     )
-    rows = zip(*(_values(frame[name]) for name in frame.columns), strict=True)
+    rows = zip(*(python_values(frame[name]) for name in frame.columns), strict=True)
     dbapi = connection.dialect.loaded_dbapi
     try:
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:

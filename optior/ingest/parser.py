@@ -36,6 +36,11 @@ TIMESTAMP_FORMATS = (
 )
 # A clock time followed by a zone: Z, UTC, GMT, +01, +0100 or +01:00 (a date alone ends in -DD, not a zone).
 _TIME_ZONE_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_ZONE_LAST_CHARS = frozenset("0123456789ZzCcTt\n")  # how a value with a zone can end ($ also matches before \n)
+# The public format's timestamps at their usual width, "MM/DD/YY hh:mm AM": parsed with numpy (see _fixed_width_stamps).
+_FIXED_WIDTH_FORMAT, _FIXED_WIDTH = "%m/%d/%y %I:%M %p", 17
+_FIXED_WIDTH_DIGITS = (0, 1, 3, 4, 6, 7, 9, 10, 12, 13)
+_FIXED_WIDTH_MARKS = {2: "/", 5: "/", 8: " ", 11: ":", 14: " "}
 _SNIFF_BYTES = 64 * 1024
 # Dates and times outside these years are rejected (pandas' nanosecond timestamps end in 2262).
 EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-01-01")
@@ -153,6 +158,29 @@ def _naive_with_format(values: pd.Series, fmt: str) -> pd.Series:
     return attempt.astype("datetime64[us]")
 
 
+def _fixed_width_stamps(values: pd.Series) -> pd.Series:
+    """Values written exactly "MM/DD/YY hh:mm AM" (ASCII, AM/PM in any case) parsed as pandas parses
+    _FIXED_WIDTH_FORMAT, with numpy instead of one strptime call per value; NaT for any other value."""
+    text = values.tolist()
+    fits = np.fromiter(map(len, text), dtype=np.int64, count=len(text)) == _FIXED_WIDTH
+    chars = np.array(text, dtype=f"U{_FIXED_WIDTH}").view(np.uint32).reshape(len(text), _FIXED_WIDTH).astype(np.int64)
+    digits = chars[:, _FIXED_WIDTH_DIGITS] - ord("0")
+    fits &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    for position, mark in _FIXED_WIDTH_MARKS.items():
+        fits &= chars[:, position] == ord(mark)
+    meridiem, m = chars[:, 15] | 0x20, chars[:, 16] | 0x20  # ASCII lower case
+    fits &= ((meridiem == ord("a")) | (meridiem == ord("p"))) & (m == ord("m"))
+    month, day, year, hour, minute = (10 * digits[:, i] + digits[:, i + 1] for i in range(0, 10, 2))
+    fits &= (month >= 1) & (month <= 12) & (day >= 1) & (hour >= 1) & (hour <= 12) & (minute <= 59)
+    year += np.where(year <= 68, 2000, 1900)  # strptime's %y
+    month_start = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days = month_start.astype("datetime64[D]") + (day - 1)
+    fits &= days.astype("datetime64[M]") == month_start  # no 31 April or 29 February of a common year
+    minutes = 60 * (hour % 12 + 12 * (meridiem == ord("p"))) + minute
+    stamps = days.astype("datetime64[us]") + minutes.astype("timedelta64[m]")
+    return pd.Series(np.where(fits, stamps, np.datetime64("NaT", "us")), index=values.index)
+
+
 def _parse_with_formats(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Parse strings trying each format in turn on what is still unparsed; NaT where none fits."""
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -167,8 +195,19 @@ def _parse_with_formats(values: pd.Series, formats: tuple[str, ...]) -> pd.Serie
 
 
 def _parse_column(values: pd.Series, formats: tuple[str, ...], problems: _Problems, what: str) -> pd.Series:
-    """Parse a date or time column, rejecting values that fit no format or lie outside 1900-2099."""
-    parsed = _parse_with_formats(values, formats)
+    """Parse a date or time column, rejecting values that fit no format or lie outside 1900-2099.
+
+    Values in the fixed-width form of the public format are parsed with numpy, the others once per distinct
+    value (dates and times repeat a lot).
+    """
+    if formats[0] == _FIXED_WIDTH_FORMAT:
+        parsed = _fixed_width_stamps(values)
+    else:
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    rest = parsed.isna()
+    if rest.any():
+        codes, distinct = pd.factorize(values[rest], use_na_sentinel=False)
+        parsed[rest] = _parse_with_formats(pd.Series(distinct, dtype=object), formats).to_numpy()[codes]
     label = DISPLAY_NAMES[values.name]
     problems.add((values != "") & parsed.isna(), f"{label} is not {what}")
     outside = parsed.notna() & ((parsed < EARLIEST) | (parsed >= LATEST))
@@ -197,16 +236,47 @@ def _blank_records(fields: pd.DataFrame) -> np.ndarray:
     return blank
 
 
+def _has_time_zone(values: pd.Series) -> pd.Series:
+    """Which values end in a time zone; the regular expression runs only on values ending as a zone can."""
+    text = values.tolist()
+    may = np.fromiter((value[-1:] in _ZONE_LAST_CHARS for value in text), dtype=bool, count=len(text))
+    found = np.zeros(len(text), dtype=bool)
+    if may.any():
+        found[may] = values[may].str.contains(_TIME_ZONE_SUFFIX, regex=True, case=False).to_numpy(dtype=bool)
+    return pd.Series(found, index=values.index)
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    """values.str.strip(), returning the column itself when no value changes (the usual case, and cheaper)."""
+    text = values.tolist()
+    stripped = list(map(str.strip, text))
+    return values if stripped == text else pd.Series(stripped, index=values.index, dtype=values.dtype)
+
+
+def _longer_than(values: pd.Series, limit: int) -> pd.Series:
+    """Which values have more than limit characters; measured one by one only when the longest has."""
+    if max(map(len, values.tolist()), default=0) <= limit:
+        return pd.Series(False, index=values.index)
+    return values.str.len() > limit
+
+
+def _has_nul(values: pd.Series) -> pd.Series:
+    """Which values contain a NUL character; searched one by one only when the joined column has one."""
+    if "\x00" not in "".join(values.tolist()):
+        return pd.Series(False, index=values.index)
+    return values.str.contains("\x00", regex=False)
+
+
 def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
-    raw = raw.apply(lambda column: column.str.strip())
+    raw = raw.apply(_strip)
     errors, warnings = _Problems(raw.index), _Problems(raw.index)
     out = pd.DataFrame(index=raw.index)
 
     for column in REQUIRED_COLUMNS:
         errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
     for column, limit in TEXT_LIMITS.items():
-        errors.add(raw[column].str.len() > limit, f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
-        errors.add(raw[column].str.contains("\x00", regex=False), f"{DISPLAY_NAMES[column]} contains a NUL byte")
+        errors.add(_longer_than(raw[column], limit), f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
+        errors.add(_has_nul(raw[column]), f"{DISPLAY_NAMES[column]} contains a NUL byte")
         out[column] = raw[column]
     out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
 
@@ -214,7 +284,7 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
     errors.add(out["case_date"] > pd.Timestamp(today), "Date is in the future")
 
     for column in TIMESTAMP_COLUMNS:
-        has_zone = raw[column].str.contains(_TIME_ZONE_SUFFIX, regex=True, case=False)
+        has_zone = _has_time_zone(raw[column])
         errors.add(has_zone, f"{DISPLAY_NAMES[column]} has a time-zone offset (OptiOR expects local hospital time)")
         out[column] = _parse_column(
             raw[column].where(~has_zone, ""), TIMESTAMP_FORMATS, errors,
@@ -242,12 +312,13 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
 
     ids = raw["encounter_id"]
     repeated_in_chunk = ids.duplicated(keep="first") & (ids != "")
-    earlier_line = ids.map(seen_ids)
+    # dict.get per id: Series.map(dict) would copy the whole (growing) dict into a Series for every chunk.
+    earlier_line = pd.Series(list(map(seen_ids.get, ids.tolist())), index=ids.index, dtype="Int64")
     first_line_in_chunk = lines.groupby(ids).transform("min")
-    errors.add(earlier_line.notna(), "Encounter ID already appears on line " + earlier_line.astype("Int64").astype(str))
+    errors.add(earlier_line.notna(), "Encounter ID already appears on line " + earlier_line.astype(str))
     errors.add(repeated_in_chunk, "Encounter ID already appears on line " + first_line_in_chunk.astype(str))
     first_sighting = ~repeated_in_chunk & earlier_line.isna()
-    seen_ids.update(zip(ids[first_sighting], lines[first_sighting].astype(int), strict=True))
+    seen_ids.update(zip(ids[first_sighting].tolist(), lines[first_sighting].astype(int).tolist(), strict=True))
 
     good = ~errors.failing
     cases = out[good].copy()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
-from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, upsert_cases
+from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, indexes_deferred, upsert_cases
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.ingest.parser import RowProblem, read_case_file
@@ -89,20 +90,23 @@ def import_cases(
                 if replace:
                     report.replaced = delete_all_cases(connection)
                 report.batch_id = start_batch(connection, source_name)
-                summary = SummaryUpdate(connection, runtime.settings.metrics, rebuild=not count_cases(connection))
+                empty = not count_cases(connection)
+                summary = SummaryUpdate(connection, runtime.settings.metrics, rebuild=empty)
                 counts = UpsertCounts()
-                for chunk in chain([first] if first else [], chunks):
-                    report.rows_read += chunk.rows_read
-                    report.rejected += len(chunk.rejected)
-                    report.warned += len(chunk.warnings)
-                    _keep(report.rejections, chunk.rejected)
-                    _keep(report.warnings, chunk.warnings)
-                    if strict and report.rejected:
-                        raise _StrictAbort
-                    summary.before_upsert(chunk.cases)
-                    counts.add(upsert_cases(connection, chunk.cases, report.batch_id))
-                    if progress:
-                        progress(report.rows_read)
+                with indexes_deferred(connection) if empty else nullcontext():
+                    for chunk in chain([first] if first else [], chunks):
+                        report.rows_read += chunk.rows_read
+                        report.rejected += len(chunk.rejected)
+                        report.warned += len(chunk.warnings)
+                        _keep(report.rejections, chunk.rejected)
+                        _keep(report.warnings, chunk.warnings)
+                        if strict and report.rejected:
+                            raise _StrictAbort
+                        summary.before_upsert(chunk.cases)
+                        # Into an empty table every case is new: the parser rejects an encounter id seen before.
+                        counts.add(upsert_cases(connection, chunk.cases, report.batch_id, all_new=empty))
+                        if progress:
+                            progress(report.rows_read)
                 summary.finish(report.batch_id)
                 report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
                 finish_batch(connection, report.batch_id, {
