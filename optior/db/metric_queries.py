@@ -4,22 +4,46 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, Select, select, tuple_
+from sqlalchemy.exc import DBAPIError
 
 from optior.db.case_filter import CaseFilter, filter_condition
 from optior.db.schema import cases
-from optior.db.sql_time import iso_date
+from optior.db.sql_time import epoch_day
 
-TIMELINE_COLUMNS = (
-    "room", "case_date", "service", "booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute",
-    "out_minute",
-)
+# The timeline's columns as read, one record per case; `day` is epoch_day(case_date).
+_RECORD = np.dtype([
+    ("room", object), ("day", "int64"), ("service", object), ("booked_minutes", "float64"),
+    ("in_room_minutes", "float64"), ("scheduled_minute", "float64"), ("in_minute", "float64"),
+    ("out_minute", "float64"),
+])
+_NUMBERS = ("booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute", "out_minute", "day")
 
 
-def _epoch_days(dates: pd.Series) -> np.ndarray:
-    """ISO dates as whole days since 1970-01-01, converting each distinct date once."""
-    codes, distinct = pd.factorize(dates)
-    return np.asarray(distinct, dtype="datetime64[D]").astype("int64")[codes]
+def _driver_rows(connection: Connection, query: Select) -> list[tuple]:
+    """The query's rows as the driver's plain tuples, binary from PostgreSQL, in the connection's transaction.
+
+    For the hundreds of thousands of cases a summary rebuild reads, SQLAlchemy's row objects and text
+    results would cost about as much as the fetch itself.
+    """
+    state = query.compile(connection).construct_expanded_state()
+    values = {
+        name: state.processors[name](value) if name in state.processors else value
+        for name, value in state.parameters.items()
+    }
+    parameters = values if state.positiontup is None else [values[name] for name in state.positiontup]
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(binary=True) if connection.dialect.driver == "psycopg" else driver.cursor()
+    try:
+        cursor.execute(state.statement, parameters)
+        return cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy's, as every other query's
+        raise DBAPIError.instance(
+            state.statement, parameters, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True,
+            dialect=connection.dialect,
+        ) from error
+    finally:
+        cursor.close()
 
 
 def case_timeline(connection: Connection, case_filter: CaseFilter) -> pd.DataFrame:
@@ -34,15 +58,14 @@ def case_timeline(connection: Connection, case_filter: CaseFilter) -> pd.DataFra
         room_days = select(cases.c.or_suite, cases.c.case_date).where(filter_condition(case_filter))
         condition = condition & tuple_(cases.c.or_suite, cases.c.case_date).in_(room_days)
     query = select(
-        # The date as ISO text: converting each row to a date object would cost more than the query.
-        cases.c.or_suite, iso_date(cases.c.case_date), cases.c.service, cases.c.booked_minutes,
+        cases.c.or_suite, epoch_day(cases.c.case_date), cases.c.service, cases.c.booked_minutes,
         cases.c.in_room_minutes, cases.c.scheduled_start_minute, cases.c.wheels_in_minute, cases.c.wheels_out_minute,
     ).where(condition)
-    frame = pd.read_sql(query, connection).set_axis(list(TIMELINE_COLUMNS), axis=1).astype(
-        {"room": "category", "service": "category", "booked_minutes": "float64", "in_room_minutes": "float64",
-         "scheduled_minute": "float64", "in_minute": "float64", "out_minute": "float64"}
-    )
-    day = _epoch_days(frame.pop("case_date"))
+    rows = _driver_rows(connection, query)
+    records = np.fromiter(rows, dtype=_RECORD, count=len(rows))
+    room, service = pd.Categorical(records["room"]), pd.Categorical(records["service"])
     # Sorting here is cheaper than ORDER BY in SQLite; a room-day's cases end up contiguous.
-    order = np.lexsort((frame["scheduled_minute"], frame["in_minute"], day, frame["room"].cat.codes))
-    return frame.assign(day=day).take(order).reset_index(drop=True)
+    order = np.lexsort((records["scheduled_minute"], records["in_minute"], records["day"], room.codes))
+    return pd.DataFrame({
+        "room": room.take(order), "service": service.take(order), **{name: records[name][order] for name in _NUMBERS}
+    })

@@ -1,8 +1,8 @@
-"""Portable SQL for dates and clock times: ISO date text, minutes after a day's midnight (SQLite, PostgreSQL)."""
+"""Portable SQL for dates and clock times: days since 1970-01-01, minutes after midnight (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Float, String
+from sqlalchemy import Float, Integer
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -15,10 +15,10 @@ class minutes_after_midnight(FunctionElement):
     inherit_cache = True
 
 
-class iso_date(FunctionElement):
-    """iso_date(day): the date as YYYY-MM-DD text, whatever the server's date style (no per-row parsing)."""
+class epoch_day(FunctionElement):
+    """epoch_day(day): the date as whole days since 1970-01-01 (an integer: cheaper to read than a date or text)."""
 
-    type = String()
+    type = Integer()
     inherit_cache = True
 
 
@@ -27,7 +27,7 @@ def _arguments(element: FunctionElement, compiler, **kw) -> list[str]:
 
 
 @compiles(minutes_after_midnight)
-@compiles(iso_date)
+@compiles(epoch_day)
 def _unsupported(element, compiler, **kw):
     raise CompileError(f"{type(element).__name__} is only defined for SQLite and PostgreSQL")
 
@@ -45,13 +45,14 @@ def _minutes_postgresql(element, compiler, **kw):
     return f"CAST(EXTRACT(EPOCH FROM ({timestamp} - CAST({day} AS TIMESTAMP))) / 60.0 AS DOUBLE PRECISION)"
 
 
-@compiles(iso_date, "sqlite")
-def _iso_date_sqlite(element, compiler, **kw):
+@compiles(epoch_day, "sqlite")
+def _epoch_day_sqlite(element, compiler, **kw):
     (day,) = _arguments(element, compiler, **kw)
-    return day  # SQLite stores dates as YYYY-MM-DD text already
+    # A date's julian day is a whole number and a half, exact in a double, as is 1970-01-01's.
+    return f"CAST(julianday({day}) - 2440587.5 AS INTEGER)"
 
 
-@compiles(iso_date, "postgresql")
-def _iso_date_postgresql(element, compiler, **kw):
+@compiles(epoch_day, "postgresql")
+def _epoch_day_postgresql(element, compiler, **kw):
     (day,) = _arguments(element, compiler, **kw)
-    return f"to_char({day}, 'YYYY-MM-DD')"
+    return f"({day} - DATE '1970-01-01')"
