@@ -107,4 +107,4 @@ def weekly_trend(by_week: pd.DataFrame) -> Figure:
         for column, name, color in series
     ]
     return chart(traces, title="Weekly trend", x_title="Week starting (Monday)", y_title="Percent (%)",
-                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS)
+                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS, margin={"t": 70})  # room for a two-row legend

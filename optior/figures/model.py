@@ -30,7 +30,7 @@ def predicted_vs_actual(points: pd.DataFrame, all_services: list[str]) -> Figure
     traces.append({"type": "scatter", "x": [0, top], "y": [0, top], "mode": "lines", "name": "Perfect prediction",
                    "line": {"color": "#444", "dash": "dash", "width": 1}, "hoverinfo": "skip"})
     return chart(traces, title="Holdout cases: predicted vs actual", x_title="Predicted in-room minutes",
-                 y_title="Actual in-room minutes", height=560, legend_below=True,
+                 y_title="Actual in-room minutes", height=560, legend_below=True, margin={"b": 180},
                  xaxis={"range": [0, top]}, yaxis={"range": [0, top]})
 
 

@@ -44,7 +44,7 @@ def duration_by_specialty(breakdown: pd.DataFrame) -> Figure:
          "hovertemplate": "%{y}: actual %{x:.0f} min<extra></extra>"},
     ]
     return chart(traces, title="Duration: booked vs actual", x_title="Minutes per case (mean)",
-                 height=440, legend_below=True, barmode="group")
+                 height=440, legend_below=True, margin={"b": 124}, barmode="group")
 
 
 def workload_by_specialty(breakdown: pd.DataFrame, all_services: list[str]) -> Figure:

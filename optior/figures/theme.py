@@ -20,6 +20,9 @@ BOOKED_COLOR = "rgba(120, 120, 120, 0.35)"
 NEUTRAL_COLOR = "#4C6A92"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _GRID = "#EBF0F8"
+_MARGIN = {"l": 72, "r": 32, "t": 48, "b": 56}
+_CHAR_PX = 7  # width of a 12 px label character, rounded up
+_UPRIGHT_LABEL_CHARS = 8  # longer x labels make Plotly slant them
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "zerolinewidth": 2, "ticks": "",
          "automargin": True, "title": {"standoff": 15}}
 # The parts of Plotly's "plotly_white" template these charts use, sent once per chart.
@@ -41,12 +44,37 @@ def _axis(title: str | None, settings: dict | None) -> dict:
     return axis
 
 
+def _longest_label(traces: list[dict], axis: str) -> int:
+    """Characters in the longest text value any trace puts on the "x" or "y" axis (0 for numbers and dates)."""
+    texts = [v for trace in traces for v in list(trace.get(axis, []))[:500] if isinstance(v, str)]
+    return max(map(len, texts), default=0)
+
+
+def fitted_margin(traces: list[dict], *, y_title: str | None, dates_on_x: bool, extra: dict | None) -> dict:
+    """Margins (px) that already fit the axis labels, so Plotly's automargin (kept as a safety net) need not
+    push them and draw the chart a second time, which doubles the dashboard's drawing time.
+
+    Text labels on the y axis widen the left margin, long ones on the x axis (drawn slanted) the bottom; dates
+    (without a tickformat) take two lines; a colour bar needs room on the right. `extra` sets any margin
+    outright (a legend below the plot).
+    """
+    margin = dict(_MARGIN)
+    margin["l"] = max(margin["l"], 16 + _CHAR_PX * _longest_label(traces, "y") + (24 if y_title else 0))
+    if dates_on_x:
+        margin["b"] = 70
+    elif (x_label := _longest_label(traces, "x")) > _UPRIGHT_LABEL_CHARS:
+        margin |= {"b": 30 + 4 * x_label, "r": 36}
+    if any("colorbar" in trace for trace in traces):
+        margin["r"] = 120
+    return margin | (extra or {})
+
+
 def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title: str | None = None,
           height: int = 360, legend_below: bool = False, xaxis: dict | None = None, yaxis: dict | None = None,
-          **layout) -> Figure:
+          margin: dict | None = None, **layout) -> Figure:
     """A figure in the common look: traces, title, axis titles (with units) and any other layout settings.
 
-    legend_below puts the legend under the plot, for charts in narrow columns.
+    legend_below puts the legend under the plot, for charts in narrow columns (give its room in margin["b"]).
     """
     legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 1, "xanchor": "right", "title": None,
               "traceorder": "normal"}
@@ -58,7 +86,8 @@ def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title
             "template": TEMPLATE,
             "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
             "font": {"family": FONT_FAMILY, "size": 12},
-            "margin": {"l": 60, "r": 20, "t": 48, "b": 48},
+            "margin": fitted_margin(traces, y_title=y_title, extra=margin,
+                                    dates_on_x=(xaxis or {}).get("type") == "date" and "tickformat" not in xaxis),
             "height": height,
             "legend": legend,
             "hoverlabel": {"font": {"family": FONT_FAMILY}},
