@@ -43,6 +43,21 @@ def test_dashboard_shows_figures_with_units(dash_duo, open_app):
     assert console_errors(dash_duo) == []
 
 
+@pytest.mark.parametrize("path, ready", [("/", "#dashboard-utilization-heatmap .main-svg"),
+                                         ("/model", "#model-predicted-vs-actual .main-svg")])
+def test_every_chart_fits_its_labels_in_the_margins_it_was_given(dash_duo, open_app, path, ready):
+    """Plotly pushes a margin that is too small for the labels and then draws the chart again, which made the
+    dashboard draw twice as slowly; every chart's margins must already fit (labels neither clipped nor pushed)."""
+    open_app(path, ready)
+    pushed = dash_duo.driver.execute_script("""
+        return [...document.querySelectorAll('.js-plotly-plot')].filter(chart => chart.layout.margin).flatMap(
+            chart => ['l', 'r', 't', 'b'].filter(side => Math.round(chart._fullLayout._size[side])
+                                                         !== chart.layout.margin[side]).map(
+                side => `${chart.parentElement.id || chart.id}: ${side}`));
+    """)
+    assert pushed == []
+
+
 def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
     open_app("/", "#dashboard-day-cases")
     first_rows = dash_duo.find_element("#dashboard-schedule-table").text
