@@ -15,6 +15,7 @@ from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.ingest.parser import RowProblem, read_case_file
 from optior.services.metric_summary import SummaryUpdate
+from optior.services.read_ahead import read_ahead
 from optior.services.runtime import Runtime
 
 MAX_LISTED_PROBLEMS = 1_000
@@ -82,9 +83,13 @@ def import_cases(
     The metric summary is brought up to date in the same transaction.
     """
     report = ImportReport(source=source_name, strict=strict)
-    chunks = read_case_file(source, max_bytes=runtime.settings.max_upload_bytes, today=today)
-    first = next(chunks, None)  # an unusable file raises here, before anything is written
-    with job_lock(runtime.db, "import", "data import"):
+    parsed = read_case_file(source, max_bytes=runtime.settings.max_upload_bytes, today=today)
+    first = next(parsed, None)  # an unusable file raises here, before anything is written
+    # PostgreSQL's COPY waits for the server without holding Python's lock, so the next chunk is parsed meanwhile;
+    # SQLite's inserts take the lock for every row, and a parsing thread would only slow them down.
+    with job_lock(runtime.db, "import", "data import"), (
+        nullcontext(parsed) if runtime.db.is_sqlite else read_ahead(parsed)
+    ) as chunks:
         try:
             with runtime.db.transaction() as connection:
                 if replace:
