@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 
@@ -181,3 +182,23 @@ def test_too_few_cases_is_a_clear_error(sample_rows):
     first_days = sample_rows[sample_rows["case_date"] <= sample_rows["case_date"].min() + pd.Timedelta(days=2)]
     with pytest.raises(ModelUnavailable, match="Not enough cases"):
         train_and_evaluate(first_days)
+
+
+def test_a_version_saved_before_design_matrix_still_predicts_the_same(outcome):
+    """Older saved versions were fitted on the feature data frame itself; they must keep working after an upgrade."""
+    from dataclasses import replace
+
+    from sklearn.base import clone
+
+    from optior.ml.features import build_features
+
+    model = outcome.model
+    holdout = outcome.holdout
+    features, actual = holdout[model.columns], holdout["actual"]
+    older = replace(model, pipeline=clone(model.pipeline).fit(features, np.asarray(actual)))
+    assert hasattr(older.pipeline, "feature_names_in_") and not hasattr(model.pipeline, "feature_names_in_")
+    refit = replace(model, pipeline=clone(model.pipeline).fit(features.to_numpy(dtype=object), np.asarray(actual)))
+    case = build_features(pd.DataFrame([_case()]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "X does not have valid feature names": the wrong input for the version
+        assert older.predict(case)["predicted"].iloc[0] == pytest.approx(refit.predict(case)["predicted"].iloc[0])

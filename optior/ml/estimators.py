@@ -13,6 +13,8 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
 
+from optior.ml.features import CATEGORICAL, design_matrix
+
 RANDOM_FOREST = "random_forest"
 LOG_LINEAR = "log_linear"
 ESTIMATORS = (RANDOM_FOREST, LOG_LINEAR)
@@ -38,7 +40,7 @@ def _folds(random_state: int) -> KFold:
     return KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=random_state)
 
 
-def _forest(categorical: list[str], n_rows: int, random_state: int) -> Pipeline:
+def _forest(categorical: list[int], n_rows: int, random_state: int) -> Pipeline:
     """Random forest on target-encoded and ordinal-encoded categories plus the numeric features.
 
     Each tree sees at most SAMPLES_PER_TREE bootstrap rows, which bounds the fit time on big tables;
@@ -60,14 +62,15 @@ def _forest(categorical: list[str], n_rows: int, random_state: int) -> Pipeline:
     return Pipeline([("encode", encode), ("model", _on_log_scale(forest))])
 
 
-def _log_linear(categorical: list[str], numeric: list[str]) -> Pipeline:
+def _log_linear(columns: list[str]) -> Pipeline:
     """Ridge regression of log minutes on one-hot categories and weekday, log booked minutes, scaled times."""
-    others = [c for c in numeric if c not in ("booked_minutes", "weekday")]
+    one_hot = _positions(columns, lambda c: c in CATEGORICAL or c == "weekday")
+    scaled = _positions(columns, lambda c: c not in CATEGORICAL and c not in ("booked_minutes", "weekday"))
     encode = ColumnTransformer(
         [
-            ("onehot", OneHotEncoder(handle_unknown="ignore"), [*categorical, "weekday"]),
-            ("log_booked", FunctionTransformer(np.log), ["booked_minutes"]),
-            ("scaled", StandardScaler(), others),
+            ("onehot", OneHotEncoder(handle_unknown="ignore"), one_hot),
+            ("log_booked", FunctionTransformer(np.log, validate=True), [columns.index("booked_minutes")]),
+            ("scaled", StandardScaler(), scaled),
         ]
     )
     return Pipeline([("encode", encode), ("model", _on_log_scale(Ridge(alpha=RIDGE_ALPHA)))])
@@ -78,14 +81,16 @@ def _on_log_scale(regressor) -> TransformedTargetRegressor:
     return TransformedTargetRegressor(regressor=regressor, func=np.log, inverse_func=np.exp, check_inverse=False)
 
 
-def build_pipeline(
-    name: str, *, categorical: list[str], numeric: list[str], n_rows: int, random_state: int = 0
-) -> Pipeline:
-    """An unfitted Pipeline for estimator `name` (one of ESTIMATORS)."""
+def _positions(columns: list[str], wanted) -> list[int]:
+    return [index for index, column in enumerate(columns) if wanted(column)]
+
+
+def build_pipeline(name: str, *, columns: list[str], n_rows: int, random_state: int = 0) -> Pipeline:
+    """An unfitted Pipeline for estimator `name` (one of ESTIMATORS) on design_matrix(features[columns])."""
     if name == RANDOM_FOREST:
-        return _forest(categorical, n_rows, random_state)
+        return _forest(_positions(columns, lambda c: c in CATEGORICAL), n_rows, random_state)
     if name == LOG_LINEAR:
-        return _log_linear(categorical, numeric)
+        return _log_linear(columns)
     raise ValueError(f"unknown estimator {name!r}")
 
 
@@ -103,7 +108,7 @@ def out_of_sample_predictions(
     if len(features) > CALIBRATION_ROWS:
         features = features.sample(n=CALIBRATION_ROWS, random_state=random_state)
         minutes = minutes.loc[features.index]
-    predicted = cross_val_predict(clone(pipeline), features, minutes, cv=_folds(random_state))
+    predicted = cross_val_predict(clone(pipeline), design_matrix(features), minutes, cv=_folds(random_state))
     return pd.Series(predicted, index=features.index)
 
 

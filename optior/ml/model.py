@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from optior.ml.estimators import all_cores
 from optior.ml.fallback import expand, unknown_cases
-from optior.ml.features import build_features
+from optior.ml.features import build_features, design_matrix
 from optior.ml.intervals import RatioIntervals
 from optior.ml.reference import Reference
 
@@ -35,9 +35,12 @@ class TrainedModel:
         return "surgeon" in self.columns
 
     def _minutes(self, features: pd.DataFrame) -> np.ndarray:
+        rows = features[self.columns]
+        if not hasattr(self.pipeline, "feature_names_in_"):  # versions fitted on the data frame itself still get it
+            rows = design_matrix(rows)
         bulk = all_cores() if len(features) >= PARALLEL_ROWS else nullcontext()
         with bulk:
-            return self.pipeline.predict(features[self.columns])
+            return self.pipeline.predict(rows)
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Predicted in-room minutes, P10, P90 and fallback notes for each row of a feature frame."""

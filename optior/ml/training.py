@@ -22,7 +22,14 @@ from optior.ml.estimators import (
     out_of_sample_predictions,
 )
 from optior.ml.evaluation import accuracy, range_quality, residuals_by_service, sample_points, time_split
-from optior.ml.features import CATEGORICAL, NUMERIC, TARGET, TARGET_LABEL, build_features, feature_columns, has_surgeons
+from optior.ml.features import (
+    TARGET,
+    TARGET_LABEL,
+    build_features,
+    design_matrix,
+    feature_columns,
+    has_surgeons,
+)
 from optior.ml.intervals import fit_ratio_intervals
 from optior.ml.model import TrainedModel
 from optior.ml.reference import build_reference
@@ -97,15 +104,9 @@ def _check_enough(rows: pd.DataFrame) -> None:
 
 def _fit(name: str, features: pd.DataFrame, minutes: pd.Series, columns: list[str], reference, random_state: int):
     """Fit one candidate on the training rows and calibrate its ranges on out-of-sample predictions."""
-    pipeline = build_pipeline(
-        name,
-        categorical=[c for c in columns if c in CATEGORICAL],
-        numeric=[c for c in columns if c in NUMERIC],
-        n_rows=len(features),
-        random_state=random_state,
-    )
+    pipeline = build_pipeline(name, columns=columns, n_rows=len(features), random_state=random_state)
     with all_cores():
-        pipeline.fit(features[columns], minutes)
+        pipeline.fit(design_matrix(features[columns]), minutes)
     unseen = out_of_sample_predictions(name, pipeline, features[columns], minutes, random_state=random_state)
     intervals = fit_ratio_intervals(
         minutes.loc[unseen.index].to_numpy(), unseen.to_numpy(), features.loc[unseen.index, "service"]
@@ -117,7 +118,7 @@ def _importance(model: TrainedModel, holdout: pd.DataFrame, random_state: int) -
     """How much the holdout MAE grows (minutes) when each feature's values are shuffled."""
     sample = holdout.sample(n=min(len(holdout), IMPORTANCE_ROWS), random_state=random_state)
     result = permutation_importance(
-        model.pipeline, sample[model.columns], sample["actual"], scoring="neg_mean_absolute_error",
+        model.pipeline, design_matrix(sample[model.columns]), sample["actual"], scoring="neg_mean_absolute_error",
         n_repeats=IMPORTANCE_REPEATS, random_state=random_state,
     )
     ranked = sorted(zip(model.columns, result.importances_mean, strict=True), key=lambda pair: -pair[1])
