@@ -229,12 +229,13 @@ def _text(node) -> str:
 
 
 def dashboard_visit(browser: Browser, rng: random.Random) -> None:
-    """Open the dashboard and look at another day of the last fortnight."""
+    """Open the dashboard (it arrives drawn), look at another day of the last fortnight and a shorter range."""
     browser.open("/")
     latest = browser.get("dashboard-day", "date")
     if latest:
-        other = date.fromisoformat(latest[:10]) - timedelta(days=rng.randint(1, 14))
-        browser.set("dashboard-day", "date", other.isoformat())
+        last = date.fromisoformat(latest[:10])
+        browser.set("dashboard-day", "date", (last - timedelta(days=rng.randint(1, 14))).isoformat())
+        browser.set("dashboard-range", "start_date", (last - timedelta(days=rng.randint(7, 60))).isoformat())
 
 
 def predict_visit(browser: Browser, rng: random.Random, recorder: Recorder) -> None:
