@@ -14,9 +14,10 @@ from pathlib import Path
 
 from optior.bench.report import render
 from optior.services.data_admin import case_count
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8071
+PORT = free_port()
 FIGURES = {
     "import", "import_rss", "data_extent", "day_schedule", "day_summary", "nearest_days",
     "specialty_breakdown_3_months", "or_metrics_3_months", "specialty_breakdown_all_data", "or_metrics_all_data",

@@ -20,11 +20,12 @@ from optior.db.model_store import list_versions
 from optior.services.data_admin import case_count
 from optior.services.runtime import build_runtime
 from tests.conftest import TEST_DATABASE_URL
+from tests.ports import free_port
 from tests.test_faults_model_file import PREDICT_BODY
 
 pytestmark = pytest.mark.slow
 
-PROXY_PORT, APP_PORT, WORKERS_PORT = 8083, 8084, 8086
+PROXY_PORT, APP_PORT, WORKERS_PORT = free_port(), free_port(), free_port()
 SAMPLE_ROWS = sum(1 for _ in SAMPLE_CSV.open()) - 1
 RECOVERY_S = 60
 

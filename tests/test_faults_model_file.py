@@ -17,11 +17,12 @@ from optior.db.model_store import active_version
 from optior.db.schema import model_versions
 from optior.ml.registry import file_sha256, version_path
 from optior.services.runtime import Runtime
+from tests.ports import free_port
 
 pytest_plugins = ("tests.test_api_support",)
 pytestmark = pytest.mark.slow
 
-PORT = 8082
+PORT = free_port()
 # A pickle naming a module no installed version has: what a model saved by another scikit-learn looks like.
 FOREIGN_PICKLE = b"\x80\x04cretired_sklearn_module\nForestOfOldTimes\n)\x81."
 PREDICT_BODY = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "date": "2026-10-05"}

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8085
+PORT = free_port()
 IMPORT_ROWS = 60
 
 

@@ -21,10 +21,11 @@ import requests
 from optior.bench.app_process import AppProcess, gunicorn_command
 from optior.ingest.generator import generate_cases
 from tests.conftest import SAMPLE_TODAY
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
-PORT = 8072
+PORT = free_port()
 WORKERS = 3
 TOKEN = "multiworker-test-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}

@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 from dash.testing.wait import until
 
+from tests.ports import free_port
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture
 def open_app(dash_duo, optior_app):
     """Start the app in a thread and return a function that opens a path and waits for the page."""
-    dash_duo.start_server(optior_app)
+    dash_duo.start_server(optior_app, port=free_port())
 
     def visit(path: str, ready_selector: str) -> None:
         dash_duo.driver.get(dash_duo.server_url + path)
