@@ -40,12 +40,10 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from optior.bench.app_process import AppProcess, app_command, app_environment, gunicorn_command  # noqa: E402
-from optior.bench.dataset import past_start  # noqa: E402
-from optior.bench.serving import output_spec  # noqa: E402
-from optior.ingest.generator import generate_cases  # noqa: E402
+from optior.bench.app_process import AppProcess, app_command, app_environment, gunicorn_command
+from optior.bench.dataset import past_start
+from optior.bench.serving import output_spec
+from optior.ingest.generator import generate_cases
 
 P95_TARGET_MS = 1000.0
 REQUEST_TIMEOUT_S = 120.0

@@ -22,14 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from optior.config import Settings  # noqa: E402
-from optior.ingest.generator import write_cases_csv  # noqa: E402
-from optior.services import analytics  # noqa: E402
-from optior.services.importing import import_cases  # noqa: E402
-from optior.services.metrics import or_metrics  # noqa: E402
-from optior.services.runtime import Runtime, build_runtime  # noqa: E402
+from optior.config import Settings
+from optior.ingest.generator import write_cases_csv
+from optior.services import analytics
+from optior.services.importing import import_cases
+from optior.services.metrics import or_metrics
+from optior.services.runtime import Runtime, build_runtime
 
 CASES_PER_ROOM_DAY = 4.0 * 0.9  # the generator's own planning figure
 

@@ -21,9 +21,7 @@ from pathlib import Path
 
 from selenium import webdriver
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from optior.bench.app_process import AppProcess, app_environment  # noqa: E402
+from optior.bench.app_process import AppProcess, app_environment
 
 DASHBOARD_TARGET_MS = 2000.0
 # (path, CSS selector of an element only the drawn page has, charts the page draws)
