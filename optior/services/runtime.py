@@ -21,13 +21,12 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Open the database named by settings and bring its schema to the newest revision (logged when it changed).
+    """Open the database named by settings and bring its schema to the newest revision, logging what was done.
 
     Every process does this at start (each gunicorn worker too); one at a time migrates, the rest find it done.
     """
     db = Database(settings.database_url)
-    result = migrate(db)
-    log.log(logging.DEBUG if result.action == "current" else logging.INFO, result.summary())
+    log.info(migrate(db).summary())
     return Runtime(settings=settings, db=db)
 
 

@@ -3,6 +3,8 @@ schema lock. Run by the `alembic` command (a developer's tool), it opens OPTIOR_
 
 from __future__ import annotations
 
+import logging
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -21,6 +23,7 @@ def _run_from_command_line() -> None:
     from optior.db.engine import Database
     from optior.db.migrate import schema_lock
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     url = settings_from_env().database_url
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
