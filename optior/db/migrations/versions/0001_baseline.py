@@ -27,7 +27,7 @@ _CLOCK_MINUTES = {
 
 
 def _clock_minutes(timestamp: str) -> sa.Column:
-    expression = _CLOCK_MINUTES[op.get_bind().dialect.name].format(timestamp=timestamp)
+    expression = _CLOCK_MINUTES[op.get_context().dialect.name].format(timestamp=timestamp)
     return sa.Column(f"{timestamp}_minute", sa.Float(), sa.Computed(expression, persisted=True), nullable=True)
 
 
