@@ -35,12 +35,13 @@ SAMPLE_TODAY = date(2026, 11, 29)
 
 
 def _reset_database(url: str) -> None:
-    """Drop every OptiOR table so a test starts empty (PostgreSQL is shared between tests)."""
+    """Drop every OptiOR table and the schema revision so a test starts empty (PostgreSQL is shared between tests)."""
     engine = create_engine(url)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
         metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
 
 

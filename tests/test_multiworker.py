@@ -20,6 +20,8 @@ import requests
 
 from optior.bench.app_process import AppProcess, gunicorn_command
 from optior.ingest.generator import generate_cases
+from optior.services.data_admin import import_history
+from optior.services.runtime import build_runtime
 from tests.conftest import SAMPLE_TODAY
 from tests.ports import free_port
 
@@ -221,7 +223,7 @@ def test_two_imports_at_once_from_two_workers_keep_every_row_exactly_once(gunico
 
 
 def test_workers_starting_together_on_a_new_database_set_it_up_once(settings, server_env, tmp_path):
-    """The production command on an empty database: tables, the bundled sample and a first model, each once."""
+    """The production command on an empty database: the schema, the bundled sample and a first model, each once."""
     with Gunicorn({**server_env, "OPTIOR_AUTO_SEED": "true"}, tmp_path) as server:
         deadline = time.monotonic() + START_TIMEOUT_S  # the worker that seeds also trains; others serve meanwhile
         while server.send("GET", "/api/health")[0].json()["model_version"] is None and time.monotonic() < deadline:
@@ -230,3 +232,11 @@ def test_workers_starting_together_on_a_new_database_set_it_up_once(settings, se
         assert _case_count(server) == 2524
         assert len(_versions(server)) == 1
         assert len(set.union(*answered.values())) == 1
+        log = server.log()
+    assert log.count("Created the database schema") == 1, log
+    assert log.count("imported the bundled sample") == 1, log
+    runtime = build_runtime(settings)
+    try:
+        assert len(import_history(runtime)) == 1  # one worker imported; the others waited, then found the cases
+    finally:
+        runtime.db.dispose()

@@ -1,4 +1,4 @@
-"""Data commands: init, seed (import a CSV), generate (sample data), clear."""
+"""Data commands: seed (import a CSV), generate (sample data), clear."""
 
 from __future__ import annotations
 
@@ -26,11 +26,6 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
     return int(text)
-
-
-def _init(runtime: Runtime, _args: argparse.Namespace) -> int:
-    print(f"Database ready: {runtime.db.url.render_as_string(hide_password=True)}")
-    return EXIT_OK
 
 
 def _print_progress(rows: int) -> None:
@@ -74,9 +69,6 @@ def _clear(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    init = subparsers.add_parser("init", help="create the database tables (safe to repeat)")
-    init.set_defaults(handler=_init)
-
     seed = subparsers.add_parser("seed", help="import an OR case CSV (default: the bundled sample)")
     seed.add_argument("--csv", help="CSV file to import (default: data/sample_cases.csv)")
     seed.add_argument("--replace", action="store_true", help="remove all existing cases first")

@@ -1,4 +1,4 @@
-"""The database handle: one SQLAlchemy engine per process, schema creation, transactions."""
+"""The database handle: one SQLAlchemy engine per process, transactions (schema: optior.db.migrate)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from optior.db.schema import metadata
 from optior.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
-SCHEMA_LOCK_KEY = 724_467  # any fixed number: the PostgreSQL advisory lock held while creating the schema
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
 
 
@@ -58,19 +56,6 @@ class Database:
         self.engine = create_engine(url, pool_pre_ping=True, future=True)
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
-
-    def create_schema(self) -> None:
-        """Create missing tables and indexes; safe on every start, also from several workers starting at once.
-
-        One process at a time checks and creates (PostgreSQL: an advisory lock; SQLite: its write lock), so a
-        second one finds the tables made instead of failing on a half-created schema.
-        """
-        with self.engine.begin() as connection:
-            if self.is_sqlite:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            elif self.engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-            metadata.create_all(connection, checkfirst=True)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -52,9 +53,7 @@ def current_holder(db: Database, name: str) -> dict | None:
     return dict(row._mapping) if row else None
 
 
-@contextmanager
-def job_lock(db: Database, name: str, what: str) -> Iterator[None]:
-    """Hold the named lock for the block, or raise JobAlreadyRunning if another process has it."""
+def _try_to_take(db: Database, name: str, what: str) -> bool:
     _clear_if_stale(db, name)
     try:
         with db.transaction() as connection:
@@ -62,9 +61,40 @@ def job_lock(db: Database, name: str, what: str) -> Iterator[None]:
                 insert(job_locks).values(name=name, holder=process_identity(), acquired_at=datetime.now(), note=what)
             )
     except IntegrityError:
-        raise JobAlreadyRunning(f"A {what} is already running; try again when it has finished.") from None
+        return False
+    return True
+
+
+def _release(db: Database, name: str) -> None:
+    with db.transaction() as connection:
+        connection.execute(delete(job_locks).where(job_locks.c.name == name))
+
+
+def _busy(what: str) -> JobAlreadyRunning:
+    return JobAlreadyRunning(f"A {what} is already running; try again when it has finished.")
+
+
+@contextmanager
+def job_lock(db: Database, name: str, what: str) -> Iterator[None]:
+    """Hold the named lock for the block, or raise JobAlreadyRunning if another process has it."""
+    if not _try_to_take(db, name, what):
+        raise _busy(what)
     try:
         yield
     finally:
-        with db.transaction() as connection:
-            connection.execute(delete(job_locks).where(job_locks.c.name == name))
+        _release(db, name)
+
+
+@contextmanager
+def job_lock_when_free(db: Database, name: str, what: str, *, wait_s: float, poll_s: float = 0.25) -> Iterator[None]:
+    """Hold the named lock for the block, first waiting up to wait_s while another process holds it (then
+    JobAlreadyRunning): for work that must happen once, where the waiters then find it done."""
+    deadline = time.monotonic() + wait_s
+    while not _try_to_take(db, name, what):
+        if time.monotonic() >= deadline:
+            raise _busy(what)
+        time.sleep(poll_s)
+    try:
+        yield
+    finally:
+        _release(db, name)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from optior.db.locks import job_lock_when_free
 from optior.errors import JobAlreadyRunning
 from optior.services import training
-from optior.services.data_admin import seed_sample_if_empty
+from optior.services.data_admin import case_count, seed_sample_if_empty
 from optior.services.metric_summary import ensure_summary
 from optior.services.runtime import Runtime
 
+# How long a worker starting on an empty database waits for another one that is importing the bundled sample.
+SEED_WAIT_S = 120.0
+
 
 def _seed_line(runtime: Runtime) -> str | None:
+    """Import the bundled sample into an empty database, in exactly one of the workers starting together.
+
+    The check and the import happen under one lock that the other workers wait for; they then find the cases.
+    """
+    if case_count(runtime):
+        return None
     try:
-        report = seed_sample_if_empty(runtime)
-    except JobAlreadyRunning:  # another worker starting at the same moment is importing it
+        with job_lock_when_free(runtime.db, "first-run-seed", "first-run sample import", wait_s=SEED_WAIT_S):
+            report = seed_sample_if_empty(runtime)
+    except JobAlreadyRunning:  # still importing after the wait, or a user's import holds the import lock
         return "Empty database: another process is importing the bundled sample."
     return f"Empty database: imported the bundled sample. {report.summary()}" if report else None
 

@@ -1,0 +1,213 @@
+"""Schema revisions: a database made by the release before Alembic keeps every row when upgraded, a new one gets
+the newest schema, replaying the revisions gives exactly optior.db.schema, and workers migrate one at a time.
+
+Every test runs on SQLite, and on PostgreSQL when OPTIOR_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, inspect, select, text, update
+
+from optior.config import SAMPLE_CSV
+from optior.db.engine import Database
+from optior.db.migrate import BASELINE, SchemaNotRecognised, alembic_config, head_revision, migrate, schema_lock
+from optior.db.schema import metadata
+from optior.services import metric_summary
+from optior.services.importing import import_cases
+from optior.services.metrics import or_metrics
+from optior.services.runtime import Runtime, build_runtime
+from optior.services.training import model_versions
+from tests.conftest import SAMPLE_TODAY
+from tests.fixtures import release_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_RANGE = {"start": date(2026, 7, 1), "end": date(2026, 9, 30)}
+
+
+def _card(mae: float) -> dict:
+    """A model card with the fields the model list shows."""
+    return {"estimator": {"name": "log-scale linear model"}, "train_dates": ["2026-07-01", "2026-09-11"],
+            "test_dates": ["2026-09-14", "2026-09-30"], "model": {"mae": mae, "interval_coverage": 0.81},
+            "baselines": {"booked": {"mae": 19.4}, "procedure_median": {"mae": 16.7}},
+            "decision": {"reason": "Not worse than the active version."}}
+
+
+def _build_release_database(settings) -> Runtime:
+    """A database as the release before Alembic left it: its tables, the sample imported by the import code
+    (cases, one import batch, the metric summary), two model versions, logged predictions and a finished job."""
+    db = Database(settings.database_url)
+    with db.transaction() as connection:
+        release_schema.metadata.create_all(connection)
+    runtime = Runtime(settings=settings, db=db)
+    import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name, today=SAMPLE_TODAY)
+    trained = datetime(2026, 11, 1, 6, 0)
+    with db.transaction() as connection:
+        for number, (mae, active) in enumerate([(15.2, False), (15.0, True)], start=1):
+            connection.execute(insert(release_schema.model_versions).values(
+                version=f"v2026110{number}-0600", trained_at=trained.replace(day=number), file_name=f"v{number}.joblib",
+                sha256=f"{number:064d}", rows_used=2524, card=_card(mae), report={"points": [[61.5, 70.0]]},
+                is_active=active, activated_at=trained.replace(day=number) if active else None))
+        connection.execute(insert(release_schema.predictions).values(
+            created_at=datetime(2026, 11, 30, 9, 15), model_version="v20261102-0600",
+            inputs={"service": "Orthopedics", "cpt_code": "27447"}, predicted_minutes=151.5, p10_minutes=120.0,
+            p90_minutes=190.25, notes=["Booked 150 min."], case_label="Bed 4, Mr Example"))
+        connection.execute(insert(release_schema.jobs).values(
+            kind="retrain", status="done", holder="host:1", started_at=trained, finished_at=trained,
+            message="Activated", result={"version": "v20261102-0600"}))
+    return runtime
+
+
+def _every_row(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every release table, in a stable order, read through the release's table definitions."""
+    with db.read() as connection:
+        return {name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
+                for name, table in release_schema.metadata.tables.items()}
+
+
+def _revision(db: Database) -> str | None:
+    with db.read() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@pytest.fixture
+def release_runtime(settings):
+    runtime = _build_release_database(settings)
+    yield runtime
+    runtime.db.dispose()
+
+
+def test_a_release_database_is_stamped_not_recreated_and_keeps_every_row(release_runtime):
+    db = release_runtime.db
+    rows = _every_row(db)
+    figures = or_metrics(release_runtime, **SAMPLE_RANGE)
+    assert len(rows["cases"]) == 2524 and len(rows["import_batches"]) == 1 and len(rows["model_versions"]) == 2
+    assert len(rows["metric_room_months"]) > 0 and _revision(db) is None
+
+    result = migrate(db)
+
+    assert (result.action, result.before, result.after) == ("stamped", None, head_revision())
+    assert f"stamped {BASELINE}" in result.summary()
+    assert _revision(db) == head_revision()
+    assert _every_row(db) == rows
+    assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
+    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+    assert migrate(db).action == "current"
+
+
+def test_the_metric_summary_of_a_release_is_used_as_is_when_its_layout_is_current(release_runtime):
+    migrate(release_runtime.db)
+    assert metric_summary.ensure_summary(release_runtime) == "current"
+
+
+def test_a_summary_of_an_older_layout_is_rebuilt_at_the_next_start_after_the_migration(release_runtime):
+    """The layout fingerprint rule outlives the migration: an outdated summary is rebuilt, and figures stay right."""
+    db = release_runtime.db
+    expected = or_metrics(release_runtime, **SAMPLE_RANGE)
+    stale = metric_summary.fingerprint(release_runtime.settings.metrics).replace(
+        f'"layout": {metric_summary.LAYOUT}', f'"layout": {metric_summary.LAYOUT - 1}')
+    with db.transaction() as connection:
+        connection.execute(update(release_schema.metric_summary_state).values(fingerprint=stale))
+
+    runtime = build_runtime(release_runtime.settings)  # what a start does: migrate, then the start-up checks
+    try:
+        assert metric_summary.ensure_summary(runtime) == "rebuilt"
+        assert or_metrics(runtime, **SAMPLE_RANGE) == expected
+    finally:
+        runtime.db.dispose()
+
+
+def test_a_new_database_gets_the_newest_schema_in_one_step(database_url):
+    db = Database(database_url)
+    try:
+        created = migrate(db)
+        assert (created.action, created.after) == ("created", head_revision())
+        with db.read() as connection:
+            assert set(inspect(connection).get_table_names()) == {*metadata.tables, "alembic_version"}
+        again = migrate(db)
+        assert again.action == "current" and "already at" in again.summary()
+    finally:
+        db.dispose()
+
+
+def _replay_every_revision(db: Database) -> None:
+    with schema_lock(db) as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def _create_and_stamp(db: Database) -> None:
+    assert migrate(db).action == "created"
+
+
+@pytest.mark.parametrize("build", [_replay_every_revision, _create_and_stamp], ids=["revisions", "create_all"])
+def test_the_revisions_build_exactly_the_schema_in_optior_db_schema(database_url, build):
+    """Fails when db/schema.py changes without a revision, or a revision differs from the schema it reaches."""
+    db = Database(database_url)
+    try:
+        build(db)
+        with db.read() as connection:
+            context = MigrationContext.configure(connection)
+            assert context.get_current_revision() == head_revision()
+            assert compare_metadata(context, metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_a_database_from_a_newer_release_is_refused_with_a_clear_message(database_url):
+    db = Database(database_url)
+    try:
+        migrate(db)
+        with db.transaction() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        with pytest.raises(SchemaNotRecognised, match="9999_future, which this version of OptiOR does not know"):
+            migrate(db)
+    finally:
+        db.dispose()
+
+
+def test_a_partial_old_schema_is_refused_naming_the_missing_tables(database_url):
+    db = Database(database_url)
+    try:
+        with db.transaction() as connection:
+            release_schema.import_batches.create(connection)
+            release_schema.cases.create(connection)
+        with pytest.raises(SchemaNotRecognised, match="not job_locks, jobs, metric_room_months"):
+            migrate(db)
+        assert _revision(db) is None
+    finally:
+        db.dispose()
+
+
+def _cli(settings, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OPTIOR_DATABASE_URL=settings.database_url, OPTIOR_MODEL_DIR=str(settings.model_dir))
+    return subprocess.run([sys.executable, "-m", "optior", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_python_m_optior_migrate_says_what_it_did_and_then_that_nothing_was_needed(release_runtime, settings):
+    first = _cli(settings, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert f"stamped {BASELINE}" in first.stdout
+    second = _cli(settings, "init")
+    assert second.returncode == 0, second.stderr
+    assert f"already at {head_revision()}" in second.stdout
+    assert len(_every_row(release_runtime.db)["cases"]) == 2524
+
+
+def test_processes_migrating_at_once_create_the_schema_exactly_once(settings):
+    with ThreadPoolExecutor(4) as pool:
+        outputs = list(pool.map(lambda _: _cli(settings, "migrate"), range(4)))
+    assert all(output.returncode == 0 for output in outputs), [output.stderr for output in outputs]
+    said = sorted("Created" in output.stdout for output in outputs)
+    assert said == [False, False, False, True], [output.stdout for output in outputs]
+    assert all("already at" in output.stdout for output in outputs if "Created" not in output.stdout)
