@@ -104,11 +104,16 @@ def retrain_and_wait(runtime: Runtime, *, force: bool = False) -> dict:
 
 
 def job_state(runtime: Runtime, job_id: int) -> dict:
-    """The job's status ('running', 'done', 'failed', 'interrupted'), message and result."""
+    """The job's status ('running', 'done', 'failed', 'interrupted'), message and result; 'failed' if no such job."""
+    return find_job_state(runtime, job_id) or {"status": "failed", "message": f"No job {job_id}.", "result": None}
+
+
+def find_job_state(runtime: Runtime, job_id: int) -> dict | None:
+    """The job's status, message and result, or None when there is no such job."""
     with runtime.db.read() as connection:
         job = read_job(connection, job_id)
     if job is None:
-        return {"status": "failed", "message": f"No job {job_id}.", "result": None}
+        return None
     if job["status"] == "running" and process_is_gone(job["holder"]):
         return {"status": "interrupted", "message": INTERRUPTED, "result": None}
     return {"status": job["status"], "message": job["message"], "result": job["result"]}
