@@ -14,9 +14,9 @@ from flask import Flask
 from optior.api import register_api
 from optior.bench.serving import output_spec
 from optior.config import Settings, parse_host_names, settings_from_env
+from optior.services import users as accounts
 from optior.services.runtime import Runtime
 from optior.services.users import save_user
-from optior.web import auth
 from optior.web.auth import install_authentication
 from optior.web.context import attach_runtime, current_runtime
 from optior.web.origin import same_origin, split_host
@@ -148,7 +148,7 @@ def test_another_site_cannot_make_the_browser_sign_in(sample_runtime, tmp_path, 
     save_user(users_file, name="ana", password=PASSWORD, role="admin")
     client = guarded_api(sample_runtime, users_file=users_file, host="0.0.0.0").test_client()
     checks = []
-    monkeypatch.setattr(auth, "authenticate", lambda *args: checks.append(args))
+    monkeypatch.setattr(accounts, "authenticate", lambda *args: checks.append(args))
     basic = {"Authorization": "Basic YW5hOmNvcnJlY3QgaG9yc2UgYmF0dGVyeQ=="}  # ana's real password, cached
     response = client.post("/api/seed?replace=true", headers={**basic, "Origin": EVIL})
     assert response.status_code == 403 and checks == []
