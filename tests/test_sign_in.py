@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from optior.services import sign_in as sign_in_module
@@ -138,3 +140,29 @@ def test_the_failure_limiter_slides_and_keeps_its_memory_bounded():
     for key in range(10):
         limiter.record(f"k{key}")
     assert len(limiter._failures) == 5
+
+
+def test_concurrent_guessers_get_one_check_at_a_time_and_no_more_than_the_limit(users_file, monkeypatch):
+    running, most, checked, lock = [0], [0], [0], threading.Lock()
+    real = accounts.authenticate
+
+    def watched(users, name, password):
+        with lock:
+            running[0] += 1
+            checked[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return real(users, name, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(accounts, "authenticate", watched)
+    sign_in = SignIn(users_file)
+    guessers = [threading.Thread(target=sign_in.attempt, args=(f"user{i}", "guess"), kwargs={"address": "192.0.2.1"})
+                for i in range(FAILURES_PER_ADDRESS + 10)]
+    for guesser in guessers:
+        guesser.start()
+    for guesser in guessers:
+        guesser.join()
+    assert most[0] == 1 and checked[0] == FAILURES_PER_ADDRESS

@@ -6,9 +6,9 @@ secret made at process start, never the password itself, together with the passw
 password (the users file is re-read when it changes) or a restart forgets it.
 
 Failed sign-ins are counted per client address and per user name; past the limit, further attempts are refused
-for the rest of the window without checking the password. Counts live in this process's memory (each gunicorn
-worker counts on its own). A remembered credential is never throttled, so guessing at a name does not lock out
-its owner's open session.
+for the rest of the window without checking the password, and one check runs at a time. Counts live in this
+process's memory (each gunicorn worker counts on its own). A remembered credential is never throttled, so guessing
+at a name does not lock out its owner's open session.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 REMEMBER_SECONDS = 30 * 60  # idle time after which a credential is checked again (each use restarts it)
 REMEMBERED_MAX = 4096
 FAILURE_WINDOW_SECONDS = 5 * 60
-FAILURES_PER_ADDRESS = 50  # a hospital network behind one proxy shares an address
+FAILURES_PER_ADDRESS = 20  # a hospital network behind one proxy shares an address
 FAILURES_PER_NAME = 10
 TRACKED_KEYS_MAX = 10_000
 
@@ -117,6 +117,8 @@ class SignIn:
         self._secret = secrets.token_bytes(32)
         self._remembered: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        # One password check at a time: guessers queue for one core and leave the others to signed-in users.
+        self._checking = threading.Lock()
         self.by_address = FailureLimiter(FAILURES_PER_ADDRESS, FAILURE_WINDOW_SECONDS, clock=clock)
         self.by_name = FailureLimiter(FAILURES_PER_NAME, FAILURE_WINDOW_SECONDS, clock=clock)
 
@@ -149,6 +151,11 @@ class SignIn:
             while len(self._remembered) > REMEMBERED_MAX:
                 self._remembered.popitem(last=False)
 
+    def _wait(self, address_key: str, name_key: str) -> float | None:
+        waits = [wait for wait in (self.by_address.retry_after(address_key), self.by_name.retry_after(name_key))
+                 if wait is not None]
+        return max(waits) if waits else None
+
     def attempt(self, name: str, password: str, *, address: str) -> SignInOutcome:
         """Sign in name with password from a client address."""
         users = self.users()
@@ -157,17 +164,17 @@ class SignIn:
         if user is not None:
             return SignInOutcome(user)
         address_key, name_key = f"address:{address}", f"name:{name[:64]}"
-        waits = [wait for wait in (self.by_address.retry_after(address_key), self.by_name.retry_after(name_key))
-                 if wait is not None]
-        if waits:
-            return SignInOutcome(None, retry_after=max(waits))
-        user = accounts.authenticate(users, name, password)
-        if user is not None:
-            self._remember(key, user)
-            return SignInOutcome(user)
-        for limiter, limited_key in ((self.by_address, address_key), (self.by_name, name_key)):
-            if limiter.record(limited_key):
-                log.warning("Too many failed sign-ins for %r; refusing it for up to %d s.", limited_key,
-                            FAILURE_WINDOW_SECONDS)
-        return SignInOutcome(None)
-
+        if (wait := self._wait(address_key, name_key)) is not None:
+            return SignInOutcome(None, retry_after=wait)
+        with self._checking:
+            if (wait := self._wait(address_key, name_key)) is not None:  # failures counted while this one queued
+                return SignInOutcome(None, retry_after=wait)
+            user = accounts.authenticate(users, name, password)
+            if user is None:
+                for limiter, limited_key in ((self.by_address, address_key), (self.by_name, name_key)):
+                    if limiter.record(limited_key):
+                        log.warning("Too many failed sign-ins for %r; refusing it for up to %d s.", limited_key,
+                                    FAILURE_WINDOW_SECONDS)
+                return SignInOutcome(None)
+        self._remember(key, user)
+        return SignInOutcome(user)
