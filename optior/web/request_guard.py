@@ -15,6 +15,7 @@ Runs before sign-in, so a refused request costs no password check and reaches no
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 
@@ -23,6 +24,7 @@ from flask import Flask, Response, jsonify, request
 from optior.config import Settings
 from optior.web.origin import host_allowed, same_origin
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DASH_CALLBACK_PATH = "/_dash-update-component"
 # The names dash-renderer reads and sends by default (Dash's csrf_token_name and csrf_header_name).
@@ -74,6 +76,8 @@ def _callback_refusal() -> Response | None:
 def install_request_guard(server: Flask, settings: Settings) -> None:
     """Check Host, origin and the callback token before anything else runs; hand pages their token."""
     allowed = settings.host_names
+    log.info("Answering requests for host names %s (%s adds more).", ", ".join(sorted(allowed)),
+             ALLOWED_HOSTS_VARIABLE)
 
     @server.before_request
     def _guard() -> Response | None:
