@@ -44,6 +44,7 @@ from optior.bench.app_process import AppProcess, app_command, app_environment, g
 from optior.bench.dataset import past_start
 from optior.bench.serving import output_spec
 from optior.ingest.generator import generate_cases
+from optior.web.request_guard import CSRF_COOKIE, CSRF_HEADER
 
 P95_TARGET_MS = 1000.0
 REQUEST_TIMEOUT_S = 120.0
@@ -201,7 +202,8 @@ class Browser:
         body = {"output": callback["output"], "outputs": output_spec(callback["output"]),
                 "inputs": values(callback["inputs"]), "state": values(callback["state"]), "changedPropIds": changed}
         first_output = _outputs(callback)[0][0]
-        response = self.http.send(f"callback {first_output}", "POST", CALLBACK_URL, json=body)
+        page_headers = {"Origin": self.http.base, CSRF_HEADER: self.http.session.cookies.get(CSRF_COOKIE, "")}
+        response = self.http.send(f"callback {first_output}", "POST", CALLBACK_URL, json=body, headers=page_headers)
         if response is None or response.status_code != 200:
             return set(), set()
         updated, added = set(), set()

@@ -46,6 +46,7 @@ class Settings:
     allow_anonymous_network: bool = False
     max_upload_mb: float = 200.0
     auto_seed: bool = True
+    allowed_hosts: tuple[str, ...] = ()
     metrics: MetricSettings = field(default_factory=MetricSettings)
 
     @property
@@ -55,6 +56,11 @@ class Settings:
     @property
     def listens_on_loopback(self) -> bool:
         return self.host in {"127.0.0.1", "localhost", "::1"}
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """Names the Host header may carry (any port): the listen address, localhost, 127.0.0.1 and allowed_hosts."""
+        return frozenset({self.host.lower(), "localhost", "127.0.0.1", *self.allowed_hosts})
 
     def with_changes(self, **changes) -> Settings:
         """Return a copy with some fields replaced (tests and the CLI use this)."""
@@ -66,6 +72,20 @@ def _env_bool(environ, name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_host_names(text: str) -> tuple[str, ...]:
+    """OPTIOR_ALLOWED_HOSTS: comma-separated host names or IP addresses (IPv6 bare or in brackets), no ports."""
+    names = []
+    for entry in (part.strip().lower() for part in text.split(",")):
+        if not entry:
+            continue
+        bracketed = entry.startswith("[") and entry.endswith("]")
+        name = entry[1:-1] if bracketed else entry
+        if "/" in name or "[" in name or "]" in name or (not bracketed and name.count(":") == 1):
+            raise ValueError(f"OPTIOR_ALLOWED_HOSTS: '{entry}' must be a host name or address, without port or path.")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def settings_from_env(environ: dict | None = None) -> Settings:
@@ -113,6 +133,7 @@ def settings_from_env(environ: dict | None = None) -> Settings:
         allow_anonymous_network=_env_bool(env, "OPTIOR_ALLOW_ANONYMOUS", False),
         max_upload_mb=number("OPTIOR_MAX_UPLOAD_MB", defaults.max_upload_mb),
         auto_seed=_env_bool(env, "OPTIOR_AUTO_SEED", defaults.auto_seed),
+        allowed_hosts=parse_host_names(env.get("OPTIOR_ALLOWED_HOSTS") or ""),
         metrics=metrics,
     )
 
@@ -133,6 +154,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "OPTIOR_ALLOW_ANONYMOUS": str(settings.allow_anonymous_network).lower(),
         "OPTIOR_MAX_UPLOAD_MB": repr(settings.max_upload_mb),
         "OPTIOR_AUTO_SEED": str(settings.auto_seed).lower(),
+        "OPTIOR_ALLOWED_HOSTS": ",".join(settings.allowed_hosts),
         "OPTIOR_STAFFED_START": metrics.staffed_start.strftime(clock),
         "OPTIOR_STAFFED_END": metrics.staffed_end.strftime(clock),
         "OPTIOR_PRIME_START": metrics.prime_start.strftime(clock),

@@ -38,3 +38,7 @@ class DatabaseUnavailable(OptiORError):
 
 class NotAllowed(OptiORError):
     """The signed-in user (or this machine) may not do this, e.g. change data without the admin role."""
+
+
+class DatabaseReadOnly(OptiORError):
+    """The database answers but this process may not write to it (file permissions, read-only mount, standby)."""

@@ -81,6 +81,6 @@ def test_a_job_number_must_be_a_positive_whole_number(api_client):
         assert response.get_json()["details"]["field"] == "id"
 
 
-def test_an_unknown_job_reports_failed(api_client):
-    body = api_client.get("/api/jobs?id=4242").get_json()
-    assert (body["job_id"], body["status"]) == (4242, "failed")
+def test_an_unknown_job_is_not_found(api_client):
+    response = api_client.get("/api/jobs?id=4242")
+    assert response.status_code == 404 and "4242" in response.get_json()["error"]

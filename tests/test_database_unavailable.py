@@ -22,6 +22,7 @@ from optior.errors import DatabaseUnavailable
 from optior.services.analytics import data_extent
 from optior.services.runtime import Runtime
 from optior.web.context import attach_runtime, current_runtime
+from tests.page_requests import callback_headers
 
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_timeout=2"
 PAGE_LOCATION = "_pages_location"
@@ -59,7 +60,7 @@ def fire(client, output: str, values: dict[str, object]):
     return client.post("/_dash-update-component", json={
         "output": callback["output"], "outputs": output_spec(callback["output"]), "inputs": inputs, "state": [],
         "changedPropIds": list(values),
-    })
+    }, headers=callback_headers(client))
 
 
 @pytest.fixture

@@ -28,12 +28,15 @@ SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 
 
 def health() -> Response:
-    """Is the database reachable, how many cases does it hold, which model answers predictions."""
+    """Is the database reachable and writable, how many cases does it hold, which model answers predictions."""
     runtime = current_runtime()
     try:
         cases, card = case_count(runtime), active_model_card(runtime)
+        read_only = runtime.db.read_only_reason()
     except DatabaseUnavailable as error:
         return error_response(503, error.message, {"database": "unreachable"})
+    if read_only:
+        return error_response(503, read_only, {"database": "read-only"})
     version = card["version"] if card else None
     return json_response({"status": "ok", "database": "ok", "cases": cases, "model_version": version})
 

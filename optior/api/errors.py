@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from optior.api.serialize import plain
 from optior.errors import (
+    DatabaseReadOnly,
     DatabaseUnavailable,
     InvalidCaseFile,
     InvalidInput,
@@ -40,6 +41,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (JobAlreadyRunning, 409),
     (ModelUnavailable, 409),
     (DatabaseUnavailable, 503),
+    (DatabaseReadOnly, 503),
     (RetrainFailed, 500),
 )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, request
 
 from optior.api.auth import admin_only
@@ -25,7 +23,6 @@ from optior.web.context import current_runtime
 
 # `label` (a case label or patient name) is stored with the logged prediction, never logged or returned.
 PREDICT_TEXT = ("service", "cpt_code", "or_suite", "surgeon", "label")
-CASE_DATES = (date(1900, 1, 1), date(2099, 12, 31))
 PREDICT_REQUIRED = ("service", "cpt_code", "or_suite", "date")
 PREDICT_FIELDS = frozenset({*PREDICT_TEXT, "date", "scheduled_start", "booked_minutes", "position_in_day"})
 
@@ -39,7 +36,7 @@ def _prediction_inputs(body: dict) -> dict:
             {"field": missing[0], "missing": missing},
         )
     texts = {field: parse_text(body[field], field) for field in PREDICT_TEXT if body.get(field) is not None}
-    day = parse_date(body["date"], "date", within=CASE_DATES)
+    day = parse_date(body["date"], "date")
     optional = {
         "scheduled_start": lambda value: parse_clock(value, "scheduled_start"),
         "booked_minutes": lambda value: parse_minutes(value, "booked_minutes"),
@@ -86,7 +83,10 @@ def retrain() -> Response:
 def job() -> Response:
     """A background job's status ('running', 'done', 'failed', 'interrupted'), message and result."""
     job_id = parse_job_id(request.args.get("id"), "id")
-    return json_response({"job_id": job_id, **jobs.job_state(current_runtime(), job_id)})
+    state = jobs.find_job_state(current_runtime(), job_id)
+    if state is None:
+        raise ApiError(404, f"There is no job {job_id}.", {"field": "id"})
+    return json_response({"job_id": job_id, **state})
 
 
 def models() -> Response:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from optior.api.model_views import CASE_DATES, PREDICT_REQUIRED
-from optior.api.params import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS
+from optior.api.model_views import PREDICT_REQUIRED
+from optior.api.params import MAX_MINUTES, MAX_POSITION, SUPPORTED_DATES, TEXT_LIMITS
 from optior.config import Settings
 from optior.services.access import ADMIN_TOKEN_VARIABLE
 from optior.units import file_size
@@ -55,6 +55,7 @@ def _breakdown(key: str, **labels: dict) -> dict:
 
 
 def _query_date(name: str, description: str) -> dict:
+    description += f" From {SUPPORTED_DATES[0]} to {SUPPORTED_DATES[1]}."
     return {"name": name, "in": "query", "required": False, "description": description, "schema": DATE}
 
 
@@ -276,7 +277,7 @@ SCHEMAS = {
             "date": {
                 **DATE,
                 "pattern": r"^(19|20)\d{2}-\d{2}-\d{2}$",
-                "description": f"The case's day, {CASE_DATES[0]} to {CASE_DATES[1]}.",
+                "description": f"The case's day, {SUPPORTED_DATES[0]} to {SUPPORTED_DATES[1]}.",
             },
             "scheduled_start": _nullable(
                 {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "description": "Local time, HH:MM."}
@@ -382,7 +383,9 @@ def _responses(settings: Settings) -> dict:
     return {
         "400": _response("Error", "Bad input; `details.field` names the parameter or body field."),
         "401": _response("Error", "The admin token is missing or wrong."),
-        "403": _response("Error", f"Data changes are switched off here: set {ADMIN_TOKEN_VARIABLE} to enable them."),
+        "403": _response("Error", f"Not allowed: data changes are switched off here (set {ADMIN_TOKEN_VARIABLE}), the "
+                                  "signed-in user is not an administrator, or a browser sent it from another site."),
+        "404": _response("Error", "No such resource (e.g. job)."),
         "409": _response("Error", "Another import or retrain is running, or no model is trained yet."),
         "413": _response("Error", f"The body is larger than allowed (uploads: {limit})."),
         "415": _response("Error", "The body has a content type this endpoint does not take."),
@@ -513,7 +516,7 @@ def _paths() -> dict:
                     {"name": "id", "in": "query", "required": True, "description": "The job number.",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
                 ],
-                "responses": {"200": _response("Job", "The job's state."), **_errors(400)},
+                "responses": {"200": _response("Job", "The job's state."), **_errors(400, 404)},
             }
         },
         "/api/models": {

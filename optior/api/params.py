@@ -13,12 +13,16 @@ from werkzeug.exceptions import BadRequest
 from optior.api.errors import ApiError
 from optior.errors import InvalidInput
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0"})
 MAX_MINUTES = 24 * 60.0
 MAX_POSITION = 50
+# Every date a request may name: wide for OR records, narrow enough that a range plus or minus a year of days
+# stays inside Python's dates (year 1 and 9999 would overflow in date arithmetic).
+SUPPORTED_DATES = (date(1900, 1, 1), date(2099, 12, 31))
+MAX_JOB_ID = 2**31 - 1
 # Longest accepted text per parameter, as the database columns allow.
 TEXT_LIMITS = {"service": 128, "room": 64, "cpt_code": 32, "or_suite": 64, "surgeon": 128, "label": 200}
 
@@ -27,15 +31,15 @@ def _invalid(field: str, message: str, **extra: object) -> InvalidInput:
     return InvalidInput(message, {"field": field, **extra})
 
 
-def parse_date(text: object, field: str, *, within: tuple[date, date] | None = None) -> date:
-    """An ISO 8601 calendar date, YYYY-MM-DD, that exists (and lies within the bounds, when given)."""
+def parse_date(text: object, field: str, *, within: tuple[date, date] = SUPPORTED_DATES) -> date:
+    """An ISO 8601 calendar date, YYYY-MM-DD, that exists and lies within the bounds (default SUPPORTED_DATES)."""
     if not isinstance(text, str) or not ISO_DATE.fullmatch(text):
         raise _invalid(field, f"'{field}' must be a date as YYYY-MM-DD.", expected="YYYY-MM-DD")
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise _invalid(field, f"'{field}' is not a real calendar date.", expected="YYYY-MM-DD") from None
-    if within and not within[0] <= day <= within[1]:
+    if not within[0] <= day <= within[1]:
         raise _invalid(field, f"'{field}' must be between {within[0]} and {within[1]}.",
                        minimum=within[0].isoformat(), maximum=within[1].isoformat())
     return day
@@ -72,14 +76,14 @@ def _encodable(text: str) -> bool:
 
 
 def parse_minutes(value: object, field: str) -> float:
-    """A positive number of minutes, at most a day."""
+    """A positive number of minutes, at most a day (compared before any conversion: a huge whole number overflows
+    a float)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _invalid(field, f"'{field}' must be a number of minutes.")
-    minutes = float(value)
-    if not math.isfinite(minutes) or minutes <= 0 or minutes > MAX_MINUTES:
+    if not (isinstance(value, int) or math.isfinite(value)) or not 0 < value <= MAX_MINUTES:
         raise _invalid(field, f"'{field}' must be more than 0 and at most {MAX_MINUTES:.0f} minutes.",
                        minimum=0, maximum=MAX_MINUTES)
-    return minutes
+    return float(value)
 
 
 def parse_position(value: object, field: str) -> int:
@@ -92,7 +96,7 @@ def parse_position(value: object, field: str) -> int:
 
 def parse_job_id(text: str | None, field: str) -> int:
     """A required positive whole number given as text (a query parameter)."""
-    if text is None or not text.isdecimal() or not 0 < int(text) < 2**31:
+    if text is None or not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_JOB_ID:
         raise _invalid(field, f"'{field}' must be a job number.", expected="a positive whole number")
     return int(text)
 

@@ -7,6 +7,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from http.cookies import SimpleCookie
 from itertools import cycle
 
 from optior.bench.app_process import AppProcess
@@ -14,6 +16,7 @@ from optior.bench.dashboard import ALL_DATA_TARGET_MS, DAY_TARGET_MS, THREE_MONT
 from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
 from optior.bench.model import PREDICT_TARGET_MS, PREDICTIONS_PER_RUN
 from optior.bench.process import cpu_seconds, memory_mb
+from optior.web.request_guard import CSRF_COOKIE, CSRF_HEADER, DASH_CALLBACK_PATH
 
 REQUEST_TIMEOUT_S = 900.0
 SERVING_MEMORY_TARGET_MB = 1024.0
@@ -41,10 +44,18 @@ class Reply:
 class ServedApp(AppProcess):
     """`python app.py` on 127.0.0.1:port in a child process, with timed requests to it; stopped when the block ends."""
 
+    @cached_property
+    def page_headers(self) -> dict[str, str]:
+        """What an OptiOR page sends with each callback: its origin and its token, as cookie and as header."""
+        with urllib.request.urlopen(self.base + "/", timeout=REQUEST_TIMEOUT_S) as response:
+            token = SimpleCookie(", ".join(response.headers.get_all("Set-Cookie") or []))[CSRF_COOKIE].value
+        return {"Origin": self.base, "Cookie": f"{CSRF_COOKIE}={token}", CSRF_HEADER: token}
+
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
                 timeout: float = REQUEST_TIMEOUT_S) -> Reply:
-        """One HTTP request; 4xx and 5xx answers are returned, not raised."""
+        """One HTTP request (a Dash callback with the page's headers); 4xx and 5xx answers are returned, not raised."""
         data = json.dumps(body).encode() if body is not None else None
+        headers = {**self.page_headers, **(headers or {})} if path == DASH_CALLBACK_PATH else headers
         sent = {"Content-Type": "application/json", **(headers or {})} if data is not None else headers or {}
         request = urllib.request.Request(self.base + path, data=data, headers=sent, method=method)
         try:

@@ -9,6 +9,7 @@ from optior.config import Settings
 
 ADMIN_TOKEN_VARIABLE = "OPTIOR_ADMIN_TOKEN"
 USERS_FILE_VARIABLE = "OPTIOR_USERS_FILE"
+ADMINS_ONLY = "Only administrators can import, clear data or retrain the model; sign in with an administrator account."
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,13 @@ def admin_refusal(settings: Settings, caller: Caller) -> Refusal | None:
     """
     if _token_matches(settings, caller.token) or caller.role == "admin":
         return None
+    if caller.role is not None:  # signed in, so who it is is known: not allowed rather than unauthenticated
+        return Refusal(403, ADMINS_ONLY)
     if settings.admin_token:
         return Refusal(401, "This action needs the admin token ('Authorization: Bearer <token>') "
                             "or an administrator account.")
     if settings.users_file:
-        return Refusal(403, "Only administrators can import, clear data or retrain the model; "
-                            "sign in with an administrator account.")
+        return Refusal(403, ADMINS_ONLY)
     reason = admin_refusal_reason(settings)
     if reason:
         return Refusal(403, reason)

@@ -17,7 +17,14 @@ import uuid
 from optior.config import PROJECT_ROOT, settings_to_env
 from optior.db.job_store import claim_job, create_job, finish_job, read_job
 from optior.db.locks import current_holder, process_is_gone
-from optior.errors import DatabaseUnavailable, JobAlreadyRunning, ModelUnavailable, OptiORError, RetrainFailed
+from optior.errors import (
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    JobAlreadyRunning,
+    ModelUnavailable,
+    OptiORError,
+    RetrainFailed,
+)
 from optior.services import training
 from optior.services.runtime import Runtime
 
@@ -25,7 +32,8 @@ log = logging.getLogger(__name__)
 RETRAIN_LOCK = "retrain"
 INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
 # A failed job records which user-facing error stopped it, so a caller waiting for it can raise the same kind.
-ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable)}
+ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable,
+                                                DatabaseReadOnly)}
 
 
 def _finish(runtime: Runtime, job_id: int, status: str, message: str, result: dict | None = None) -> None:
@@ -104,11 +112,16 @@ def retrain_and_wait(runtime: Runtime, *, force: bool = False) -> dict:
 
 
 def job_state(runtime: Runtime, job_id: int) -> dict:
-    """The job's status ('running', 'done', 'failed', 'interrupted'), message and result."""
+    """The job's status ('running', 'done', 'failed', 'interrupted'), message and result; 'failed' if no such job."""
+    return find_job_state(runtime, job_id) or {"status": "failed", "message": f"No job {job_id}.", "result": None}
+
+
+def find_job_state(runtime: Runtime, job_id: int) -> dict | None:
+    """The job's status, message and result, or None when there is no such job."""
     with runtime.db.read() as connection:
         job = read_job(connection, job_id)
     if job is None:
-        return {"status": "failed", "message": f"No job {job_id}.", "result": None}
+        return None
     if job["status"] == "running" and process_is_gone(job["holder"]):
         return {"status": "interrupted", "message": INTERRUPTED, "result": None}
     return {"status": job["status"], "message": job["message"], "result": job["result"]}

@@ -14,6 +14,8 @@ from optior.services.runtime import build_runtime
 from optior.services.startup import prepare_first_run
 from optior.web.auth import install_authentication
 from optior.web.context import attach_runtime
+from optior.web.dash_requests import install_dash_request_checks
+from optior.web.request_guard import install_request_guard
 from optior.web.security import add_security_headers
 from optior.web.shell import shell_layout
 from optior.web.vendor import BOOTSTRAP_CSS_URL, register_vendor_route
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         on_error=show_callback_error,
     )
     attach_runtime(app.server, runtime)
+    install_request_guard(app.server, settings)
+    install_dash_request_checks(app)
     install_authentication(app.server, settings)
     register_vendor_route(app.server)
     add_security_headers(app.server)

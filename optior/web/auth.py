@@ -6,17 +6,18 @@ import base64
 import binascii
 import ipaddress
 import logging
+import math
 
 from flask import Flask, Response, g, jsonify, request
 
 from optior.config import Settings
 from optior.errors import NotAllowed
 from optior.services.access import ADMIN_TOKEN_VARIABLE, USERS_FILE_VARIABLE, Caller, admin_refusal
-from optior.services.users import User, authenticate, load_users
+from optior.services.sign_in import SignIn
+from optior.services.users import User
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/api/health"})
-_USERS_KEY = "optior_users"
 
 
 def presented_bearer_token() -> str | None:
@@ -67,12 +68,13 @@ def require_admin(settings: Settings) -> None:
         raise NotAllowed(refusal.message)
 
 
-def _refuse(status: int, message: str, challenge: bool) -> Response:
+def _refuse(status: int, message: str, challenge: bool, headers: dict[str, str] | None = None) -> Response:
     if request.path.startswith("/api/"):
         response = jsonify({"error": message, "details": {"header": "Authorization"}})
     else:
         response = Response(message, mimetype="text/plain")
     response.status_code = status
+    response.headers.update(headers or {})
     if challenge:
         response.headers["WWW-Authenticate"] = 'Basic realm="OptiOR", charset="UTF-8"'
     return response
@@ -80,19 +82,23 @@ def _refuse(status: int, message: str, challenge: bool) -> Response:
 
 def install_authentication(server: Flask, settings: Settings) -> None:
     """Require sign-in on every route when a users file is set; otherwise serve only this machine by default."""
-    users = load_users(settings.users_file) if settings.users_file else {}
-    server.extensions[_USERS_KEY] = users
+    sign_in = SignIn(settings.users_file) if settings.users_file else None
+    users = sign_in.users() if sign_in else {}
 
     @server.before_request
     def _gate() -> Response | None:
         if request.path in PUBLIC_PATHS:
             return None
-        if users:
+        if sign_in:
             credentials = _basic_credentials()
-            user = authenticate(users, *credentials) if credentials else None
-            if user is not None:
-                g.optior_user = user
+            outcome = sign_in.attempt(*credentials, address=request.remote_addr or "") if credentials else None
+            if outcome and outcome.user:
+                g.optior_user = outcome.user
                 return None
+            if outcome and outcome.retry_after:
+                wait = math.ceil(outcome.retry_after)
+                return _refuse(429, f"Too many failed sign-ins; try again in {wait} seconds.", challenge=False,
+                               headers={"Retry-After": str(wait)})
             if admin_refusal(settings, Caller(token=presented_bearer_token())) is None:
                 return None  # the admin token also opens the API for automation
             return _refuse(401, "Please sign in to OptiOR.", challenge=True)
