@@ -12,6 +12,7 @@ from optior.errors import InvalidInput, ModelUnavailable
 from optior.ml.features import TARGET_LABEL
 from optior.ml.registry import load_model, version_path
 from optior.services.runtime import Runtime
+from optior.text_rules import forbidden_character
 
 MAX_MINUTES = 24 * 60
 MAX_POSITION = 50
@@ -38,6 +39,9 @@ def _text(field: str, value, *, required: bool) -> str | None:
         return None
     if len(text) > limit:
         raise _invalid(field, f"{label} is longer than {limit} characters.")
+    found = forbidden_character(text)
+    if found:
+        raise _invalid(field, f"{label} contains {found}.")
     return text
 
 
