@@ -38,3 +38,7 @@ class DatabaseUnavailable(OptiORError):
 
 class NotAllowed(OptiORError):
     """The signed-in user (or this machine) may not do this, e.g. change data without the admin role."""
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Another write (an import, a retrain) holds the database's lock: the same request works in a moment."""

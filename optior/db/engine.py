@@ -12,11 +12,18 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from optior.db.schema import metadata
-from optior.errors import DatabaseUnavailable
+from optior.errors import DatabaseBusy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 SCHEMA_LOCK_KEY = 724_467  # any fixed number: the PostgreSQL advisory lock held while creating the schema
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
+BUSY_MESSAGE = "The database is busy with another change (an import or a retrain); try again in a few seconds."
+_LOCK_STATES = frozenset({"55P03", "40P01"})  # PostgreSQL: lock not available (lock_timeout), deadlock
+
+
+def _is_lock(error: OperationalError | InterfaceError) -> bool:
+    """Whether the driver error is another transaction's lock, not a database that is down."""
+    return getattr(error.orig, "sqlstate", None) in _LOCK_STATES or "database is locked" in str(error.orig)
 
 
 @contextmanager
@@ -30,6 +37,8 @@ def _unavailable_as_error() -> Iterator[None]:
         yield
     except (OperationalError, InterfaceError) as error:
         log.warning("database unavailable: %s: %s", type(error.orig).__name__, str(error.orig).strip()[:300])
+        if _is_lock(error):
+            raise DatabaseBusy(BUSY_MESSAGE) from None
         raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from None
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from optior.db.model_store import active_version, clear_case_labels, insert_prediction, version_with_report
+from optior.db.model_store import active_version, clear_case_labels, version_with_report
 from optior.db.model_store import recent_predictions as logged_predictions
 from optior.db.training_data import cases_before_in_room, procedure_rows, room_names, surgeon_rows
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.ml.features import TARGET_LABEL
 from optior.ml.registry import load_model, version_path
-from optior.services.prediction_log import Viewer
+from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
 from optior.services.runtime import Runtime
 from optior.text_rules import forbidden_character
 
@@ -188,12 +188,11 @@ def predict_duration(
         "prediction_id": None,
     }
     if log:
-        with runtime.db.transaction() as connection:
-            output["prediction_id"] = insert_prediction(
-                connection, created_at=datetime.now(), model_version=active["version"], inputs=output["inputs"],
-                predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output["notes"],
-                case_label=label, entered_by=entered_by,
-            )
+        output["prediction_id"] = prediction_log(runtime.db).record(LoggedPrediction(
+            created_at=datetime.now(), model_version=active["version"], inputs=output["inputs"],
+            predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output["notes"],
+            case_label=label, entered_by=entered_by,
+        ))
     return output
 
 
