@@ -135,7 +135,7 @@ def test_a_row_with_a_forbidden_character_is_rejected_naming_its_line_and_field(
     assert list(cases_read["encounter_id"]) == ["30000", "32000"]
     [problem] = rejected
     assert problem.line == 3
-    assert problem.reason == f"{field} contains {named}"
+    assert problem.reason.endswith(f"{field} contains {named}")
 
 
 def test_a_description_may_span_lines_and_hold_tabs():
@@ -181,3 +181,14 @@ def test_the_api_and_the_predict_form_refuse_what_the_import_refuses(runtime, va
     assert api_refusal.value.details["field"] == form_refusal.value.details["field"] == "service"
     named = rejected[0].reason.removeprefix("Service contains ")
     assert named in api_refusal.value.message and named in form_refusal.value.message
+
+
+def test_a_quote_closed_only_lines_later_rejects_the_row_saying_where_it_ran_to():
+    good = [line.replace('"Arthroplasty, knee, total"', "Arthroplasty") for line in rows_text(3)]
+    # The quote opened in Date closes at the quoted description two lines on, swallowing the row between.
+    text = file_text(good[0], '0,30009,"01/03/22,1,Orthopedics', good[1], rows_text(1, start=31000)[0], good[2])
+    cases_read, rejected, _ = parse(text)
+    [problem] = rejected
+    assert problem.line == 3
+    assert problem.reason.startswith("The row runs on to line 5 inside a quoted value (is a closing quote missing?)")
+    assert list(cases_read["encounter_id"]) == ["30000", "30002"]

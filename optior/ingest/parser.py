@@ -325,15 +325,28 @@ def _parse_column(values: pd.Series, formats: tuple[str, ...], problems: _Proble
     return parsed.mask(outside).astype("datetime64[ns]")
 
 
-def _record_lines(fields: pd.DataFrame, first_line: int) -> tuple[pd.Series, int]:
-    """The file line each record starts on, and the line after the last: a quoted line break adds a line."""
+def _record_lines(fields: pd.DataFrame, first_line: int) -> tuple[pd.Series, pd.Series, int]:
+    """The file line each record starts and ends on, and the line after the last: a quoted line break adds one."""
     breaks = np.zeros(len(fields), dtype=np.int64)
     for _, values in fields.items():
         joined = "".join(values.tolist())  # one scan of the column; counting per value only when it holds a break
         if "\n" in joined or "\r" in joined:
             breaks += values.str.count(LINE_BREAK).to_numpy()
-    ends = first_line + np.cumsum(breaks + 1)
-    return pd.Series(ends - breaks - 1, index=fields.index), first_line + len(fields) + int(breaks.sum())
+    ends = first_line + np.cumsum(breaks + 1) - 1
+    return (pd.Series(ends - breaks, index=fields.index), pd.Series(ends, index=fields.index),
+            first_line + len(fields) + int(breaks.sum()))
+
+
+def _runs_over_lines(raw: pd.DataFrame) -> pd.Series:
+    """Which records hold a line break in a single-line column: the mark of a quote opened and closed lines later."""
+    found = pd.Series(False, index=raw.index)
+    for column, values in raw.items():
+        if column in MULTILINE_COLUMNS:
+            continue
+        joined = "".join(values.tolist())
+        if "\n" in joined or "\r" in joined:
+            found |= values.str.contains(LINE_BREAK, regex=True)
+    return found
 
 
 def _blank_records(fields: pd.DataFrame) -> np.ndarray:
@@ -381,10 +394,13 @@ def _forbidden_characters(values: pd.Series, *, multiline: bool) -> pd.Series:
                      index=values.index, dtype=object)
 
 
-def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
+def _validate(raw: pd.DataFrame, lines: pd.Series, last_lines: pd.Series, today: date,
+              seen_ids: dict[str, int]) -> ParsedChunk:
     raw = raw.apply(_strip)
     errors, warnings = _Problems(raw.index), _Problems(raw.index)
     out = pd.DataFrame(index=raw.index)
+    errors.add(_runs_over_lines(raw), "The row runs on to line " + last_lines.astype(str)
+               + " inside a quoted value (is a closing quote missing?)")
 
     for column in REQUIRED_COLUMNS:
         errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
@@ -533,7 +549,7 @@ def read_case_file(
         try:
             for fields in reader:
                 fields = fields.fillna("").astype(str)
-                lines, next_line = _record_lines(fields, next_line)
+                lines, last_lines, next_line = _record_lines(fields, next_line)
                 kept = ~_blank_records(fields)
                 if not kept.any():
                     continue
@@ -541,7 +557,7 @@ def read_case_file(
                 for column in OPTIONAL_COLUMNS:
                     if column not in raw.columns:
                         raw[column] = ""
-                chunk = _validate(raw, lines[kept], today or date.today(), seen_ids)
+                chunk = _validate(raw, lines[kept], last_lines[kept], today or date.today(), seen_ids)
                 chunk.notes, notes = notes, []
                 yield chunk
         except pd.errors.ParserError as error:
