@@ -42,3 +42,7 @@ class NotAllowed(OptiORError):
 
 class DatabaseReadOnly(OptiORError):
     """The database answers but this process may not write to it (file permissions, read-only mount, standby)."""
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Another write (an import, a retrain) holds the database's lock: the same request works in a moment."""

@@ -17,9 +17,10 @@ from optior.services.importing import import_cases
 TODAY = date(2026, 11, 29)
 HEADER = ["Encounter ID", "Date", "OR Suite", "Service", "CPT Code", "CPT Description", "Booked Time (min)",
           "OR Schedule", "Wheels In", "Start Time", "End Time", "Wheels Out", "Surgeon"]
-# Text that a text-format COPY would have to escape, quoting that CSV must undo, and text beyond ASCII.
+# Text that a text-format COPY would have to escape, quoting that CSV must undo, and text beyond ASCII
+# (tabs and line breaks only in the description: single-line fields refuse them, see optior/text_rules.py).
 AWKWARD = [
-    ("E\t1", "OR\t2", "Tab\tService", "27\\447", "knee\tleft\nright\r\nboth", "Dr.\tTab"),
+    ("E 1", "OR 2", "Tab Service", "27\\447", "knee\tleft\nright\r\nboth", "Dr. Tab"),
     ("E\\N", "\\N", "Back\\slash", "\\.", "ends with a backslash\\", "\\N"),
     ('E"3', "'OR' 3", 'Quote "this"', "2,7", 'a "quoted", comma, text; semi', "O'Brien, \"Doc\""),
     ("Ünï-4", "手術室 4", "Ophthalmology 👁", "6698x", "Cataract ✓ façade naïve — 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "Dr. Zoë Ångström"),

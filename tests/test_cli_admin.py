@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from optior.services.prediction import predict_duration, recent_predictions
+from optior.services.prediction_log import Viewer
 from optior.services.users import authenticate, load_users
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ def test_purge_labels_erases_every_stored_label(settings, sample_runtime):
     training.retrain(sample_runtime)
     predict_duration(sample_runtime, service="Urology", cpt_code="52000", or_suite="2", case_date="2026-10-05",
                      case_label="Jane Doe, MRN 123")
-    assert recent_predictions(sample_runtime, include_labels=True)[0]["case_label"] == "Jane Doe, MRN 123"
+    assert recent_predictions(sample_runtime, viewer=Viewer(name=None))[0]["case_label"] == "Jane Doe, MRN 123"
     result = run_cli(settings, "purge-labels")
     assert result.returncode == 0 and "1 logged prediction" in result.stdout
-    assert recent_predictions(sample_runtime, include_labels=True)[0]["case_label"] is None
+    assert recent_predictions(sample_runtime, viewer=Viewer(name=None))[0]["case_label"] is None

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from optior.db.case_store import count_cases
 from optior.errors import InvalidCaseFile
-from optior.ingest.columns import DISPLAY_NAMES, REQUIRED_COLUMNS, TEXT_LIMITS
+from optior.ingest.columns import DISPLAY_NAMES, MULTILINE_COLUMNS, REQUIRED_COLUMNS, TEXT_LIMITS
 from optior.ingest.parser import MAX_IN_ROOM_MINUTES, read_case_file
 from optior.services.importing import import_cases
+from optior.text_rules import forbidden_character
 from tests.test_ingest_parser import PUBLIC_HEADER, PUBLIC_ROWS
 
 TODAY = date(2026, 11, 29)
@@ -96,7 +97,9 @@ def assert_storable(chunks: list) -> None:
         for column, limit in TEXT_LIMITS.items():
             text = cases[column].dropna().astype(str)
             assert (text.str.len() <= limit).all()
-            assert not text.str.contains("\x00", regex=False).any(), f"{column} holds a NUL character"
+            multiline = column in MULTILINE_COLUMNS
+            assert not any(forbidden_character(value, multiline=multiline) for value in text), (
+                f"{column} holds a character text_rules forbids")
         for column in ("wheels_in", "wheels_out"):
             assert pd.api.types.is_datetime64_dtype(cases[column])
     assert len(lines) == len(set(lines)), "a line was reported twice"

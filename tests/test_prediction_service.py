@@ -18,6 +18,7 @@ from optior.services.prediction import (
     purge_prediction_labels,
     recent_predictions,
 )
+from optior.services.prediction_log import Viewer
 from optior.services.runtime import build_runtime
 from optior.services.training import active_model_card, retrain
 
@@ -108,11 +109,11 @@ def test_predictions_are_logged_and_the_label_shown_only_when_asked(trained, cap
     assert (logged["predicted_minutes"], logged["p10_minutes"], logged["p90_minutes"]) == (
         made["predicted_minutes"], made["p10_minutes"], made["p90_minutes"])
     assert LABEL not in repr(logged) and LABEL not in repr(made)
-    assert recent_predictions(trained, include_labels=True)[0]["case_label"] == LABEL
+    assert recent_predictions(trained, viewer=Viewer(name=None))[0]["case_label"] == LABEL
     assert LABEL not in caplog.text
 
     assert purge_prediction_labels(trained) == 1
-    assert recent_predictions(trained, include_labels=True)[0]["case_label"] is None
+    assert recent_predictions(trained, viewer=Viewer(name=None))[0]["case_label"] is None
 
 
 def test_recent_predictions_limit_is_validated(runtime):

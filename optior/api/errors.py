@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from optior.api.serialize import plain
 from optior.errors import (
+    DatabaseBusy,
     DatabaseReadOnly,
     DatabaseUnavailable,
     InvalidCaseFile,
@@ -24,6 +25,7 @@ from optior.units import file_size
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
+BUSY_RETRY_AFTER_S = 5  # a lock held by an import's transaction; the client may try again after this
 
 
 class ApiError(OptiORError):
@@ -69,6 +71,8 @@ def is_api_path(path: str) -> bool:
 
 def _user_error(error: OptiORError) -> Response:
     headers = error.headers if isinstance(error, ApiError) else None
+    if isinstance(error, DatabaseBusy):
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
     return error_response(status_for(error), error.message, error.details, headers)
 
 

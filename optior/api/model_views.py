@@ -19,6 +19,7 @@ from optior.api.params import (
 from optior.api.serialize import json_response
 from optior.services import jobs, training
 from optior.services.prediction import predict_duration
+from optior.web.auth import current_viewer
 from optior.web.context import current_runtime
 
 # `label` (a case label or patient name) is stored with the logged prediction, never logged or returned.
@@ -56,7 +57,7 @@ def _prediction_inputs(body: dict) -> dict:
 def predict() -> Response:
     """Predict a case's in-room minutes with an 80% range, the model version and notes."""
     inputs = _prediction_inputs(json_object(allowed=PREDICT_FIELDS))
-    result = predict_duration(current_runtime(), **inputs)
+    result = predict_duration(current_runtime(), **inputs, entered_by=current_viewer().name)
     return json_response({"predicted_duration": result["predicted_minutes"], **result})
 
 

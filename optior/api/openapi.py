@@ -6,11 +6,11 @@ from optior.api.model_views import PREDICT_REQUIRED
 from optior.api.params import MAX_MINUTES, MAX_POSITION, SUPPORTED_DATES, TEXT_LIMITS
 from optior.config import Settings
 from optior.services.access import ADMIN_TOKEN_VARIABLE
+from optior.text_rules import SINGLE_LINE_PATTERN
 from optior.units import file_size
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-07-01"]}
 DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"}
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 def _ref(name: str) -> dict:
@@ -31,7 +31,7 @@ def _nullable(schema: dict) -> dict:
 
 
 def _text(field: str) -> dict:
-    return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[field], "pattern": NO_CONTROL}
+    return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[field], "pattern": SINGLE_LINE_PATTERN}
 
 
 def _flag(name: str, description: str) -> dict:

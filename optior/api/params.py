@@ -12,10 +12,10 @@ from werkzeug.exceptions import BadRequest
 
 from optior.api.errors import ApiError
 from optior.errors import InvalidInput
+from optior.text_rules import forbidden_character
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0"})
 MAX_MINUTES = 24 * 60.0
 MAX_POSITION = 50
@@ -62,17 +62,10 @@ def parse_text(value: object, field: str) -> str:
         raise _invalid(field, f"'{field}' must not be empty.")
     if len(text) > max_length:
         raise _invalid(field, f"'{field}' is longer than {max_length} characters.", max_length=max_length)
-    if _CONTROL.search(text) or not _encodable(text):
-        raise _invalid(field, f"'{field}' contains control characters or invalid text.")
+    found = forbidden_character(text)
+    if found:
+        raise _invalid(field, f"'{field}' contains {found}.")
     return text
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def parse_minutes(value: object, field: str) -> float:

@@ -36,7 +36,7 @@ def _seed(runtime: Runtime, args: argparse.Namespace) -> int:
     path = Path(args.csv) if args.csv else runtime.settings.sample_csv
     report = import_cases(
         runtime, source=path, source_name=path.name, strict=args.strict, replace=args.replace,
-        progress=_print_progress,
+        progress=_print_progress, size_limit=False,
     )
     print(file=sys.stderr)
     if args.json:
@@ -69,7 +69,10 @@ def _clear(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    seed = subparsers.add_parser("seed", help="import an OR case CSV (default: the bundled sample)")
+    seed = subparsers.add_parser(
+        "seed", help="import an OR case CSV of any size (default: the bundled sample); OPTIOR_MAX_UPLOAD_MB "
+                     "limits uploads through the web page and the API only",
+    )
     seed.add_argument("--csv", help="CSV file to import (default: data/sample_cases.csv)")
     seed.add_argument("--replace", action="store_true", help="remove all existing cases first")
     seed.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")

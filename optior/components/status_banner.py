@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, clientside_callback, ctx, dcc, html, set_props
 from dash.exceptions import PreventUpdate
 
-from optior.errors import DatabaseUnavailable, OptiORError
+from optior.errors import DatabaseBusy, DatabaseUnavailable, OptiORError
 from optior.web.context import current_runtime
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def show_callback_error(error: Exception) -> None:
 
     A database outage also starts the health poll and, when the page itself could not be built, fills its body.
     """
-    if isinstance(error, DatabaseUnavailable):
+    if isinstance(error, DatabaseUnavailable) and not isinstance(error, DatabaseBusy):  # busy: its message
         set_props(BANNER, {"children": dbc.Alert(DATABASE_DOWN, color="danger")})
         set_props(HEALTH_POLL, {"disabled": False})
         if _builds_the_page():

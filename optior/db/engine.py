@@ -11,12 +11,14 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from optior.errors import DatabaseReadOnly, DatabaseUnavailable
+from optior.errors import DatabaseBusy, DatabaseReadOnly, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
 READ_ONLY_SQLSTATE = "25006"  # PostgreSQL: read_only_sql_transaction (a standby, default_transaction_read_only)
+BUSY_MESSAGE = "The database is busy with another change (an import or a retrain); try again in a few seconds."
+_LOCK_STATES = frozenset({"55P03", "40P01"})  # PostgreSQL: lock not available (lock_timeout), deadlock
 
 
 def read_only_message(detail: str) -> str:
@@ -33,6 +35,11 @@ def _is_read_only(error: DBAPIError) -> bool:
             or getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE)
 
 
+def _is_lock(error: OperationalError | InterfaceError) -> bool:
+    """Whether the driver error is another transaction's lock, not a database that is down."""
+    return getattr(error.orig, "sqlstate", None) in _LOCK_STATES or "database is locked" in str(error.orig)
+
+
 @contextmanager
 def _unavailable_as_error() -> Iterator[None]:
     """Turn "cannot reach or write the database" driver errors into DatabaseUnavailable or DatabaseReadOnly.
@@ -47,6 +54,9 @@ def _unavailable_as_error() -> Iterator[None]:
             raise DatabaseReadOnly(read_only_message(_driver_text(error))) from None
         if not isinstance(error, (OperationalError, InterfaceError)):
             raise
+        if _is_lock(error):
+            log.info("database busy: %s", _driver_text(error))
+            raise DatabaseBusy(BUSY_MESSAGE) from None
         log.warning("database unavailable: %s: %s", type(error.orig).__name__, _driver_text(error))
         raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from None
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, null, select, update
 
 from optior.db.schema import model_versions, predictions
 
@@ -83,26 +84,45 @@ def insert_prediction(
     p90_minutes: float,
     notes: list[str],
     case_label: str | None,
+    entered_by: str | None,
 ) -> int:
     """Log one prediction and return its id; the case label is stored here only."""
     result = connection.execute(
         insert(predictions).values(
             created_at=created_at, model_version=model_version, inputs=inputs,
             predicted_minutes=predicted_minutes, p10_minutes=p10_minutes, p90_minutes=p90_minutes,
-            notes=notes, case_label=case_label,
+            notes=notes, case_label=case_label, entered_by=entered_by,
         )
     )
     return int(result.inserted_primary_key[0])
 
 
-def recent_predictions(connection: Connection, *, limit: int, include_labels: bool) -> list[dict]:
-    """The latest logged predictions, newest first; the case label only when asked for."""
+@dataclass(frozen=True)
+class LabelAccess:
+    """Whose case labels a reader may see: those entered by `owner` (None: entered without sign-in), or all."""
+
+    owner: str | None
+    every_owner: bool = False
+
+
+def recent_predictions(connection: Connection, *, limit: int, labels: LabelAccess | None) -> list[dict]:
+    """The latest logged predictions, newest first, each with its case label only where `labels` allows.
+
+    The database leaves out the other labels (NULL), so they never reach the caller; labels None: none at all.
+    """
+    if labels is None:
+        visible = null()
+    elif labels.every_owner:
+        visible = predictions.c.case_label
+    else:
+        owner = predictions.c.entered_by
+        owned = owner.is_(None) if labels.owner is None else owner == labels.owner
+        visible = case((owned, predictions.c.case_label), else_=null())
     columns = [
         predictions.c.id, predictions.c.created_at, predictions.c.model_version, predictions.c.inputs,
         predictions.c.predicted_minutes, predictions.c.p10_minutes, predictions.c.p90_minutes, predictions.c.notes,
+        visible.label("case_label"),
     ]
-    if include_labels:
-        columns.append(predictions.c.case_label)
     query = select(*columns).order_by(predictions.c.created_at.desc(), predictions.c.id.desc()).limit(limit)
     return [dict(row._mapping) for row in connection.execute(query)]
 

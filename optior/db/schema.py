@@ -141,6 +141,8 @@ predictions = Table(
     Column("notes", JSON, nullable=False),
     # Optional case label / patient name: stored here only, never logged or exported.
     Column("case_label", String(200), nullable=True),
+    # The signed-in user who entered it (NULL without sign-in): only they and admins see its case label.
+    Column("entered_by", String(128), nullable=True),
     Index("ix_predictions_created", "created_at"),
 )
 

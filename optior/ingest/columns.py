@@ -41,6 +41,8 @@ DISPLAY_NAMES: dict[str, str] = {
 OPTIONAL_COLUMNS = ("cpt_description", "surgeon")
 REQUIRED_COLUMNS = tuple(c for c in HEADER_ALIASES if c not in OPTIONAL_COLUMNS)
 TIMESTAMP_COLUMNS = ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out")
+# Text that may span lines (a quoted value with line breaks); every other text column is a single line.
+MULTILINE_COLUMNS = frozenset({"cpt_description"})
 TEXT_LIMITS = {
     "encounter_id": 64,
     "or_suite": 64,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,12 +21,14 @@ import pandas as pd
 from optior.errors import InvalidCaseFile
 from optior.ingest.columns import (
     DISPLAY_NAMES,
+    MULTILINE_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     TEXT_LIMITS,
     TIMESTAMP_COLUMNS,
     canonical_column,
 )
+from optior.text_rules import FORBIDDEN_IN_LINE, FORBIDDEN_IN_TEXT, forbidden_character
 from optior.units import file_size
 
 MAX_IN_ROOM_MINUTES = 24 * 60
@@ -42,6 +48,13 @@ _FIXED_WIDTH_FORMAT, _FIXED_WIDTH = "%m/%d/%y %I:%M %p", 17
 _FIXED_WIDTH_DIGITS = (0, 1, 3, 4, 6, 7, 9, 10, 12, 13)
 _FIXED_WIDTH_MARKS = {2: "/", 5: "/", 8: " ", 11: ":", 14: " "}
 _SNIFF_BYTES = 64 * 1024
+_SCAN_BYTES = 1024 * 1024  # block size of the encoding check (a pass over the whole file before parsing)
+UTF8, WINDOWS_1252 = "utf-8-sig", "cp1252"  # utf-8-sig: UTF-8 with or without a byte-order mark
+WINDOWS_1252_NOTE = (
+    "The file is not UTF-8 text: it was read as Windows-1252 (what Excel's plain 'CSV' writes on Windows), "
+    "so letters like ä, é and ñ came through. Saving as 'CSV UTF-8' next time avoids the guess."
+)
+_PANDAS_UNCLOSED_QUOTE = re.compile(r"EOF inside string")
 # Dates and times outside these years are rejected (pandas' nanosecond timestamps end in 2262).
 EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-01-01")
 LINE_BREAK = r"\r\n|\r|\n"  # what pandas' C parser ends a line on
@@ -63,30 +76,127 @@ class ParsedChunk:
     rows_read: int
     rejected: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the whole file (e.g. its encoding); first chunk only
 
 
-def _open_binary(source: Path | bytes | BinaryIO) -> tuple[BinaryIO, int | None]:
+def _too_large(size: int, max_bytes: int) -> InvalidCaseFile:
+    return InvalidCaseFile(
+        f"The file is {file_size(size)}; the limit is {file_size(max_bytes)} (set OPTIOR_MAX_UPLOAD_MB to change "
+        "it, or import the file on the server with python -m optior seed --csv FILE, which has no limit).",
+        {"size_bytes": size, "limit_bytes": max_bytes},
+    )
+
+
+def _spooled(stream: BinaryIO, max_bytes: int | None) -> BinaryIO:
+    """A stream that cannot seek, copied to a temporary file: the encoding is decided before parsing starts."""
+    copy = tempfile.TemporaryFile()
+    try:
+        if max_bytes is None:
+            shutil.copyfileobj(stream, copy)
+        else:
+            while block := stream.read(min(_SCAN_BYTES, max_bytes + 1 - copy.tell())):
+                copy.write(block)
+                if copy.tell() > max_bytes:
+                    raise _too_large(copy.tell(), max_bytes)
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy
+
+
+def _open_binary(source: Path | bytes | BinaryIO, max_bytes: int | None) -> BinaryIO:
+    """The file as a seekable binary stream, refused when over max_bytes (None: no limit)."""
     if isinstance(source, (bytes, bytearray)):
-        return io.BytesIO(source), len(source)
-    if isinstance(source, (str, Path)):
+        handle, size = io.BytesIO(source), len(source)
+    elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise InvalidCaseFile(f"No file at {path}.")
-        return path.open("rb"), os.stat(path).st_size
-    if source.seekable():
-        size = source.seek(0, os.SEEK_END)
+        handle, size = path.open("rb"), os.stat(path).st_size
+    elif source.seekable():
+        handle, size = source, source.seek(0, os.SEEK_END)
         source.seek(0)
-        return source, size
-    return source, None
+    else:
+        return _spooled(source, max_bytes)
+    if max_bytes is not None and size > max_bytes:
+        handle.close()
+        raise _too_large(size, max_bytes)
+    return handle
 
 
-def _sniff(head: bytes) -> tuple[str, list[str]]:
-    """Check the file looks like text CSV and return its delimiter and header fields."""
+def _check_is_text(head: bytes) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidCaseFile("The file is UTF-16 text: save it as CSV (UTF-8) and import that.")
     if b"\x00" in head:
         raise InvalidCaseFile("The file is binary, not a CSV text file.")
-    text = head.decode("utf-8-sig", errors="replace")
+
+
+def _is_utf8(handle: BinaryIO) -> bool:
+    """Whether the whole file is UTF-8; refuses a file that mixes valid UTF-8 letters with other bytes.
+
+    Blocks of plain ASCII (most of a case file) skip the decoder, so the pass costs little next to parsing.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen_non_ascii = False
+    line = 1
+    while block := handle.read(_SCAN_BYTES):
+        if block.isascii() and not decoder.getstate()[0]:
+            line += block.count(b"\n")
+            continue
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as error:
+            before = block[: max(error.start, 0)]
+            if seen_non_ascii or not before.isascii():
+                bad_line = line + before.count(b"\n")
+                raise InvalidCaseFile(
+                    f"The file mixes UTF-8 text with other bytes (the first on line {bad_line}), so it cannot be "
+                    "read safely: save it again as 'CSV UTF-8' and import that.", {"line": bad_line},
+                ) from None
+            return False
+        seen_non_ascii = True
+        line += block.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:  # the file ends inside a multi-byte letter
+        return False
+    return True
+
+
+def _check_windows_1252(handle: BinaryIO) -> None:
+    """Refuse, naming the line, a file with a byte Windows-1252 leaves undefined."""
+    line = 1
+    while block := handle.read(_SCAN_BYTES):
+        try:
+            block.decode(WINDOWS_1252)
+        except UnicodeDecodeError as error:
+            bad_line = line + block.count(b"\n", 0, error.start)
+            raise InvalidCaseFile(
+                f"The file is neither UTF-8 nor Windows-1252 text (byte 0x{block[error.start]:02X} on line "
+                f"{bad_line} is no letter in either): save it as 'CSV UTF-8' and import that.", {"line": bad_line},
+            ) from None
+        line += block.count(b"\n")
+
+
+def _choose_encoding(handle: BinaryIO) -> str:
+    """The whole file's encoding, decided before any row is read: UTF-8 if every byte is, else Windows-1252.
+
+    Deciding per chunk could read one file two ways; decoding with replacement would store U+FFFD in place
+    of letters. A file that is neither is refused with the reason.
+    """
+    handle.seek(0)
+    encoding = UTF8 if _is_utf8(handle) else WINDOWS_1252
+    if encoding == WINDOWS_1252:
+        handle.seek(0)
+        _check_windows_1252(handle)
+    handle.seek(0)
+    return encoding
+
+
+def _sniff(head: bytes, encoding: str) -> tuple[str, list[str]]:
+    """Return the delimiter and header fields of the file's first line."""
+    text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     if not text.strip():
         raise InvalidCaseFile("The file is empty: expected a CSV with a header row and OR cases.")
     first_line = text.splitlines()[0]
@@ -215,15 +325,28 @@ def _parse_column(values: pd.Series, formats: tuple[str, ...], problems: _Proble
     return parsed.mask(outside).astype("datetime64[ns]")
 
 
-def _record_lines(fields: pd.DataFrame, first_line: int) -> tuple[pd.Series, int]:
-    """The file line each record starts on, and the line after the last: a quoted line break adds a line."""
+def _record_lines(fields: pd.DataFrame, first_line: int) -> tuple[pd.Series, pd.Series, int]:
+    """The file line each record starts and ends on, and the line after the last: a quoted line break adds one."""
     breaks = np.zeros(len(fields), dtype=np.int64)
     for _, values in fields.items():
         joined = "".join(values.tolist())  # one scan of the column; counting per value only when it holds a break
         if "\n" in joined or "\r" in joined:
             breaks += values.str.count(LINE_BREAK).to_numpy()
-    ends = first_line + np.cumsum(breaks + 1)
-    return pd.Series(ends - breaks - 1, index=fields.index), first_line + len(fields) + int(breaks.sum())
+    ends = first_line + np.cumsum(breaks + 1) - 1
+    return (pd.Series(ends - breaks, index=fields.index), pd.Series(ends, index=fields.index),
+            first_line + len(fields) + int(breaks.sum()))
+
+
+def _runs_over_lines(raw: pd.DataFrame) -> pd.Series:
+    """Which records hold a line break in a single-line column: the mark of a quote opened and closed lines later."""
+    found = pd.Series(False, index=raw.index)
+    for column, values in raw.items():
+        if column in MULTILINE_COLUMNS:
+            continue
+        joined = "".join(values.tolist())
+        if "\n" in joined or "\r" in joined:
+            found |= values.str.contains(LINE_BREAK, regex=True)
+    return found
 
 
 def _blank_records(fields: pd.DataFrame) -> np.ndarray:
@@ -260,23 +383,31 @@ def _longer_than(values: pd.Series, limit: int) -> pd.Series:
     return values.str.len() > limit
 
 
-def _has_nul(values: pd.Series) -> pd.Series:
-    """Which values contain a NUL character; searched one by one only when the joined column has one."""
-    if "\x00" not in "".join(values.tolist()):
-        return pd.Series(False, index=values.index)
-    return values.str.contains("\x00", regex=False)
+def _forbidden_characters(values: pd.Series, *, multiline: bool) -> pd.Series:
+    """What forbidden character each value holds (text_rules), None where none; searched value by value only
+    when the joined column holds one."""
+    joined = "".join(values.tolist())
+    # Every forbidden character is non-printable, and str.isprintable is faster than the search it saves.
+    if joined.isprintable() or not (FORBIDDEN_IN_TEXT if multiline else FORBIDDEN_IN_LINE).search(joined):
+        return pd.Series(None, index=values.index, dtype=object)
+    return pd.Series([forbidden_character(value, multiline=multiline) for value in values.tolist()],
+                     index=values.index, dtype=object)
 
 
-def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[str, int]) -> ParsedChunk:
+def _validate(raw: pd.DataFrame, lines: pd.Series, last_lines: pd.Series, today: date,
+              seen_ids: dict[str, int]) -> ParsedChunk:
     raw = raw.apply(_strip)
     errors, warnings = _Problems(raw.index), _Problems(raw.index)
     out = pd.DataFrame(index=raw.index)
+    errors.add(_runs_over_lines(raw), "The row runs on to line " + last_lines.astype(str)
+               + " inside a quoted value (is a closing quote missing?)")
 
     for column in REQUIRED_COLUMNS:
         errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
     for column, limit in TEXT_LIMITS.items():
         errors.add(_longer_than(raw[column], limit), f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
-        errors.add(_has_nul(raw[column]), f"{DISPLAY_NAMES[column]} contains a NUL byte")
+        found = _forbidden_characters(raw[column], multiline=column in MULTILINE_COLUMNS)
+        errors.add(found.notna(), f"{DISPLAY_NAMES[column]} contains " + found.fillna(""))
         out[column] = raw[column]
     out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
 
@@ -332,33 +463,69 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
     )
 
 
+def _unclosed_quote(handle: BinaryIO, encoding: str, delimiter: str, header: list[str]) -> InvalidCaseFile:
+    """Name the line (and column) where the quoted value that runs to the end of the file starts.
+
+    The file is read again with the csv module, which counts physical lines (pandas counts records); this
+    costs a second pass, but only for a file that is refused anyway.
+    """
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    start = next_start = 1
+    try:
+        for _record in reader:
+            start, next_start = next_start, reader.line_num + 1
+    except csv.Error:  # e.g. the runaway value is over the csv module's field size limit
+        start = next_start
+    text.seek(0)
+    line = next((line for number, line in enumerate(text, start=1) if number == start), "")
+    text.detach()
+    try:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        fields = []
+    column = canonical_column(header[len(fields) - 1]) if 0 < len(fields) <= len(header) else None
+    where = f" in {DISPLAY_NAMES[column]}" if column else ""
+    return InvalidCaseFile(
+        f"Line {start}: the quoted value{where} that starts on this line is not closed (its closing quote is "
+        "missing), so the rest of the file would be read as that one value; nothing was imported.",
+        {"line": start, **({"field": DISPLAY_NAMES[column]} if column else {})},
+    )
+
+
+def _unreadable(error: ValueError, handle: BinaryIO, encoding: str, delimiter: str,
+                header: list[str], *, at_header: bool) -> InvalidCaseFile:
+    if _PANDAS_UNCLOSED_QUOTE.search(str(error)):
+        return _unclosed_quote(handle, encoding, delimiter, header)
+    if at_header:
+        return InvalidCaseFile("The header row could not be read as CSV; nothing was imported.")
+    return InvalidCaseFile("The file could not be read as CSV (check its quoting); nothing was imported.")
+
+
 def read_case_file(
     source: Path | bytes | BinaryIO,
     *,
-    max_bytes: int,
+    max_bytes: int | None,
     today: date | None = None,
     chunk_rows: int = 100_000,
 ) -> Iterator[ParsedChunk]:
     """Yield validated chunks of an OR case CSV; raise InvalidCaseFile before any chunk if unusable.
 
     Accepts the public utilization format (MM/DD/YY dates, hh:mm AM times) and ISO dates, comma,
-    semicolon or tab separators, a UTF-8 BOM and Windows line endings; extra columns are ignored. Blank
-    lines are skipped; a row's line is where it starts in the file (the header is line 1), so blank lines
-    and line breaks inside quoted values count.
+    semicolon or tab separators, UTF-8 (with or without a BOM) or else Windows-1252 text (noted in the first
+    chunk), and Windows line endings; extra columns are ignored. Blank lines are skipped; a row's line is
+    where it starts in the file (the header is line 1), so blank lines and line breaks inside quoted values
+    count. max_bytes None reads a file of any size (the command line).
     """
-    handle, size = _open_binary(source)
+    handle = _open_binary(source, max_bytes)
     try:
-        if size is not None and size > max_bytes:
-            raise InvalidCaseFile(
-                f"The file is {file_size(size)}; the limit is {file_size(max_bytes)} "
-                "(set OPTIOR_MAX_UPLOAD_MB to change it).",
-                {"size_bytes": size, "limit_bytes": max_bytes},
-            )
-        head = handle.read(_SNIFF_BYTES)
-        delimiter, header = _sniff(head)
+        _check_is_text(handle.read(_SNIFF_BYTES))
+        encoding = _choose_encoding(handle)
+        delimiter, header = _sniff(handle.read(_SNIFF_BYTES), encoding)
         positions = _map_header(header)
         handle.seek(0)
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
         try:
             reader = pd.read_csv(
                 text,
@@ -372,24 +539,30 @@ def read_case_file(
                 chunksize=chunk_rows,
                 engine="c",
             )
-        except ValueError:  # pandas saw fewer header columns than the sniffed first line
-            raise InvalidCaseFile("The header row could not be read as CSV; nothing was imported.") from None
+        except ValueError as error:  # pandas saw fewer header columns than the sniffed first line, or a quote
+            raise _unreadable(error, text.detach(), encoding, delimiter, header, at_header=True) from None
         used = sorted(positions)
         names = [positions[index] for index in used]
         seen_ids: dict[str, int] = {}
         next_line = 2
-        for fields in reader:
-            fields = fields.fillna("").astype(str)
-            lines, next_line = _record_lines(fields, next_line)
-            kept = ~_blank_records(fields)
-            if not kept.any():
-                continue
-            raw = fields.iloc[kept, used].set_axis(names, axis=1)
-            for column in OPTIONAL_COLUMNS:
-                if column not in raw.columns:
-                    raw[column] = ""
-            yield _validate(raw, lines[kept], today or date.today(), seen_ids)
-    except pd.errors.ParserError:
-        raise InvalidCaseFile("The file could not be read as CSV (check its quoting); nothing was imported.") from None
+        notes = [WINDOWS_1252_NOTE] if encoding == WINDOWS_1252 else []
+        try:
+            for fields in reader:
+                fields = fields.fillna("").astype(str)
+                lines, last_lines, next_line = _record_lines(fields, next_line)
+                kept = ~_blank_records(fields)
+                if not kept.any():
+                    continue
+                raw = fields.iloc[kept, used].set_axis(names, axis=1)
+                for column in OPTIONAL_COLUMNS:
+                    if column not in raw.columns:
+                        raw[column] = ""
+                chunk = _validate(raw, lines[kept], last_lines[kept], today or date.today(), seen_ids)
+                chunk.notes, notes = notes, []
+                yield chunk
+        except pd.errors.ParserError as error:
+            raise _unreadable(error, text.detach(), encoding, delimiter, header, at_header=False) from None
+        except UnicodeDecodeError:  # the file changed after its encoding was checked
+            raise InvalidCaseFile("The file changed while it was read; nothing was imported.") from None
     finally:
         handle.close()

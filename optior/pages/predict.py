@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from optior.components.prediction_result import prediction_card, recent_predictions_table
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.services import prediction, training
+from optior.web.auth import current_viewer
 from optior.web.context import current_runtime
 
 DATE = "predict-date"
@@ -108,7 +109,7 @@ dash.register_page(__name__, path="/predict", title="Predict · OptiOR", name="P
 
 
 def _recent():
-    rows = prediction.recent_predictions(current_runtime(), limit=15, include_labels=True)
+    rows = prediction.recent_predictions(current_runtime(), viewer=current_viewer(), limit=15)
     if not rows:
         return html.P("No predictions yet.", className="text-muted")
     return recent_predictions_table(rows)
@@ -156,6 +157,7 @@ def predict(_clicks, case_date, start, room, service, cpt_code, surgeon, booked,
         result = prediction.predict_duration(
             current_runtime(), service=service, cpt_code=cpt_code, or_suite=room, case_date=case_date,
             scheduled_start=start, booked_minutes=booked, surgeon=surgeon, case_label=label,
+            entered_by=current_viewer().name,
         )
     except InvalidInput as error:
         field = (error.details or {}).get("field")

@@ -42,6 +42,7 @@ class ImportReport:
     batch_id: int | None = None
     rejections: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the file as a whole, e.g. that it was not UTF-8
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,17 +50,17 @@ class ImportReport:
     def summary(self) -> str:
         """One sentence a user can read after the import."""
         if not self.written:
-            return (
+            return " ".join([
                 f"Nothing was imported: {self.rejected} of {self.rows_read} rows were rejected "
-                "and strict mode was on."
-            )
+                "and strict mode was on.", *self.notes,
+            ])
         text = (
             f"Read {self.rows_read} rows: {self.inserted} new, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.rejected} rejected."
         )
         if self.replaced:
             text += f" {self.replaced} earlier cases were removed first."
-        return text
+        return " ".join([text, *self.notes])
 
 
 def _keep(listed: list[RowProblem], problems: list[RowProblem]) -> None:
@@ -75,15 +76,18 @@ def import_cases(
     replace: bool = False,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    size_limit: bool = True,
 ) -> ImportReport:
     """Validate and upsert a case file in one transaction; an unusable file raises InvalidCaseFile.
 
     Good rows are kept and bad rows listed in the report, unless strict is set, in which case any
     rejected row rolls back the whole import. replace removes all existing cases first (same transaction).
-    The metric summary is brought up to date in the same transaction.
+    The metric summary is brought up to date in the same transaction. size_limit holds the file to
+    OPTIOR_MAX_UPLOAD_MB (uploads); the command line turns it off for a file already on the server.
     """
     report = ImportReport(source=source_name, strict=strict)
-    parsed = read_case_file(source, max_bytes=runtime.settings.max_upload_bytes, today=today)
+    max_bytes = runtime.settings.max_upload_bytes if size_limit else None
+    parsed = read_case_file(source, max_bytes=max_bytes, today=today)
     first = next(parsed, None)  # an unusable file raises here, before anything is written
     # PostgreSQL's COPY waits for the server without holding Python's lock, so the next chunk is parsed meanwhile;
     # SQLite's inserts take the lock for every row, and a parsing thread would only slow them down.
@@ -103,6 +107,7 @@ def import_cases(
                         report.rows_read += chunk.rows_read
                         report.rejected += len(chunk.rejected)
                         report.warned += len(chunk.warnings)
+                        report.notes.extend(chunk.notes)
                         _keep(report.rejections, chunk.rejected)
                         _keep(report.warnings, chunk.warnings)
                         if strict and report.rejected:

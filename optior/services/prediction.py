@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from optior.db.model_store import active_version, clear_case_labels, insert_prediction, version_with_report
+from optior.db.model_store import active_version, clear_case_labels, version_with_report
 from optior.db.model_store import recent_predictions as logged_predictions
 from optior.db.training_data import cases_before_in_room, procedure_rows, room_names, surgeon_rows
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.ml.features import TARGET_LABEL
 from optior.ml.registry import load_model, version_path
+from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
 from optior.services.runtime import Runtime
+from optior.text_rules import forbidden_character
 
 MAX_MINUTES = 24 * 60
 MAX_POSITION = 50
@@ -38,6 +40,9 @@ def _text(field: str, value, *, required: bool) -> str | None:
         return None
     if len(text) > limit:
         raise _invalid(field, f"{label} is longer than {limit} characters.")
+    found = forbidden_character(text)
+    if found:
+        raise _invalid(field, f"{label} contains {found}.")
     return text
 
 
@@ -121,11 +126,13 @@ def predict_duration(
     case_label=None,
     position_in_day=None,
     log: bool = True,
+    entered_by: str | None = None,
 ) -> dict:
     """Predict in-room minutes with an 80% range using the active version, and log it (label stored only there).
 
     Accepts form text or typed values; a bad value raises InvalidInput naming the field, and no usable
     model raises ModelUnavailable. Unknown categories or missing values fall back, with notes saying how.
+    entered_by is the signed-in user's name (None without sign-in): only they and admins see the label later.
     """
     inputs = {
         "service": _text("service", service, required=True),
@@ -181,12 +188,11 @@ def predict_duration(
         "prediction_id": None,
     }
     if log:
-        with runtime.db.transaction() as connection:
-            output["prediction_id"] = insert_prediction(
-                connection, created_at=datetime.now(), model_version=active["version"], inputs=output["inputs"],
-                predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output["notes"],
-                case_label=label,
-            )
+        output["prediction_id"] = prediction_log(runtime.db).record(LoggedPrediction(
+            created_at=datetime.now(), model_version=active["version"], inputs=output["inputs"],
+            predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output["notes"],
+            case_label=label, entered_by=entered_by,
+        ))
     return output
 
 
@@ -195,12 +201,13 @@ def _loggable(inputs: dict) -> dict:
     return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in inputs.items()}
 
 
-def recent_predictions(runtime: Runtime, *, limit: int = 20, include_labels: bool = False) -> list[dict]:
-    """The latest logged predictions, newest first; case labels only when asked (the predict page only)."""
+def recent_predictions(runtime: Runtime, *, viewer: Viewer | None = None, limit: int = 20) -> list[dict]:
+    """The latest logged predictions, newest first; the viewer sees the case labels they entered (an admin,
+    all of them); without a viewer (shared views) none."""
     if not isinstance(limit, int) or not 1 <= limit <= MAX_RECENT:
         raise _invalid("limit", f"Limit must be a whole number between 1 and {MAX_RECENT}.")
     with runtime.db.read() as connection:
-        return logged_predictions(connection, limit=limit, include_labels=include_labels)
+        return logged_predictions(connection, limit=limit, labels=viewer.label_access if viewer else None)
 
 
 def purge_prediction_labels(runtime: Runtime) -> int:

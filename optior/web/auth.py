@@ -13,6 +13,7 @@ from flask import Flask, Response, g, jsonify, request
 from optior.config import Settings
 from optior.errors import NotAllowed
 from optior.services.access import ADMIN_TOKEN_VARIABLE, USERS_FILE_VARIABLE, Caller, admin_refusal
+from optior.services.prediction_log import Viewer
 from optior.services.sign_in import SignIn
 from optior.services.users import User
 
@@ -48,6 +49,12 @@ def signed_in_role() -> str | None:
     """The signed-in user's role for this request, or None when nobody signed in."""
     user: User | None = g.get("optior_user")
     return user.role if user else None
+
+
+def current_viewer() -> Viewer:
+    """Who is looking, for the case labels they may see: the signed-in user, or nobody signed in."""
+    user: User | None = g.get("optior_user")
+    return Viewer(name=user.name, is_admin=user.is_admin) if user else Viewer(name=None)
 
 
 def signed_in_user_text() -> str:
