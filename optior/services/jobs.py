@@ -18,8 +18,8 @@ from optior.config import PROJECT_ROOT, settings_to_env
 from optior.db.job_store import claim_job, create_job, finish_job, read_job
 from optior.db.locks import current_holder, process_is_gone
 from optior.errors import (
-    DatabaseReadOnly,
     DatabaseBusy,
+    DatabaseReadOnly,
     DatabaseUnavailable,
     JobAlreadyRunning,
     ModelUnavailable,
