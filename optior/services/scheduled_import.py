@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -14,14 +14,15 @@ from optior.db.scheduled_store import (
     count_scheduled,
     remove_scheduled,
     save_advance_predictions,
-    scheduled_for_ids,
+    scheduled_for_day,
     upsert_scheduled,
 )
 from optior.errors import ModelUnavailable
 from optior.ingest.parser import RowProblem
 from optior.services.case_distribution import case_distributions, quantile_minutes
+from optior.services.day_plan import case_queries, in_room_order
+from optior.services.planning import scheduled_inputs
 from optior.services.runtime import Runtime
-from optior.services.schedule_queries import case_queries
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class ScheduledImport:
         self.batch_id = batch_id
         self.counts = UpsertCounts()
         self.completed_from_schedule = 0
-        self.stored_ids: list[str] = []
+        self.days: set[date] = set()
         self._any_scheduled = count_scheduled(connection) > 0
 
     def completed(self, frame: pd.DataFrame) -> None:
@@ -56,35 +57,48 @@ class ScheduledImport:
         kept = frame[~refused]
         if len(kept):
             self.counts.add(upsert_scheduled(self.connection, kept, self.batch_id))
-            self.stored_ids.extend(kept["encounter_id"].tolist())
+            self.days.update(kept["case_date"])
             self._any_scheduled = True
         return problems
 
 
-def record_advance_predictions(runtime: Runtime, encounter_ids: list[str]) -> int:
-    """Predict the just-imported scheduled cases with the active model and store the predictions; return how many.
+def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
+    """Predict the scheduled cases of these days with the active model and store the predictions; return how many.
 
-    Without a usable model nothing is recorded (the import itself stands); the planner predicts when asked.
+    Every case of a day is predicted (a case's position in its room's day is a feature). Without a usable model
+    nothing is recorded: the import itself stands, and the planner predicts when asked.
     """
-    if not encounter_ids:
+    if not days:
         return 0
     with runtime.db.read() as connection:
-        rows = scheduled_for_ids(connection, encounter_ids)
+        cases = in_room_order([case for day in sorted(days)
+                               for case in scheduled_inputs(scheduled_for_day(connection, day))])
     try:
-        distributions = case_distributions(runtime, case_queries(rows))
+        distributions = case_distributions(runtime, case_queries(cases))
     except ModelUnavailable:
         return 0
     p10, p50, p90 = (quantile_minutes(distributions, q) for q in (0.1, 0.5, 0.9))
     levels = [float(level) for level in distributions.levels]
     stored = [
         {
-            "encounter_id": row["encounter_id"], "model_version": distributions.model_version,
+            "encounter_id": case.encounter_id, "model_version": distributions.model_version,
             "p10_minutes": float(p10[i]), "p50_minutes": float(p50[i]), "p90_minutes": float(p90[i]),
             "quantiles": {"levels": levels, "minutes": [round(float(m), 2) for m in distributions.minutes[i]]},
         }
-        for i, row in enumerate(rows)
+        for i, case in enumerate(cases)
     ]
     with runtime.db.transaction() as connection:
         save_advance_predictions(connection, stored, datetime.now())
     log.info("Recorded advance predictions for %d scheduled cases", len(stored))
     return len(stored)
+
+
+def scheduled_summary(scheduled: int, completed: int) -> str:
+    """The import report's sentence about scheduled cases ('' when there were none)."""
+    text = ""
+    if scheduled:
+        text += (f" {scheduled} scheduled {'case' if scheduled == 1 else 'cases'} (no actual times yet) "
+                 "stored for planning, apart from the completed cases.")
+    if completed:
+        text += f" {completed} scheduled {'case' if completed == 1 else 'cases'} now completed."
+    return text
