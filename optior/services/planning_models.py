@@ -6,10 +6,11 @@ durations are minutes. The OpenAPI document is generated from these models.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, ValidationError, model_validator
 
 from optior.errors import InvalidInput
 
@@ -19,7 +20,10 @@ MIN_QUANTILE, MAX_QUANTILE = 0.05, 0.95
 MAX_WHAT_IF_CASES = 400
 MAX_CASE_MINUTES = 24 * 60
 
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"  # one line, no control characters
+
 Flag = Literal["booked short", "booked long"]
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class CasePlan(BaseModel):
@@ -99,16 +103,17 @@ class DayPlan(BaseModel):
 
 
 class PlanCaseInput(BaseModel):
-    """One case in a what-if: where and when it is scheduled and how long it is booked (other fields ignored)."""
+    """One case in a what-if: where and when it is scheduled and how long it is booked (other fields ignored,
+    so a CasePlan from an answer can be sent back as it is, with its or_suite or scheduled_start changed)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    encounter_id: str = Field(min_length=1, max_length=64)
-    or_suite: str = Field(min_length=1, max_length=64)
-    service: str = Field(min_length=1, max_length=128)
-    cpt_code: str = Field(min_length=1, max_length=32)
-    surgeon: str | None = Field(default=None, max_length=128)
-    scheduled_start: datetime
+    encounter_id: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
+    or_suite: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
+    service: str = Field(min_length=1, max_length=128, pattern=PLAIN_TEXT)
+    cpt_code: str = Field(min_length=1, max_length=32, pattern=PLAIN_TEXT)
+    surgeon: str | None = Field(default=None, max_length=128, pattern=PLAIN_TEXT)
+    scheduled_start: NaiveDatetime = Field(description="Local hospital time on the plan's date, no time zone.")
     booked_minutes: float = Field(gt=0, le=MAX_CASE_MINUTES)
 
 
@@ -167,9 +172,15 @@ def _field_of(error: ValidationError) -> str:
     return location or "body"
 
 
-def parse_model(kind: type[BaseModel], payload: object) -> BaseModel:
-    """Validate a payload into a model; a bad value raises InvalidInput naming the field."""
+def parse_model(kind: type[Model], payload: object, *, from_json: bool = False) -> Model:
+    """Validate a payload into a model; a bad value raises InvalidInput naming the field.
+
+    from_json: the payload is a decoded JSON body, checked strictly as JSON (numbers must be numbers, times
+    ISO 8601 text); otherwise values may be text to convert, as query parameters are.
+    """
     try:
+        if from_json:
+            return kind.model_validate_json(json.dumps(payload, allow_nan=True), strict=True)
         return kind.model_validate(payload)
     except ValidationError as error:
         first = error.errors()[0]
