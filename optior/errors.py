@@ -46,3 +46,7 @@ class DatabaseReadOnly(OptiORError):
 
 class DatabaseBusy(DatabaseUnavailable):
     """Another write (an import, a retrain) holds the database's lock: the same request works in a moment."""
+
+
+class NothingScheduled(OptiORError):
+    """A plan was asked for a day with no scheduled cases; `details` lists the days that have some."""

@@ -12,7 +12,8 @@ from optior.services.runtime import build_runtime
 
 # Each module defines register(subparsers); a subcommand sets `handler(runtime, args) -> exit code`.
 COMMAND_MODULES = (
-    "optior.cli.schema", "optior.cli.data", "optior.cli.metrics", "optior.cli.model", "optior.cli.admin",
+    "optior.cli.schema", "optior.cli.data", "optior.cli.metrics", "optior.cli.model", "optior.cli.plan",
+    "optior.cli.admin",
     "optior.cli.bench",
 )
 
