@@ -3,6 +3,7 @@
     python benchmarks/plan_speed.py                    # synthetic days, then the bundled sample (trains a model)
     python benchmarks/plan_speed.py --no-sample        # the simulation alone
     python benchmarks/plan_speed.py --repeat 20 --json result.json
+    python benchmarks/plan_speed.py --csv big.csv  # e.g. `generate --cases 1000000 --rooms 60 --upcoming-days 1`
 
 Prints the best and median time of each step over --repeat runs (milliseconds). Targets (issue "Plan the day
 ahead"): a 12-case room-day and a 20-room day of 12 cases, 10,000 draws each, in at most 300 ms in process.
@@ -56,12 +57,13 @@ def timed(step: Callable[[], object], repeat: int) -> dict:
     return {"best_ms": round(min(times), 1), "median_ms": round(statistics.median(times), 1)}
 
 
-def sample_steps(repeat: int) -> dict:
-    """A planned day of the bundled sample in process and over HTTP (Flask test client), on SQLite."""
+def sample_steps(repeat: int, source: Path) -> dict:
+    """A planned day of `source` (default the bundled sample) in process and over HTTP (Flask test client),
+    on SQLite; the file is imported and a model trained first (minutes for a million cases)."""
     from flask import Flask
 
     from optior.api import register_api
-    from optior.config import SAMPLE_CSV, Settings
+    from optior.config import Settings
     from optior.services.importing import import_cases
     from optior.services.planning import plan_day, planned_days
     from optior.services.runtime import build_runtime
@@ -72,7 +74,7 @@ def sample_steps(repeat: int) -> dict:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}", model_dir=Path(folder) / "m",
                             auto_seed=False)
         runtime = build_runtime(settings)
-        import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name)
+        import_cases(runtime, source=source, source_name=source.name)
         retrain(runtime)
         day = planned_days(runtime)[0]
         cases = plan_day(runtime, day).totals.cases
@@ -81,8 +83,9 @@ def sample_steps(repeat: int) -> dict:
         register_api(app)
         client = app.test_client()
         results = {
-            f"plan_day in process ({cases} cases, sample)": timed(lambda: plan_day(runtime, day), repeat),
-            "GET /api/plan (sample, test client)": timed(lambda: client.get(f"/api/plan?date={day}"), repeat),
+            f"plan_day in process ({cases} cases, {source.name})": timed(lambda: plan_day(runtime, day), repeat),
+            f"GET /api/plan ({source.name}, test client)": timed(lambda: client.get(f"/api/plan?date={day}"),
+                                                                  repeat),
         }
         runtime.db.dispose()
     return results
@@ -92,7 +95,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--draws", type=int, default=10_000)
-    parser.add_argument("--no-sample", action="store_true", help="skip the sample (no model training)")
+    parser.add_argument("--no-sample", action="store_true", help="skip the planned day (no model training)")
+    parser.add_argument("--csv", type=Path, help="plan a day of this file instead of the bundled sample")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     results = {
@@ -102,7 +106,9 @@ def main() -> int:
             lambda: simulate_day(synthetic_day(20, 12), draws=args.draws), args.repeat),
     }
     if not args.no_sample:
-        results |= sample_steps(args.repeat)
+        from optior.config import SAMPLE_CSV
+
+        results |= sample_steps(args.repeat, args.csv or SAMPLE_CSV)
     for name, figures in results.items():
         print(f"{name:<55} best {figures['best_ms']:>8.1f} ms   median {figures['median_ms']:>8.1f} ms")
     if args.json:

@@ -12,7 +12,7 @@ from optior.db.training_data import count_cases
 
 METRIC_KEYS = {"mae", "median_ae", "bias", "within_10pct", "within_15min"}
 PREDICT = ["predict", "--service", "Orthopedics", "--cpt", "27447", "--room", "1", "--date", "2026-12-01",
-           "--start", "07:30", "--booked", "150", "--surgeon", "Dr. A. Brooks"]
+           "--start", "07:30", "--booked", "150", "--surgeon", "Dr. L. Chen"]
 
 
 @pytest.fixture

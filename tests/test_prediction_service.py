@@ -23,7 +23,7 @@ from optior.services.runtime import build_runtime
 from optior.services.training import active_model_card, retrain
 
 CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": "150", "surgeon": "Dr. A. Brooks"}
+        "scheduled_start": "07:30", "booked_minutes": "150", "surgeon": "Dr. L. Chen"}
 LABEL = "Jane Q. Patient"
 
 
@@ -55,9 +55,10 @@ def test_prediction_gives_minutes_range_version_and_history(trained):
 
 
 def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):
-    # The sample's OR 1 on 1 July 2026 has cases scheduled at 07:30, 09:45 and 13:00.
-    late = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "10:00"}))
-    first = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "07:00"}))
+    # The sample's OR 3 on 1 July 2026 has cases scheduled at 07:30, 09:15, 14:15, 15:45 and 16:45.
+    on_day = {"case_date": "2026-07-01", "or_suite": "3"}
+    late = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "10:00"}))
+    first = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "07:00"}))
     assert late["inputs"]["position_in_day"] == 3
     assert first["inputs"]["position_in_day"] == 1
     chosen = predict_duration(trained, **(CASE | {"position_in_day": "4"}))
@@ -165,7 +166,7 @@ def test_form_options_list_services_procedures_rooms_and_surgeons(sample_runtime
     ortho = {p["cpt_code"]: p for p in options["procedures"]["Orthopedics"]}
     assert ortho["27447"]["description"] == "Arthroplasty, knee, total"
     assert ortho["27447"]["cases"] > 0
-    assert "Dr. A. Brooks" in options["surgeons"]["Orthopedics"]
+    assert "Dr. L. Chen" in options["surgeons"]["Orthopedics"]
 
 
 def test_form_options_follow_the_active_model_once_there_is_one(trained):

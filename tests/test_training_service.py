@@ -28,7 +28,7 @@ from optior.services.training import (
 )
 
 CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. A. Brooks"}
+        "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. L. Chen"}
 
 
 def _scramble_training_outcomes(runtime, before: date) -> None:
