@@ -192,3 +192,16 @@ def test_a_quote_closed_only_lines_later_rejects_the_row_saying_where_it_ran_to(
     assert problem.line == 3
     assert problem.reason.startswith("The row runs on to line 5 inside a quoted value (is a closing quote missing?)")
     assert list(cases_read["encounter_id"]) == ["30000", "30002"]
+
+
+@pytest.mark.parametrize("block", [43, 86, 57, 64])  # the letter at 171 ends, starts or is inside a block
+def test_a_letter_on_the_boundary_of_the_encoding_check_blocks_is_judged_like_any_other(monkeypatch, block):
+    from optior.ingest import parser
+
+    monkeypatch.setattr(parser, "_SCAN_BYTES", block)
+    text = file_text(*rows_text(1, Service="Orthopädie")) + "x" * 200
+    for encoding in ("cp1252", "utf-8"):
+        data = text.encode(encoding)
+        [chunk] = read_case_file(data, max_bytes=LIMIT, today=TODAY)
+        assert list(chunk.cases["service"]) == ["Orthopädie"]
+        assert bool(chunk.notes) == (encoding == "cp1252")

@@ -148,7 +148,7 @@ def _is_utf8(handle: BinaryIO) -> bool:
             line += block.count(b"\n")
             continue
         try:
-            decoder.decode(block)
+            text = decoder.decode(block)  # a letter split across blocks is held back until the next one
         except UnicodeDecodeError as error:
             before = block[: max(error.start, 0)]
             if seen_non_ascii or not before.isascii():
@@ -158,7 +158,7 @@ def _is_utf8(handle: BinaryIO) -> bool:
                     "read safely: save it again as 'CSV UTF-8' and import that.", {"line": bad_line},
                 ) from None
             return False
-        seen_non_ascii = True
+        seen_non_ascii = seen_non_ascii or not text.isascii()
         line += block.count(b"\n")
     try:
         decoder.decode(b"", final=True)
