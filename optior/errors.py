@@ -42,3 +42,7 @@ class NotAllowed(OptiORError):
 
 class DatabaseReadOnly(OptiORError):
     """The database answers but this process may not write to it (file permissions, read-only mount, standby)."""
+
+
+class DatabaseBusy(OptiORError):
+    """Another change holds the database's write lock longer than a request waits; trying again shortly works."""

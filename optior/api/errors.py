@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from optior.api.serialize import plain
 from optior.errors import (
+    DatabaseBusy,
     DatabaseReadOnly,
     DatabaseUnavailable,
     InvalidCaseFile,
@@ -42,6 +43,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (ModelUnavailable, 409),
     (DatabaseUnavailable, 503),
     (DatabaseReadOnly, 503),
+    (DatabaseBusy, 503),
     (RetrainFailed, 500),
 )
 

@@ -12,13 +12,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from optior.db.schema import metadata
-from optior.errors import DatabaseReadOnly, DatabaseUnavailable
+from optior.errors import DatabaseBusy, DatabaseReadOnly, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 SCHEMA_LOCK_KEY = 724_467  # any fixed number: the PostgreSQL advisory lock held while creating the schema
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
 READ_ONLY_SQLSTATE = "25006"  # PostgreSQL: read_only_sql_transaction (a standby, default_transaction_read_only)
+LOCK_NOT_AVAILABLE_SQLSTATE = "55P03"  # PostgreSQL: lock_timeout reached
+BUSY_MESSAGE = ("The database is busy with another change (an import or retrain holds its write lock); "
+                "try again in a moment.")
 
 
 def read_only_message(detail: str) -> str:
@@ -30,6 +33,11 @@ def _driver_text(error: DBAPIError) -> str:
     return str(error.orig).strip().splitlines()[0][:300] if str(error.orig).strip() else type(error.orig).__name__
 
 
+def _is_busy(error: DBAPIError) -> bool:
+    return (str(getattr(error.orig, "sqlite_errorname", "")).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            or getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE_SQLSTATE)
+
+
 def _is_read_only(error: DBAPIError) -> bool:
     return (str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
             or getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE)
@@ -37,7 +45,8 @@ def _is_read_only(error: DBAPIError) -> bool:
 
 @contextmanager
 def _unavailable_as_error() -> Iterator[None]:
-    """Turn "cannot reach or write the database" driver errors into DatabaseUnavailable or DatabaseReadOnly.
+    """Turn "cannot reach or write the database" driver errors into DatabaseUnavailable, DatabaseReadOnly or
+    DatabaseBusy (a write lock held longer than the busy timeout: the database is there, just occupied).
 
     Only the driver's own message is logged (the engine hides statement parameters too: they may hold a case label).
     """
@@ -47,6 +56,9 @@ def _unavailable_as_error() -> Iterator[None]:
         if _is_read_only(error):
             log.warning("database is read-only: %s", _driver_text(error))
             raise DatabaseReadOnly(read_only_message(_driver_text(error))) from None
+        if _is_busy(error):
+            log.warning("database busy: %s", _driver_text(error))
+            raise DatabaseBusy(BUSY_MESSAGE) from None
         if not isinstance(error, (OperationalError, InterfaceError)):
             raise
         log.warning("database unavailable: %s: %s", type(error.orig).__name__, _driver_text(error))
@@ -60,7 +72,7 @@ def _try_a_sqlite_write(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         connection.exec_driver_sql("CREATE TABLE optior_write_probe (x INTEGER)")
     except OperationalError as error:
-        if _is_read_only(error) or not str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY"):
+        if not _is_busy(error):
             raise
     finally:
         connection.rollback()

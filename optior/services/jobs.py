@@ -18,6 +18,7 @@ from optior.config import PROJECT_ROOT, settings_to_env
 from optior.db.job_store import claim_job, create_job, finish_job, read_job
 from optior.db.locks import current_holder, process_is_gone
 from optior.errors import (
+    DatabaseBusy,
     DatabaseReadOnly,
     DatabaseUnavailable,
     JobAlreadyRunning,
@@ -33,7 +34,7 @@ RETRAIN_LOCK = "retrain"
 INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
 # A failed job records which user-facing error stopped it, so a caller waiting for it can raise the same kind.
 ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable,
-                                                DatabaseReadOnly)}
+                                                DatabaseReadOnly, DatabaseBusy)}
 
 
 def _finish(runtime: Runtime, job_id: int, status: str, message: str, result: dict | None = None) -> None:
