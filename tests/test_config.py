@@ -13,6 +13,7 @@ def test_settings_survive_the_trip_through_environment_variables():
         database_url="postgresql+psycopg://optior:secret@db.example/optior", model_dir=Path("/srv/models"),
         host="0.0.0.0", port=9000, debug=True, admin_token="token", users_file=Path("/etc/optior/users"),
         allow_anonymous_network=True, max_upload_mb=0.25, auto_seed=False,
+        allowed_hosts=("optior.example.org", "10.0.0.5", "::1"),
         metrics=MetricSettings(staffed_start=time(6, 30), staffed_end=time(18, 45), prime_start=time(7, 5),
                                prime_end=time(16, 0), max_turnover_credit_minutes=45.5, turnover_cutoff_minutes=120,
                                on_time_grace_minutes=0, booking_tolerance_pct=12.5, booking_tolerance_minutes=10),

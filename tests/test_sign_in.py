@@ -166,3 +166,12 @@ def test_concurrent_guessers_get_one_check_at_a_time_and_no_more_than_the_limit(
     for guesser in guessers:
         guesser.join()
     assert most[0] == 1 and checked[0] == FAILURES_PER_ADDRESS
+
+
+def test_accounts_added_while_running_can_sign_in_and_an_empty_file_admits_nobody(settings, tmp_path):
+    users_file = tmp_path / "users.txt"
+    users_file.write_text("# no accounts yet\n")
+    client = gated_app(settings.with_changes(users_file=users_file)).test_client()
+    assert client.get("/").status_code == 401  # even from this machine: the file says sign-in is required
+    save_user(users_file, name="cat", password=PASSWORD, role="viewer")
+    assert client.get("/", headers=basic("cat", PASSWORD)).status_code == 200

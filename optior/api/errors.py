@@ -44,6 +44,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (ModelUnavailable, 409),
     (DatabaseUnavailable, 503),
     (DatabaseReadOnly, 503),
+    (DatabaseBusy, 503),
     (RetrainFailed, 500),
 )
 

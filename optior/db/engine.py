@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 UNAVAILABLE_MESSAGE = "The database cannot be reached right now; OptiOR retries by itself. Try again shortly."
 READ_ONLY_SQLSTATE = "25006"  # PostgreSQL: read_only_sql_transaction (a standby, default_transaction_read_only)
-BUSY_MESSAGE = "The database is busy with another change (an import or a retrain); try again in a few seconds."
-_LOCK_STATES = frozenset({"55P03", "40P01"})  # PostgreSQL: lock not available (lock_timeout), deadlock
+BUSY_SQLSTATES = frozenset({"55P03", "40P01"})  # PostgreSQL: lock_timeout reached, deadlock detected
+BUSY_MESSAGE = ("The database is busy with another change (an import or retrain holds its write lock); "
+                "try again in a moment.")
 
 
 def read_only_message(detail: str) -> str:
@@ -30,19 +31,22 @@ def _driver_text(error: DBAPIError) -> str:
     return str(error.orig).strip().splitlines()[0][:300] if str(error.orig).strip() else type(error.orig).__name__
 
 
+def _is_busy(error: DBAPIError) -> bool:
+    """Whether another transaction's lock stopped the statement (the database is there, just occupied)."""
+    return (str(getattr(error.orig, "sqlite_errorname", "")).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            or "database is locked" in str(error.orig)
+            or getattr(error.orig, "sqlstate", None) in BUSY_SQLSTATES)
+
+
 def _is_read_only(error: DBAPIError) -> bool:
     return (str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
             or getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE)
 
 
-def _is_lock(error: OperationalError | InterfaceError) -> bool:
-    """Whether the driver error is another transaction's lock, not a database that is down."""
-    return getattr(error.orig, "sqlstate", None) in _LOCK_STATES or "database is locked" in str(error.orig)
-
-
 @contextmanager
 def _unavailable_as_error() -> Iterator[None]:
-    """Turn "cannot reach or write the database" driver errors into DatabaseUnavailable or DatabaseReadOnly.
+    """Turn "cannot reach or write the database" driver errors into DatabaseUnavailable, DatabaseReadOnly or
+    DatabaseBusy (a write lock held longer than the busy timeout: the database is there, just occupied).
 
     Only the driver's own message is logged (the engine hides statement parameters too: they may hold a case label).
     """
@@ -52,11 +56,11 @@ def _unavailable_as_error() -> Iterator[None]:
         if _is_read_only(error):
             log.warning("database is read-only: %s", _driver_text(error))
             raise DatabaseReadOnly(read_only_message(_driver_text(error))) from None
+        if _is_busy(error):
+            log.warning("database busy: %s", _driver_text(error))
+            raise DatabaseBusy(BUSY_MESSAGE) from None
         if not isinstance(error, (OperationalError, InterfaceError)):
             raise
-        if _is_lock(error):
-            log.info("database busy: %s", _driver_text(error))
-            raise DatabaseBusy(BUSY_MESSAGE) from None
         log.warning("database unavailable: %s: %s", type(error.orig).__name__, _driver_text(error))
         raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from None
 
@@ -68,7 +72,7 @@ def _try_a_sqlite_write(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         connection.exec_driver_sql("CREATE TABLE optior_write_probe (x INTEGER)")
     except OperationalError as error:
-        if _is_read_only(error) or not str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY"):
+        if not _is_busy(error):
             raise
     finally:
         connection.rollback()

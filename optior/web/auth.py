@@ -122,10 +122,11 @@ def install_authentication(server: Flask, settings: Settings) -> None:
 def access_summary(settings: Settings, users: dict[str, User]) -> list[tuple[int, str]]:
     """What the startup log says about who can reach this server and who may change data."""
     lines: list[tuple[int, str]] = []
-    if users:
+    if settings.users_file:
         admins = sum(user.is_admin for user in users.values())
-        lines.append((logging.INFO, f"Sign-in required: {len(users)} user account(s), {admins} administrator(s), "
-                                    f"from {settings.users_file}."))
+        lines.append((logging.INFO if users else logging.WARNING,
+                      f"Sign-in required: {len(users)} user account(s), {admins} administrator(s), from "
+                      f"{settings.users_file} (re-read when it changes; python -m optior add-user adds one)."))
     elif settings.allow_anonymous_network:
         lines.append((logging.WARNING, "OptiOR is reachable from the network WITHOUT authentication "
                                        "(OPTIOR_ALLOW_ANONYMOUS is on). Anyone who can reach "
