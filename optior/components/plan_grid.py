@@ -1,0 +1,131 @@
+"""The Plan page's case table: one editable row per scheduled case, and the rows read back as a what-if.
+
+Rows carry what a what-if needs (room, start, order, booked minutes, the case's identity) plus the plan's numbers
+for display. The grid shows cell values as text, never as HTML, so imported text stays plain.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+import dash_ag_grid as dag
+
+from optior.errors import InvalidInput
+from optior.services.planning_models import CasePlan, DayPlan
+
+FLAG_TEXT = {"booked short": "Booked short (< P25)", "booked long": "Booked long (> P90)"}
+CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+EDITABLE = ("or_suite", "start", "order")
+
+
+def _column(field: str, header: str, *, width: int, numeric: bool = False, **extra) -> dict:
+    column = {"field": field, "headerName": header, "minWidth": width, "flex": 1}
+    if numeric:
+        column |= {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+    return column | extra
+
+
+def column_defs(rooms: list[str]) -> list[dict]:
+    """The table's columns; room, start and order are editable (a room from the day's rooms)."""
+    editable = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
+    return [
+        _column("or_suite", "Room ✎", width=90, pinned="left", cellEditor="agSelectCellEditor",
+                cellEditorParams={"values": rooms}, **editable),
+        _column("start", "Start ✎ (hh:mm)", width=110, **editable),
+        _column("order", "Order ✎", width=86, numeric=True, cellEditor="agNumberCellEditor",
+                cellEditorParams={"min": 1, "precision": 0}, **editable),
+        _column("service", "Service", width=130),
+        _column("cpt_code", "CPT", width=80),
+        _column("booked_minutes", "Booked (min)", width=100, numeric=True),
+        _column("predicted_p50_minutes", "Predicted P50 (min)", width=110, numeric=True),
+        _column("predicted_range", "P10–P90 (min)", width=110),
+        _column("recommended_booking_minutes", "Recommended booking (min)", width=130, numeric=True),
+        _column("flag", "Flag", width=170, cellClassRules={
+            "plan-flag-short": "params.data.flag_kind === 'booked short'",
+            "plan-flag-long": "params.data.flag_kind === 'booked long'",
+        }),
+        _column("likely", "Likely in room (P50)", width=130),
+    ]
+
+
+def case_table(grid_id: str) -> dag.AgGrid:
+    """The empty grid; the page fills its rows and columns."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=column_defs([]),
+        getRowId="params.data.encounter_id",
+        defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions={"domLayout": "autoHeight", "singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
+                         "animateRows": False},
+        style={"width": "100%"},
+    )
+
+
+def _row(case: CasePlan, order: int) -> dict:
+    return {
+        "encounter_id": case.encounter_id,
+        "or_suite": case.or_suite,
+        "start": case.scheduled_start.strftime("%H:%M"),
+        "order": order,
+        "service": case.service,
+        "cpt_code": case.cpt_code,
+        "surgeon": case.surgeon,
+        "booked_minutes": case.booked_minutes,
+        "predicted_p50_minutes": round(case.predicted_p50_minutes),
+        "predicted_range": f"{case.predicted_p10_minutes:.0f}–{case.predicted_p90_minutes:.0f}",
+        "recommended_booking_minutes": round(case.recommended_booking_minutes),
+        "flag": FLAG_TEXT.get(case.flag or "", "—"),
+        "flag_kind": case.flag,
+        "likely": f"{case.start_p50:%H:%M}–{case.end_p50:%H:%M}",
+    }
+
+
+def plan_rows(plan: DayPlan) -> list[dict]:
+    """One row per case, room by room, each room's cases in the order they run (numbered from 1)."""
+    return [_row(case, order) for room in plan.rooms
+            for order, case in enumerate(sorted(room.cases, key=lambda c: c.scheduled_start), start=1)]
+
+
+def parse_clock(text: object) -> time:
+    """A start typed as hh:mm (24-hour); InvalidInput naming the field otherwise."""
+    match = CLOCK.match(str(text or ""))
+    if not match:
+        raise InvalidInput(f"Start: “{str(text)[:20]}” is not a time; type it as hh:mm (24-hour), e.g. 07:30.",
+                           {"field": "start"})
+    return time(int(match[1]), int(match[2]))
+
+
+def reorder(rows: list[dict], edited_id: str) -> list[dict]:
+    """After the edited case's order changed: it moves to that place in its room, and the room's cases take the
+    room's start times in the new order.
+
+    The simulation runs a room's cases by scheduled start, so an order is expressed through the starts: the room
+    keeps its slots and the cases swap into them.
+    """
+    edited = next(row for row in rows if row["encounter_id"] == edited_id)
+    place = _whole_number(edited["order"])
+    room = [row for row in rows if row["or_suite"] == edited["or_suite"]]
+    others = sorted((row for row in room if row is not edited), key=lambda r: parse_clock(r["start"]))
+    others.insert(min(max(place, 1), len(room)) - 1, edited)
+    starts = sorted(parse_clock(row["start"]).strftime("%H:%M") for row in room)
+    new_start = {row["encounter_id"]: start for row, start in zip(others, starts, strict=True)}
+    return [row | {"start": new_start.get(row["encounter_id"], row["start"])} for row in rows]
+
+
+def _whole_number(value: object) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise InvalidInput("Order: type a whole number (1 runs first in its room).", {"field": "order"}) from None
+
+
+def what_if_cases(day: date, rows: list[dict]) -> list[dict]:
+    """The rows as the what-if's cases (room, start on the day, booked minutes, identity)."""
+    return [
+        {"encounter_id": row["encounter_id"], "or_suite": str(row["or_suite"]), "service": row["service"],
+         "cpt_code": row["cpt_code"], "surgeon": row.get("surgeon"), "booked_minutes": row["booked_minutes"],
+         "scheduled_start": datetime.combine(day, parse_clock(row["start"])).isoformat()}
+        for row in rows
+    ]
