@@ -54,7 +54,7 @@ def test_totals_give_units_and_the_booking_percentile_in_words():
         "11th percentile"]
     plan = day_plan([room("1", [case("A", "1", "08:00", 60, 60)], p50="17:30", p90="18:00", p_overtime=0.7)])
     text = str(plan_totals(plan, "t"))
-    assert "1 of 1" in text and "0 min → 0 min" in text and "67th percentile" in text and "17:00" in text
+    assert "1 of 1" in text and "0 → 0 min" in text and "67th percentile" in text and "17:00" in text
 
 
 def test_the_default_day_is_the_next_planned_day_else_the_latest(optior_app):

@@ -22,7 +22,7 @@ EDITABLE = ("or_suite", "start", "order")
 def _column(field: str, header: str, *, width: int, numeric: bool = False, **extra) -> dict:
     column = {"field": field, "headerName": header, "minWidth": width, "flex": 1}
     if numeric:
-        column |= {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+        column |= {"type": "numericColumn"}
     return column | extra
 
 
@@ -30,7 +30,7 @@ def column_defs(rooms: list[str]) -> list[dict]:
     """The table's columns; room, start and order are editable (a room from the day's rooms)."""
     editable = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
     return [
-        _column("or_suite", "Room ✎", width=90, pinned="left", cellEditor="agSelectCellEditor",
+        _column("or_suite", "Room ✎", width=84, flex=0, pinned="left", cellEditor="agSelectCellEditor",
                 cellEditorParams={"values": rooms}, **editable),
         _column("start", "Start ✎ (hh:mm)", width=110, **editable),
         _column("order", "Order ✎", width=86, numeric=True, cellEditor="agNumberCellEditor",
@@ -40,7 +40,7 @@ def column_defs(rooms: list[str]) -> list[dict]:
         _column("booked_minutes", "Booked (min)", width=100, numeric=True),
         _column("predicted_p50_minutes", "Predicted P50 (min)", width=110, numeric=True),
         _column("predicted_range", "P10–P90 (min)", width=110),
-        _column("recommended_booking_minutes", "Recommended booking (min)", width=130, numeric=True),
+        _column("recommended_booking_minutes", "Recommended booking (min)", width=140, numeric=True),
         _column("flag", "Flag", width=170, cellClassRules={
             "plan-flag-short": "params.data.flag_kind === 'booked short'",
             "plan-flag-long": "params.data.flag_kind === 'booked long'",

@@ -18,7 +18,8 @@ def percentile_text(quantile: float) -> str:
 
 
 def _booked_vs_recommended(booked: float, recommended: float) -> str:
-    return f"{fmt.minutes(booked)} → {fmt.minutes(recommended)}"
+    """"40 → 25 min": as booked, then as recommended."""
+    return f"{fmt.count(round(booked))} → {fmt.minutes(recommended)}"
 
 
 def plan_totals(plan: DayPlan, card_prefix: str) -> dbc.Row:
@@ -35,17 +36,18 @@ def plan_totals(plan: DayPlan, card_prefix: str) -> dbc.Row:
          f"Sum over rooms of the average minutes the last case ends after {end}, over {draws} simulated days."),
         ("room-idle", "Expected idle time", fmt.minutes(totals.expected_room_idle_minutes),
          f"Sum over rooms of the average minutes between {start} and {end} with no case in the room."),
-        ("case-overtime", "Case overrun: booked → recommended",
+        ("case-overtime", "Case overrun",
          _booked_vs_recommended(totals.booked_overtime_minutes, totals.recommended_overtime_minutes),
          "Expected minutes cases run past their booking, summed over the day's cases: as booked, then as "
          f"recommended ({booking})."),
-        ("case-idle", "Unused booking: booked → recommended",
+        ("case-idle", "Unused booking",
          _booked_vs_recommended(totals.booked_idle_minutes, totals.recommended_idle_minutes),
          "Expected minutes of booked time the cases do not use, summed over the day's cases: as booked, then as "
          f"recommended ({booking})."),
     ]
+    detail = {"case-overtime": "as booked → recommended", "case-idle": "as booked → recommended"}
     return dbc.Row(
-        [dbc.Col(kpi_card(f"{card_prefix}-{key}", label, value, definition), xs=6, md=4, xl=True)
-         for key, label, value, definition in cards],
+        [dbc.Col(kpi_card(f"{card_prefix}-{key}", label, value, definition, detail=detail.get(key)), xs=6, md=3,
+                 xl=True) for key, label, value, definition in cards],
         className="g-2",
     )

@@ -20,7 +20,7 @@ PREDICTED_COLOR = "#0072B2"
 FINISH_P50_COLOR = "#332288"
 FINISH_P90_COLOR = "#D55E00"
 ROW_PX = 56
-LEGEND_PX = 70  # room under the axis title for the legend (two rows at tablet width, three on a phone)
+LEGEND_PX = 50  # room under the axis title for the legend (two rows at tablet width, three on a phone)
 LATE_NOTE_PX = 104  # right margin that holds a room's two-line chance note
 PAD = timedelta(minutes=20)
 
@@ -85,7 +85,7 @@ def late_note(room: RoomDay, staffed_end: datetime) -> str:
 def _booked(rooms: Sequence[RoomDay]) -> dict:
     cases = [(room, case) for room in rooms for case in room.cases]
     return {
-        "type": "bar", "name": "Booked slot", "orientation": "h", "width": 0.8,
+        "type": "bar", "name": "Booked", "orientation": "h", "width": 0.8,
         "y": [room_name(room) for room, _ in cases],
         "base": [_when(case.scheduled_start) for _, case in cases],
         "x": [case.booked_minutes * MS_PER_MINUTE for _, case in cases],
@@ -101,7 +101,7 @@ def _predicted_p50(rooms: Sequence[RoomDay]) -> dict:
     """Each case from its median simulated wheels-in to its median wheels-out."""
     cases = [(room, case) for room in rooms for case in room.cases]
     return {
-        "type": "bar", "name": "Predicted in room (P50)", "orientation": "h", "width": 0.34,
+        "type": "bar", "name": "Predicted (P50)", "orientation": "h", "width": 0.34,
         "y": [room_name(room) for room, _ in cases],
         "base": [_when(case.start_p50) for _, case in cases],
         "x": [(case.end_p50 - case.start_p50).total_seconds() * 1000 for _, case in cases],
@@ -127,20 +127,21 @@ def _predicted_range(rooms: Sequence[RoomDay]) -> dict:
                    _when(start + timedelta(minutes=case.predicted_p90_minutes)), None]
             ys += [room_name(room), room_name(room), None]
     return {
-        "type": "scatter", "mode": "lines+markers", "name": "Predicted end, P10–P90", "x": xs, "y": ys,
+        "type": "scatter", "mode": "lines+markers", "name": "End P10–P90", "x": xs, "y": ys,
         "line": {"color": PREDICTED_COLOR, "width": 2}, "marker": {"symbol": "line-ns-open", "size": 14},
         "hoverinfo": "skip",
     }
 
 
 def _finish(rooms: Sequence[RoomDay], which: str, label: str, symbol: str, color: str) -> dict:
+    description = {"finish_p50": "median finish", "finish_p90": "90th-percentile finish"}[which]
     return {
         "type": "scatter", "mode": "markers", "name": label,
         "y": [room_name(room) for room in rooms],
         "x": [_when(getattr(room, which)) for room in rooms],
         "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"color": "white", "width": 1}},
         "customdata": [clock(getattr(room, which)) for room in rooms],
-        "hovertemplate": f"%{{y}}: {label.lower()} %{{customdata}}<extra></extra>",
+        "hovertemplate": f"%{{y}}: {description} %{{customdata}}<extra></extra>",
     }
 
 
@@ -177,8 +178,8 @@ def plan_timeline(plan: PlannedDay, *, title: str) -> Figure:
                              f"Staffed end {clock(staffed_end)}")
     traces = [
         _booked(rooms), _predicted_p50(rooms), _predicted_range(rooms),
-        _finish(rooms, "finish_p50", "Room finish P50", "diamond", FINISH_P50_COLOR),
-        _finish(rooms, "finish_p90", "Room finish P90", "triangle-left", FINISH_P90_COLOR),
+        _finish(rooms, "finish_p50", "Finish P50", "diamond", FINISH_P50_COLOR),
+        _finish(rooms, "finish_p90", "Finish P90", "triangle-left", FINISH_P90_COLOR),
     ]
     names = [room_name(room) for room in rooms]
     return chart(

@@ -63,18 +63,18 @@ def _controls(days: list[date], day: date) -> dbc.Row:
                 dcc.DatePickerSingle(
                     id=DAY, date=day.isoformat(), min_date_allowed=days[0].isoformat(),
                     max_date_allowed=days[-1].isoformat(), initial_visible_month=day.isoformat(),
-                    disabled_days=_disabled_days(days), display_format="ddd D MMM YYYY", first_day_of_week=1,
+                    disabled_days=_disabled_days(days), display_format="D MMM YYYY", first_day_of_week=1,
                 ),
                 html.Small(" Only days with scheduled cases can be picked.", className="text-muted d-block"),
             ], xs=12, md="auto"),
             dbc.Col([
-                dbc.Label("One overtime minute costs as much as … idle minutes", html_for=COST_RATIO,
-                          className="small mb-0"),
+                dbc.Label("Cost of an overtime minute (in idle minutes)", html_for=COST_RATIO,
+                          className="small mb-0 d-block"),
                 dbc.Input(id=COST_RATIO, type="number", min=MIN_COST_RATIO, max=MAX_COST_RATIO, step=0.05,
                           debounce=True, size="sm", style={"maxWidth": "8rem"}),
             ], xs=12, sm=6, md="auto"),
             dbc.Col([
-                dbc.Label("or book at percentile (%)", html_for=PERCENTILE, className="small mb-0"),
+                dbc.Label("or book at percentile", html_for=PERCENTILE, className="small mb-0 d-block"),
                 dbc.Input(id=PERCENTILE, type="number", min=MIN_QUANTILE * 100, max=MAX_QUANTILE * 100, step=1,
                           debounce=True, size="sm", style={"maxWidth": "6rem"}),
             ], xs=12, sm=6, md="auto"),
