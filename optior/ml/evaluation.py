@@ -73,8 +73,66 @@ def sample_points(holdout: pd.DataFrame, *, limit: int = REPORT_POINTS, random_s
 
 def metrics_table(metrics: dict, *, model_name: str) -> list[dict]:
     """One row per predictor (the model, then each baseline) with the same metric keys; ranges only for the model."""
-    rows = [{"predictor": f"Model ({model_name})", **metrics["model"]}]
+    scalars = {key: value for key, value in metrics["model"].items() if not isinstance(value, (dict, list))}
+    rows = [{"predictor": f"Model ({model_name})", **scalars}]
     for key, label in BASELINE_NAMES.items():
         no_range = {"interval_coverage": None, "interval_width": None}
         rows.append({"predictor": label, **metrics["baselines"][key], **no_range})
+    return rows
+
+
+CALIBRATION_LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
+CENTRAL_RANGES = (0.5, 0.8, 0.9)
+FREQUENCY_BANDS = (("<5", 0, 4), ("5-30", 5, 30), (">30", 31, None))  # label, fewest, most training cases
+
+
+def quantile_quality(actual, quantiles: dict[float, np.ndarray]) -> dict:
+    """Calibration (share of actuals at or below each predicted quantile) and mean pinball loss (minutes).
+
+    `quantiles` maps each level of CALIBRATION_LEVELS to the predicted quantile of every case.
+    """
+    actual = np.asarray(actual, dtype=float)
+    calibration, losses = {}, []
+    for level in CALIBRATION_LEVELS:
+        predicted = np.asarray(quantiles[level], dtype=float)
+        calibration[f"{level:g}"] = float(np.mean(actual <= predicted))
+        error = actual - predicted
+        losses.append(np.mean(np.maximum(level * error, (level - 1) * error)))
+    return {"quantile_calibration": calibration, "pinball_loss": float(np.mean(losses))}
+
+
+def central_ranges(actual, quantiles: dict[float, np.ndarray]) -> dict:
+    """Coverage and mean width (minutes) of the 50% and 90% central ranges (the 80% one is range_quality)."""
+    result = {}
+    for level in (0.5, 0.9):
+        tail = round((1 - level) / 2, 3)
+        quality = range_quality(actual, quantiles[tail], quantiles[round(1 - tail, 3)])
+        percent = round(level * 100)
+        result[f"interval_coverage_{percent}"] = quality["interval_coverage"]
+        result[f"interval_width_{percent}"] = quality["interval_width"]
+    return result
+
+
+def combination_counts(train: pd.DataFrame, cases: pd.DataFrame) -> np.ndarray:
+    """How many training cases had each case's surgeon-and-procedure combination."""
+    counts = train.groupby(["surgeon", "cpt_code"]).size()
+    keys = pd.MultiIndex.from_frame(cases[["surgeon", "cpt_code"]].astype(object))
+    return counts.reindex(keys).fillna(0).to_numpy(dtype=int)
+
+
+def by_frequency(actual, predicted, procedure_median, seen: np.ndarray) -> list[dict]:
+    """Accuracy by how often the case's surgeon-and-procedure combination was seen in training, with the baseline."""
+    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    baseline = np.asarray(procedure_median, dtype=float)
+    rows = []
+    for label, fewest, most in FREQUENCY_BANDS:
+        band = (seen >= fewest) & (seen <= (most if most is not None else np.inf))
+        if not band.any():
+            rows.append({"band": label, "n": 0, "mae": None, "bias": None, "procedure_median_mae": None})
+            continue
+        error = actual[band] - predicted[band]
+        rows.append({
+            "band": label, "n": int(band.sum()), "mae": float(np.mean(np.abs(error))), "bias": float(np.mean(error)),
+            "procedure_median_mae": float(np.mean(np.abs(actual[band] - baseline[band]))),
+        })
     return rows

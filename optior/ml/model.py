@@ -15,9 +15,26 @@ from optior.ml.fallback import expand, unknown_cases
 from optior.ml.features import build_features, design_matrix
 from optior.ml.intervals import RatioIntervals
 from optior.ml.reference import Reference
+from optior.ml.spread import REPORTED_LEVELS, ScaledResiduals, check_levels, level_key, ratio_log_quantiles
 
 # Below this many rows one core is faster than starting threads (a single prediction takes a few ms).
 PARALLEL_ROWS = 5_000
+# Saved files carry their format: 1 had only P10/P90 ratios, 2 adds the per-case spread model.
+FORMAT_VERSION = 2
+LEGACY_SPREAD_NOTE = (
+    "This model version was saved before per-case quantiles: its quantiles follow its 80% range "
+    "(a log-normal through P10 and P90); retrain for calibrated ones."
+)
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """Point predictions and quantiles of in-room minutes for a batch of cases."""
+
+    predicted: np.ndarray  # shape (n,)
+    levels: np.ndarray  # shape (L,)
+    minutes: np.ndarray  # shape (n, L), non-decreasing along axis 1
+    notes: list[list[str]]  # per case: fallbacks used
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,9 @@ class TrainedModel:
     columns: list[str]
     intervals: RatioIntervals
     reference: Reference
+    # Defaults are class attributes, so files saved before these fields load with them (format 1).
+    spread: ScaledResiduals | None = None
+    format_version: int = 1
 
     @property
     def with_surgeon(self) -> bool:
@@ -42,24 +62,53 @@ class TrainedModel:
         with bulk:
             return self.pipeline.predict(rows)
 
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Predicted in-room minutes, P10, P90 and fallback notes for each row of a feature frame."""
+    def quantiles(self, features: pd.DataFrame, levels, *, with_spread: bool = True) -> Quantiles:
+        """Point prediction and quantiles at `levels` (each in (0, 1)) for each row of a feature frame.
+
+        Unknown categories are averaged over known candidates (minutes, and log scale), with notes saying so.
+        with_spread=False skips the spread model (point predictions only; `levels` must then be empty).
+        """
+        levels = check_levels(levels)
+        spread = self.spread if with_spread else None
         features = features.reset_index(drop=True)
         unknown = unknown_cases(features, self.reference, with_surgeon=self.with_surgeon)
-        predicted = np.zeros(len(features))
+        predicted, log_scale = np.zeros(len(features)), np.zeros(len(features))
         notes: list[list[str]] = [[] for _ in range(len(features))]
         range_service = features["service"].astype(object).to_numpy().copy()
         if (~unknown).any():
-            predicted[~unknown] = self._minutes(features.loc[~unknown])
+            known = features.loc[~unknown]
+            predicted[~unknown] = self._minutes(known)
+            if spread is not None:
+                log_scale[~unknown] = np.log(spread.scales(known, self.columns))
         if unknown.any():
             expansion = expand(features.loc[unknown], self.reference, with_surgeon=self.with_surgeon)
+            n_unknown = int(unknown.sum())
             weighted = self._minutes(expansion.rows) * expansion.weight
-            predicted[unknown] = np.bincount(expansion.owner, weights=weighted, minlength=int(unknown.sum()))
+            predicted[unknown] = np.bincount(expansion.owner, weights=weighted, minlength=n_unknown)
+            if spread is not None:
+                scales = np.log(spread.scales(expansion.rows, self.columns)) * expansion.weight
+                log_scale[unknown] = np.bincount(expansion.owner, weights=scales, minlength=n_unknown)
             for position, case_notes in zip(np.flatnonzero(unknown), expansion.notes, strict=True):
                 notes[position] = case_notes
             range_service[unknown] = expansion.range_service
-        low, high = self.intervals.bounds(predicted, range_service)
-        return pd.DataFrame({"predicted": predicted, "p10": low, "p90": high, "notes": notes})
+        if spread is not None:
+            log_offsets = np.exp(log_scale)[:, None] * spread.z(levels)[None, :]
+        else:
+            log_offsets = ratio_log_quantiles(self.intervals, range_service, levels)
+        minutes = predicted[:, None] * np.exp(log_offsets)
+        return Quantiles(predicted=predicted, levels=levels, minutes=minutes, notes=notes)
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Predicted in-room minutes, P10, P90 and fallback notes for each row of a feature frame."""
+        result = self.quantiles(features, (0.1, 0.9))
+        return pd.DataFrame({
+            "predicted": result.predicted, "p10": result.minutes[:, 0], "p90": result.minutes[:, 1],
+            "notes": result.notes,
+        })
+
+    def describe_spread(self) -> dict:
+        """How the quantiles are made, for the model card."""
+        return self.spread.describe() if self.spread is not None else self.intervals.describe()
 
     def predict_case(
         self,
@@ -95,12 +144,16 @@ class TrainedModel:
             }]
         )
         features = build_features(row)
-        result = self.predict(features).iloc[0]
+        result = self.quantiles(features, REPORTED_LEVELS)
+        quantiles = {level_key(level): float(m) for level, m in zip(REPORTED_LEVELS, result.minutes[0], strict=True)}
+        if self.spread is None:
+            notes.append(LEGACY_SPREAD_NOTE)
         return {
-            "predicted_minutes": float(result["predicted"]),
-            "p10_minutes": float(result["p10"]),
-            "p90_minutes": float(result["p90"]),
-            "notes": notes + list(result["notes"]),
+            "predicted_minutes": float(result.predicted[0]),
+            "p10_minutes": quantiles["0.1"],
+            "p90_minutes": quantiles["0.9"],
+            "quantiles": quantiles,
+            "notes": notes + result.notes[0],
             "features": {column: _plain(features.iloc[0][column]) for column in self.columns},
             "history": self.history(cpt_code),
         }

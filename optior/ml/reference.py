@@ -71,6 +71,7 @@ def build_reference(features: pd.DataFrame, minutes: pd.Series) -> Reference:
         "median_minutes": float(frame["minutes"].median()),
         "median_booked": float(frame["booked_minutes"].median()),
         "start_by_position": {int(p): float(m) for p, m in start.items()},
+        "usual_weekday": int(frame["weekday"].mode().iloc[0]),
         "top_procedures": [(service, cpt, share) for (service, cpt), share in _top(procedure_counts)],
         "top_rooms": _top(frame["or_suite"].value_counts()),
         "top_surgeons": _top(frame["surgeon"].value_counts()),

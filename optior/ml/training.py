@@ -21,7 +21,18 @@ from optior.ml.estimators import (
     describe,
     out_of_sample_predictions,
 )
-from optior.ml.evaluation import accuracy, range_quality, residuals_by_service, sample_points, time_split
+from optior.ml.evaluation import (
+    CALIBRATION_LEVELS,
+    accuracy,
+    by_frequency,
+    central_ranges,
+    combination_counts,
+    quantile_quality,
+    range_quality,
+    residuals_by_service,
+    sample_points,
+    time_split,
+)
 from optior.ml.features import (
     TARGET,
     TARGET_LABEL,
@@ -30,21 +41,26 @@ from optior.ml.features import (
     feature_columns,
     has_surgeons,
 )
-from optior.ml.intervals import fit_ratio_intervals
-from optior.ml.model import TrainedModel
+from optior.ml.intervals import RANGE_LEVEL, fit_ratio_intervals
+from optior.ml.model import FORMAT_VERSION, TrainedModel
 from optior.ml.reference import build_reference
+from optior.ml.spread import fit_scaled_residuals
 
 MIN_CASES = 60
 MIN_DATES = 5
+# Below this many holdout cases, holdout figures are too noisy to compare versions on.
+MIN_HOLDOUT_CASES = 30
+HOLDOUT_LEVELS = tuple(sorted({0.05, 0.95, 0.25, 0.75, *CALIBRATION_LEVELS}))
 IMPORTANCE_ROWS = 2_000
 IMPORTANCE_REPEATS = 5
 
 
 @dataclass(frozen=True)
 class TrainingOutcome:
-    """A model trained on the earlier dates, with its evaluation on the latest dates."""
+    """The chosen model refitted on every date, with the evaluation of its earlier-dates fit on the latest dates."""
 
-    model: TrainedModel
+    model: TrainedModel  # fitted on all the cases: the one to activate
+    holdout_model: TrainedModel  # the same method fitted on the earlier dates only: the holdout figures are its
     n_train: int
     n_test: int
     train_dates: tuple[str, str]
@@ -59,6 +75,11 @@ class TrainingOutcome:
     def rows_used(self) -> int:
         return self.n_train + self.n_test
 
+    @property
+    def holdout_measurable(self) -> bool:
+        """False when the holdout is too small for its figures to mean much (fewer than MIN_HOLDOUT_CASES)."""
+        return self.n_test >= MIN_HOLDOUT_CASES
+
     def summary(self) -> dict:
         """The evaluation as one JSON-friendly object (what `python -m optior evaluate --json` prints)."""
         return {
@@ -71,6 +92,7 @@ class TrainingOutcome:
             "model": self.metrics["model"],
             "baselines": self.metrics["baselines"],
             "candidates": self.candidates,
+            "holdout_measurable": self.holdout_measurable,
         }
 
     def card(self, *, version: str, trained_at: datetime, decision: dict) -> dict:
@@ -81,8 +103,15 @@ class TrainingOutcome:
             **self.summary(),
             "rows_used": self.rows_used,
             "date_range": {"first": self.train_dates[0], "last": self.test_dates[1]},
+            "fitted_on": {
+                "cases": self.rows_used, "first": self.train_dates[0], "last": self.test_dates[1],
+                "note": f"After the holdout evaluation the chosen method was refitted on all {self.rows_used:,} "
+                        f"cases (to {self.test_dates[1]}), so the active model has learned the newest cases. "
+                        "The holdout figures are those of the fit on the earlier dates only.",
+            },
+            "format_version": self.model.format_version,
             "features": list(self.model.columns),
-            "interval": self.model.intervals.describe(),
+            "interval": {**self.model.describe_spread(), "level": RANGE_LEVEL},
             "feature_importance": self.feature_importance,
             "library_versions": {
                 "python": platform.python_version(), "scikit-learn": sklearn.__version__,
@@ -108,10 +137,11 @@ def _fit(name: str, features: pd.DataFrame, minutes: pd.Series, columns: list[st
     with all_cores():
         pipeline.fit(design_matrix(features[columns]), minutes)
     unseen = out_of_sample_predictions(name, pipeline, features[columns], minutes, random_state=random_state)
-    intervals = fit_ratio_intervals(
-        minutes.loc[unseen.index].to_numpy(), unseen.to_numpy(), features.loc[unseen.index, "service"]
-    )
-    return TrainedModel(estimator=name, pipeline=pipeline, columns=columns, intervals=intervals, reference=reference)
+    actual, calibration = minutes.loc[unseen.index].to_numpy(), features.loc[unseen.index]
+    intervals = fit_ratio_intervals(actual, unseen.to_numpy(), calibration["service"])
+    spread = fit_scaled_residuals(calibration, columns, actual, unseen.to_numpy(), random_state=random_state)
+    return TrainedModel(estimator=name, pipeline=pipeline, columns=columns, intervals=intervals, reference=reference,
+                        spread=spread, format_version=FORMAT_VERSION)
 
 
 def _importance(model: TrainedModel, holdout: pd.DataFrame, random_state: int) -> list[dict]:
@@ -125,6 +155,11 @@ def _importance(model: TrainedModel, holdout: pd.DataFrame, random_state: int) -
     return [{"feature": column, "mae_increase_minutes": float(value)} for column, value in ranked]
 
 
+def _by_level(result) -> dict[float, np.ndarray]:
+    """Each level's predicted quantiles (a column of the result) keyed by the level."""
+    return {round(float(level), 3): result.minutes[:, i] for i, level in enumerate(result.levels)}
+
+
 def _date_span(dates: pd.Series) -> tuple[str, str]:
     return dates.min().date().isoformat(), dates.max().date().isoformat()
 
@@ -132,7 +167,7 @@ def _date_span(dates: pd.Series) -> tuple[str, str]:
 def train_and_evaluate(
     rows: pd.DataFrame, *, estimators: tuple[str, ...] = ESTIMATORS, random_state: int = 0
 ) -> TrainingOutcome:
-    """Fit each candidate on the earlier 80% of dates and keep the one with the lowest holdout MAE.
+    """Fit each candidate on the earlier 80% of dates, choose the lowest holdout MAE, then refit it on all dates.
 
     `rows` are case rows as read by optior.db.training_data.read_case_rows (actual cases only).
     Raises ModelUnavailable when there are too few cases or dates to train and evaluate.
@@ -146,24 +181,36 @@ def train_and_evaluate(
     holdout = features[test].assign(case_date=rows.loc[test, "case_date"], actual=minutes[test].to_numpy())
     holdout = holdout.reset_index(drop=True)
 
-    fitted, predictions, candidates = {}, {}, {}
+    fitted, quantiles, candidates = {}, {}, {}
     for name in estimators:
         fitted[name] = _fit(name, train_x, train_y, columns, reference, random_state)
-        predictions[name] = fitted[name].predict(holdout)
-        candidates[name] = {"mae": accuracy(holdout["actual"], predictions[name]["predicted"])["mae"]}
+        quantiles[name] = fitted[name].quantiles(holdout, HOLDOUT_LEVELS)
+        candidates[name] = {
+            "mae": accuracy(holdout["actual"], quantiles[name].predicted)["mae"],
+            **quantile_quality(holdout["actual"], _by_level(quantiles[name])),
+        }
     best = min(estimators, key=lambda name: candidates[name]["mae"])
-    holdout = holdout.assign(**predictions[best][["predicted", "p10", "p90"]])
+    at = _by_level(quantiles[best])
+    holdout = holdout.assign(predicted=quantiles[best].predicted, p10=at[0.1], p90=at[0.9])
 
     actual = holdout["actual"]
+    procedure_median = reference.procedure_median(holdout)
     metrics = {
-        "model": {**accuracy(actual, holdout["predicted"]), **range_quality(actual, holdout["p10"], holdout["p90"])},
+        "model": {
+            **accuracy(actual, holdout["predicted"]), **range_quality(actual, holdout["p10"], holdout["p90"]),
+            **central_ranges(actual, at), **quantile_quality(actual, at),
+            "by_frequency": by_frequency(actual, holdout["predicted"], procedure_median,
+                                         combination_counts(train_x, holdout)),
+        },
         "baselines": {
             "booked": accuracy(actual, holdout["booked_minutes"]),
-            "procedure_median": accuracy(actual, reference.procedure_median(holdout)),
+            "procedure_median": accuracy(actual, procedure_median),
         },
     }
+    everything = _fit(best, features, minutes, columns, build_reference(features, minutes), random_state)
     return TrainingOutcome(
-        model=fitted[best],
+        model=everything,
+        holdout_model=fitted[best],
         n_train=int((~test).sum()),
         n_test=int(test.sum()),
         train_dates=_date_span(rows.loc[~test, "case_date"]),

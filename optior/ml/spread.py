@@ -1,0 +1,117 @@
+"""Per-case duration distributions: quantiles of in-room minutes around the point prediction.
+
+log(actual) = log(predicted) + scale(case) * z. A ridge model of the absolute out-of-sample log residual
+gives each case its own scale (a case type with a wide spread gets a wide range); z's quantiles are the
+empirical (split-conformal) quantiles of the standardised out-of-sample residuals. Quantiles are monotone
+in the level by construction and any level in (0, 1) is exact, not interpolated between stored ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from optior.ml.features import CATEGORICAL, design_matrix
+from optior.ml.intervals import RatioIntervals
+
+# The grid every case's distribution is tabulated on (what the day planner samples from).
+QUANTILE_LEVELS = np.round(np.arange(1, 100) / 100, 2)
+# The quantiles every prediction reports.
+REPORTED_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+SCALE_ALPHA = 10.0  # strong shrinkage: a rare category's spread stays near its neighbours'
+SCALE_FOLDS = 5
+KEPT_RESIDUALS = 4_001  # order statistics kept of the standardised residuals (enough for any level to ~0.0003)
+_FLOOR_SHARE = 0.25  # a case's scale is never below this share of the median scale
+
+
+def level_key(level: float) -> str:
+    """The JSON key of a quantile level: '0.05', '0.1', '0.5' (shortest decimal form)."""
+    return f"{float(level):g}"
+
+
+def check_levels(levels) -> np.ndarray:
+    """Levels as a float array, each strictly inside (0, 1); ValueError otherwise."""
+    levels = np.atleast_1d(np.asarray(levels, dtype=float))
+    if not np.all((levels > 0) & (levels < 1)):
+        raise ValueError("quantile levels must be strictly between 0 and 1")
+    return levels
+
+
+def _scale_pipeline(columns: list[str]) -> Pipeline:
+    """Ridge regression of |log residual| on one-hot categories and weekday, log booked minutes, scaled times."""
+    one_hot = [i for i, c in enumerate(columns) if c in CATEGORICAL or c == "weekday"]
+    scaled = [i for i, c in enumerate(columns) if c not in CATEGORICAL and c not in ("booked_minutes", "weekday")]
+    encode = ColumnTransformer(
+        [
+            ("onehot", OneHotEncoder(handle_unknown="ignore"), one_hot),
+            ("log_booked", FunctionTransformer(np.log, validate=True), [columns.index("booked_minutes")]),
+            ("scaled", StandardScaler(), scaled),
+        ]
+    )
+    return Pipeline([("encode", encode), ("model", Ridge(alpha=SCALE_ALPHA))])
+
+
+@dataclass(frozen=True)
+class ScaledResiduals:
+    """A fitted scale model plus the sorted standardised residuals it was calibrated on."""
+
+    scale_model: Pipeline
+    floor: float
+    residuals: np.ndarray  # sorted standardised out-of-sample log residuals (order statistics)
+    n_calibration: int
+
+    def scales(self, features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+        """Each case's scale of log residuals (at least the floor)."""
+        return np.maximum(self.scale_model.predict(design_matrix(features[columns])), self.floor)
+
+    def z(self, levels) -> np.ndarray:
+        """Quantiles of the standardised residual at `levels` (linear between order statistics)."""
+        return np.quantile(self.residuals, check_levels(levels))
+
+    def describe(self) -> dict:
+        return {
+            "method": "log-scale location model + ridge scale model of |log residual|; split-conformal quantiles "
+                      "of the standardised out-of-sample residuals",
+            "calibration_cases": self.n_calibration,
+            "scale_alpha": SCALE_ALPHA,
+        }
+
+
+def fit_scaled_residuals(
+    features: pd.DataFrame, columns: list[str], actual: np.ndarray, predicted: np.ndarray, *, random_state: int = 0
+) -> ScaledResiduals:
+    """Calibrate from out-of-sample predictions of training cases (both the scale and the residuals cross-fitted)."""
+    residual = np.log(np.asarray(actual, dtype=float)) - np.log(np.asarray(predicted, dtype=float))
+    target = np.abs(residual)
+    x = design_matrix(features[columns])
+    pipeline = _scale_pipeline(columns)
+    folds = KFold(SCALE_FOLDS, shuffle=True, random_state=random_state)
+    unseen_scale = cross_val_predict(clone(pipeline), x, target, cv=folds)
+    floor = _FLOOR_SHARE * float(np.median(target))
+    standardised = residual / np.maximum(unseen_scale, floor)
+    kept = np.quantile(standardised, np.linspace(0, 1, KEPT_RESIDUALS)) if len(standardised) > KEPT_RESIDUALS \
+        else np.sort(standardised)
+    return ScaledResiduals(
+        scale_model=pipeline.fit(x, target), floor=floor, residuals=kept, n_calibration=len(standardised)
+    )
+
+
+def ratio_log_quantiles(intervals: RatioIntervals, range_service, levels) -> np.ndarray:
+    """Log-ratio quantiles for models saved before per-case spread: a log-normal through their P10/P90 ratios.
+
+    Shape (n_cases, n_levels); add log(predicted) to get log minutes.
+    """
+    ratios = np.array([intervals.by_service.get(s, intervals.overall) for s in range_service], dtype=float)
+    low, high = np.log(ratios.reshape(-1, 2)).T
+    tail = ndtri(0.5 + intervals.level / 2)
+    centre, sigma = (low + high) / 2, (high - low) / (2 * tail)
+    return centre[:, None] + sigma[:, None] * ndtri(check_levels(levels))[None, :]
