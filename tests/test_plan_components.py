@@ -13,8 +13,9 @@ from tests.test_plan_figures import DAY, case, day_plan, room
 
 
 def rows() -> list[dict]:
-    first = room("1", [case("B", "1", "10:00", 60, 50), case("A", "1", "08:00", 90, 150),
-                       case("C", "1", "12:00", 60, 20)], p50="13:00", p90="14:00", p_overtime=0.2)
+    short = case("A", "1", "08:00", 90, 150).model_copy(update={"flag": "booked short"})
+    first = room("1", [case("B", "1", "10:00", 60, 50), short, case("C", "1", "12:00", 60, 20)],
+                 p50="13:00", p90="14:00", p_overtime=0.2)
     return plan_rows(day_plan([first, room("2", [case("D", "2", "08:00", 45, 40)], p50="09:00", p90="09:20",
                                           p_overtime=0.0)]))
 
@@ -24,8 +25,9 @@ def test_rows_run_room_by_room_in_start_order_with_flags_in_words():
     assert [(r["encounter_id"], r["or_suite"], r["start"], r["order"]) for r in table] == [
         ("A", "1", "08:00", 1), ("B", "1", "10:00", 2), ("C", "1", "12:00", 3), ("D", "2", "08:00", 1)]
     by_id = {r["encounter_id"]: r for r in table}
-    assert by_id["A"]["flag"] == "—"  # booked 90 min, P25 127.5: flagged only when the plan says so
-    assert by_id["A"]["predicted_range"] == "105–225" and by_id["A"]["likely"] == "08:00–10:30"
+    assert by_id["A"]["flag"] == "Short (< P25)" and by_id["A"]["flag_kind"] == "booked short"
+    assert by_id["B"]["flag"] == "—"
+    assert by_id["A"]["predicted"] == "150 (105–225)" and by_id["A"]["likely"] == "08:00–10:30"
 
 
 def test_a_new_order_moves_the_case_and_the_room_keeps_its_start_times():

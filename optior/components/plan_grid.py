@@ -14,38 +14,40 @@ import dash_ag_grid as dag
 from optior.errors import InvalidInput
 from optior.services.planning_models import CasePlan, DayPlan
 
-FLAG_TEXT = {"booked short": "Booked short (< P25)", "booked long": "Booked long (> P90)"}
+FLAG_TEXT = {"booked short": "Short (< P25)", "booked long": "Long (> P90)"}
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 EDITABLE = ("or_suite", "start", "order")
 
 
 def _column(field: str, header: str, *, width: int, numeric: bool = False, **extra) -> dict:
-    column = {"field": field, "headerName": header, "minWidth": width, "flex": 1}
+    column = {"field": field, "headerName": header, "width": width, "minWidth": width, "flex": 1}
     if numeric:
         column |= {"type": "numericColumn"}
     return column | extra
 
 
 def column_defs(rooms: list[str]) -> list[dict]:
-    """The table's columns; room, start and order are editable (a room from the day's rooms)."""
+    """The table's columns, the ones a scheduler reads first on the left; room, start and order are editable
+    (a room from the day's rooms)."""
     editable = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
     return [
-        _column("or_suite", "Room ✎", width=84, flex=0, pinned="left", cellEditor="agSelectCellEditor",
-                cellEditorParams={"values": rooms}, **editable),
-        _column("start", "Start ✎ (hh:mm)", width=110, **editable),
-        _column("order", "Order ✎", width=86, numeric=True, cellEditor="agNumberCellEditor",
-                cellEditorParams={"min": 1, "precision": 0}, **editable),
-        _column("service", "Service", width=130),
-        _column("cpt_code", "CPT", width=80),
-        _column("booked_minutes", "Booked (min)", width=100, numeric=True),
-        _column("predicted_p50_minutes", "Predicted P50 (min)", width=110, numeric=True),
-        _column("predicted_range", "P10–P90 (min)", width=110),
-        _column("recommended_booking_minutes", "Recommended booking (min)", width=140, numeric=True),
-        _column("flag", "Flag", width=170, cellClassRules={
+        _column("or_suite", "Room ✎", width=78, flex=0, pinned="left", cellEditor="agSelectCellEditor",
+                cellEditorParams={"values": rooms}, headerTooltip="Pick another of the day's rooms.", **editable),
+        _column("start", "Start ✎", width=72, headerTooltip="Scheduled start, hh:mm (24-hour).", **editable),
+        _column("order", "Order ✎", width=62, numeric=True, cellEditor="agNumberCellEditor",
+                cellEditorParams={"min": 1, "precision": 0}, headerTooltip="Place in the room's day; 1 runs first.",
+                **editable),
+        _column("service", "Service", width=110, tooltipField="service"),
+        _column("cpt_code", "CPT", width=66),
+        _column("booked_minutes", "Booked (min)", width=76, numeric=True),
+        _column("predicted", "Predicted P50 (P10–P90), min", width=116, numeric=True,
+                headerTooltip="Median predicted in-room minutes, and the range 8 cases in 10 fall in."),
+        _column("recommended_booking_minutes", "Recommended booking (min)", width=112, numeric=True),
+        _column("flag", "Booking flag", width=120, cellClassRules={
             "plan-flag-short": "params.data.flag_kind === 'booked short'",
             "plan-flag-long": "params.data.flag_kind === 'booked long'",
         }),
-        _column("likely", "Likely in room (P50)", width=130),
+        _column("likely", "Likely in room (P50)", width=110),
     ]
 
 
@@ -73,8 +75,8 @@ def _row(case: CasePlan, order: int) -> dict:
         "cpt_code": case.cpt_code,
         "surgeon": case.surgeon,
         "booked_minutes": case.booked_minutes,
-        "predicted_p50_minutes": round(case.predicted_p50_minutes),
-        "predicted_range": f"{case.predicted_p10_minutes:.0f}–{case.predicted_p90_minutes:.0f}",
+        "predicted": (f"{case.predicted_p50_minutes:.0f} "
+                      f"({case.predicted_p10_minutes:.0f}–{case.predicted_p90_minutes:.0f})"),
         "recommended_booking_minutes": round(case.recommended_booking_minutes),
         "flag": FLAG_TEXT.get(case.flag or "", "—"),
         "flag_kind": case.flag,

@@ -21,7 +21,7 @@ FINISH_P50_COLOR = "#332288"
 FINISH_P90_COLOR = "#D55E00"
 ROW_PX = 56
 LEGEND_PX = 50  # room under the axis title for the legend (two rows at tablet width, three on a phone)
-LATE_NOTE_PX = 104  # right margin that holds a room's two-line chance note
+LATE_NOTE_PX = 112  # right margin that holds a room's two-line chance note
 PAD = timedelta(minutes=20)
 
 

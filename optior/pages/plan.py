@@ -98,9 +98,9 @@ def _cases_section() -> html.Section:
                 html.Strong("not saved"), "; Reset to schedule brings back the imported schedule. A new order gives "
                 "the room's cases its start times in that order."], className="small text-muted mb-2"),
         case_table(GRID),
-        html.Small("Flag: booked shorter than the case's predicted 25th percentile (likely to overrun) or longer "
-                   "than its 90th (likely to leave the room idle). Predicted minutes are in-room minutes, wheels "
-                   "in to wheels out.", className="text-muted"),
+        html.Small("Booking flag: Short = booked shorter than the case's predicted 25th percentile (likely to "
+                   "overrun); Long = booked longer than its 90th (likely to leave the room idle). Predicted "
+                   "minutes are in-room minutes, wheels in to wheels out.", className="text-muted"),
     ])
 
 
@@ -114,7 +114,7 @@ def _plan_layout(days: list[date], day: date) -> list:
                "its whisker the range its end falls in 8 days out of 10 (P10–P90). Diamond and triangle: the "
                "room's median and 90th-percentile finish; the red dashed line is the staffed end.",
                className="small text-muted mb-1"),
-        graph(TIMELINE),
+        html.Div(graph(TIMELINE), className="plan-timeline-scroll"),
         _cases_section(),
         dcc.Store(id=SCHEDULE),
     ]

@@ -28,6 +28,7 @@ def screenshots(dash_duo, name: str) -> None:
     """Save the whole page at desktop, tablet and phone width under test-artifacts/screenshots/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver = dash_duo.driver
+    driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     for width in (1280, 820, 390):
         driver.set_window_size(width, 1024)
         height = driver.execute_script("return document.body.scrollHeight")
@@ -40,12 +41,17 @@ def finish_p50(dash_duo) -> dict[str, str]:
     return dash_duo.driver.execute_script(FINISH_P50)
 
 
+def click(driver, element) -> None:
+    """Scroll the element to the middle of the window (at once: the page scrolls smoothly otherwise) and click it."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
 def move_to_room(dash_duo, encounter_id: str, room: str) -> None:
     """Open the case's Room cell, open its list of the day's rooms and pick one."""
     driver = dash_duo.driver
     cell = driver.find_element(By.CSS_SELECTOR, f"#plan-cases .ag-row[row-id='{encounter_id}'] [col-id='or_suite']")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
-    cell.click()
+    click(driver, cell)
     until(lambda: driver.find_elements(By.CSS_SELECTOR, ".ag-picker-field-wrapper"), timeout=5)
     driver.switch_to.active_element.click()  # the select editor opens its list
     until(lambda: [o for o in driver.find_elements(By.CSS_SELECTOR, ".ag-list-item") if o.text.strip() == room],
@@ -74,7 +80,7 @@ def test_the_plan_shows_the_day_and_a_what_if_move_changes_the_receiving_rooms_f
     assert next(r["room"] for r in dash_duo.driver.execute_script(ROWS) if r["id"] == moved) == target
     screenshots(dash_duo, "plan-what-if")
 
-    dash_duo.find_element("#plan-reset").click()
+    click(dash_duo.driver, dash_duo.find_element("#plan-reset"))
     until(lambda: finish_p50(dash_duo) == before, timeout=20)
     dash_duo.wait_for_text_to_equal("#plan-what-if-state", "", timeout=10)
     assert console_errors(dash_duo) == []
@@ -87,8 +93,7 @@ def test_a_bad_start_time_is_refused_with_a_message_and_the_cell_goes_back(dash_
     selector = f"#plan-cases .ag-row[row-id='{first}'] [col-id='start']"
     cell = driver.find_element(By.CSS_SELECTOR, selector)
     original = cell.text
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
-    cell.click()
+    click(driver, cell)
     editor = until(lambda: driver.find_elements(By.CSS_SELECTOR, f"{selector} input"), timeout=5)[0]
     editor.send_keys(Keys.CONTROL, "a")
     editor.send_keys("soon", Keys.ENTER)
