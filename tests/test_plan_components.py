@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from optior.components.plan_grid import parse_clock, plan_rows, reorder, what_if_cases
+from optior.components.plan_messages import fallback_notes, late_rooms
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.errors import InvalidInput
 from tests.test_plan_figures import DAY, case, day_plan, room
@@ -66,3 +67,17 @@ def test_the_default_day_is_the_next_planned_day_else_the_latest(optior_app):
     assert default_day(days, date(2026, 12, 1)) == date(2026, 12, 2)
     assert default_day(days, date(2026, 12, 2)) == date(2026, 12, 2)
     assert default_day(days, date(2027, 1, 1)) == date(2026, 12, 3)
+
+
+def test_late_rooms_and_fallback_cases_are_listed_in_words():
+    plan = day_plan([
+        room("1", [case("A", "1", "08:00", 60, 60, note="CPT 99999 not seen: service-wide range")],
+             p50="17:30", p90="18:00", p_overtime=0.72),
+        room("2", [case("B", "2", "08:00", 60, 60)], p50="09:00", p90="09:30", p_overtime=0.1),
+    ])
+    assert str(late_rooms(plan).children[1]) == "OR 1 (72% chance)"
+    assert "past 17:00" in str(late_rooms(plan).children[0])
+    notes = str(fallback_notes(plan))
+    assert "1 case predicted with a wider fallback" in notes and "CPT 99999 not seen" in notes
+    calm = day_plan([room("2", [case("B", "2", "08:00", 60, 60)], p50="09:00", p90="09:30", p_overtime=0.1)])
+    assert late_rooms(calm) is None and fallback_notes(calm) is None

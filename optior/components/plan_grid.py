@@ -17,6 +17,8 @@ from optior.services.planning_models import CasePlan, DayPlan
 FLAG_TEXT = {"booked short": "Short (< P25)", "booked long": "Long (> P90)"}
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 EDITABLE = ("or_suite", "start", "order")
+# Quartz with tighter cells, so the columns a scheduler reads first fit a tablet's width.
+COMPACT_THEME = "themeQuartz.withParams({spacing: 5, fontSize: 13, headerFontSize: 13, cellHorizontalPadding: 8})"
 
 
 def _column(field: str, header: str, *, width: int, numeric: bool = False, **extra) -> dict:
@@ -31,19 +33,20 @@ def column_defs(rooms: list[str]) -> list[dict]:
     (a room from the day's rooms)."""
     editable = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
     return [
-        _column("or_suite", "Room ✎", width=78, flex=0, pinned="left", cellEditor="agSelectCellEditor",
+        _column("or_suite", "Room ✎", width=70, flex=0, pinned="left", cellEditor="agSelectCellEditor",
                 cellEditorParams={"values": rooms}, headerTooltip="Pick another of the day's rooms.", **editable),
-        _column("start", "Start ✎", width=72, headerTooltip="Scheduled start, hh:mm (24-hour).", **editable),
-        _column("order", "Order ✎", width=62, numeric=True, cellEditor="agNumberCellEditor",
+        _column("start", "Start ✎", width=68, headerTooltip="Scheduled start, hh:mm (24-hour).", **editable),
+        _column("order", "Order ✎", width=68, numeric=True, cellEditor="agNumberCellEditor",
                 cellEditorParams={"min": 1, "precision": 0}, headerTooltip="Place in the room's day; 1 runs first.",
                 **editable),
-        _column("service", "Service", width=110, tooltipField="service"),
-        _column("cpt_code", "CPT", width=66),
-        _column("booked_minutes", "Booked (min)", width=76, numeric=True),
-        _column("predicted", "Predicted P50 (P10–P90), min", width=116, numeric=True,
+        _column("service", "Service", width=96, tooltipField="service"),
+        _column("cpt_code", "CPT", width=62),
+        _column("booked_minutes", "Booked (min)", width=70, numeric=True),
+        _column("predicted", "Predicted P50 (P10–P90), min", width=108, numeric=True,
                 headerTooltip="Median predicted in-room minutes, and the range 8 cases in 10 fall in."),
-        _column("recommended_booking_minutes", "Recommended booking (min)", width=112, numeric=True),
-        _column("flag", "Booking flag", width=120, cellClassRules={
+        _column("recommended_booking_minutes", "Recommended (min)", width=112, numeric=True,
+                headerTooltip="The booking at the chosen percentile of the predicted minutes, rounded up to 5."),
+        _column("flag", "Booking flag", width=112, cellClassRules={
             "plan-flag-short": "params.data.flag_kind === 'booked short'",
             "plan-flag-long": "params.data.flag_kind === 'booked long'",
         }),
@@ -59,7 +62,8 @@ def case_table(grid_id: str) -> dag.AgGrid:
         columnDefs=column_defs([]),
         getRowId="params.data.encounter_id",
         defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
-        dashGridOptions={"domLayout": "autoHeight", "singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
+        dashGridOptions={"theme": {"function": COMPACT_THEME}, "domLayout": "autoHeight", "singleClickEdit": True,
+                         "stopEditingWhenCellsLoseFocus": True,
                          "animateRows": False},
         style={"width": "100%"},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from optior.figures.schedule import room_label
 from optior.services.planning_models import DayPlan
 
 SCHEDULE_COLUMNS = "Encounter ID, Date, OR Suite, Service, CPT Code, Booked Time (min), OR Schedule"
@@ -56,3 +57,14 @@ def fallback_notes(plan: DayPlan) -> dbc.Alert | None:
          "their ranges are less specific.", html.Ul(items, className="mb-0 mt-1")],
         color="secondary", className="small py-2",
     )
+
+
+def late_rooms(plan: DayPlan) -> dbc.Alert | None:
+    """The rooms likely to run past the staffed end, in words (the chart marks them too, but not every screen
+    shows the chart's right edge, and screen readers do not read charts)."""
+    late = sorted((room for room in plan.rooms if room.likely_late), key=lambda r: -r.p_overtime)
+    if not late:
+        return None
+    rooms = ", ".join(f"{room_label(room.or_suite)} ({room.p_overtime * 100:.0f}% chance)" for room in late)
+    return dbc.Alert([html.Strong(f"⚠ Likely to run past {plan.staffed_end:%H:%M}: "), rooms],
+                     color="danger", className="py-2 mb-2", id="plan-late-rooms")

@@ -10,7 +10,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from optior.components.graph import graph
 from optior.components.plan_grid import EDITABLE, case_table, column_defs, plan_rows, reorder, what_if_cases
-from optior.components.plan_messages import fallback_notes, no_model, no_schedule, problem
+from optior.components.plan_messages import fallback_notes, late_rooms, no_model, no_schedule, problem
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.components.prefill import prefill
 from optior.errors import InvalidInput, ModelUnavailable, OptiORError
@@ -165,7 +165,7 @@ def _answer(plan: DayPlan, *, changed: bool, schedule: dict | None) -> tuple:
     return (
         plan_timeline(plan, title=f"Room-day forecast, {plan.date:%a %d %b %Y}"),
         plan_totals(plan, "plan-total"),
-        fallback_notes(plan),
+        [late_rooms(plan), fallback_notes(plan)],
         rows,
         column_defs(rooms) if schedule is not None else no_update,
         schedule if schedule is not None else no_update,
