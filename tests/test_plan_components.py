@@ -47,8 +47,10 @@ def test_the_what_if_reads_rooms_and_starts_from_the_table_and_refuses_a_bad_tim
     assert cases["B"]["booked_minutes"] == 60
     with pytest.raises(InvalidInput, match="Start: .*hh:mm"):
         parse_clock("25:00")
-    with pytest.raises(InvalidInput, match="Order"):
-        reorder([r | {"order": "first"} if r["encounter_id"] == "A" else r for r in rows()], "A")
+    for bad in ("first", "1e999", None):
+        with pytest.raises(InvalidInput, match="Order"):
+            reorder([r | {"order": bad} if r["encounter_id"] == "A" else r for r in rows()], "A")
+    assert reorder(rows(), "no such case") == rows()
 
 
 def test_totals_give_units_and_the_booking_percentile_in_words():

@@ -110,28 +110,39 @@ def reorder(rows: list[dict], edited_id: str) -> list[dict]:
     The simulation runs a room's cases by scheduled start, so an order is expressed through the starts: the room
     keeps its slots and the cases swap into them.
     """
-    edited = next(row for row in rows if row["encounter_id"] == edited_id)
-    place = _whole_number(edited["order"])
-    room = [row for row in rows if row["or_suite"] == edited["or_suite"]]
-    others = sorted((row for row in room if row is not edited), key=lambda r: parse_clock(r["start"]))
+    edited = next((row for row in rows if row.get("encounter_id") == edited_id), None)
+    if edited is None:
+        return rows
+    place = _whole_number(edited.get("order"))
+    room = [row for row in rows if row.get("or_suite") == edited.get("or_suite")]
+    others = sorted((row for row in room if row is not edited), key=lambda r: parse_clock(r.get("start")))
     others.insert(min(max(place, 1), len(room)) - 1, edited)
-    starts = sorted(parse_clock(row["start"]).strftime("%H:%M") for row in room)
-    new_start = {row["encounter_id"]: start for row, start in zip(others, starts, strict=True)}
-    return [row | {"start": new_start.get(row["encounter_id"], row["start"])} for row in rows]
+    starts = sorted(parse_clock(row.get("start")).strftime("%H:%M") for row in room)
+    new_start = {row.get("encounter_id"): start for row, start in zip(others, starts, strict=True)}
+    return [row | {"start": new_start.get(row.get("encounter_id"), row.get("start"))} for row in rows]
 
 
 def _whole_number(value: object) -> int:
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput("Order: type a whole number (1 runs first in its room).", {"field": "order"}) from None
 
 
 def what_if_cases(day: date, rows: list[dict]) -> list[dict]:
-    """The rows as the what-if's cases (room, start on the day, booked minutes, identity)."""
+    """The rows as the what-if's cases (room, start on the day, booked minutes, identity); the planner's request
+    model checks every value and names a missing or bad one."""
     return [
-        {"encounter_id": row["encounter_id"], "or_suite": str(row["or_suite"]), "service": row["service"],
-         "cpt_code": row["cpt_code"], "surgeon": row.get("surgeon"), "booked_minutes": row["booked_minutes"],
-         "scheduled_start": datetime.combine(day, parse_clock(row["start"])).isoformat()}
-        for row in rows
+        {"encounter_id": row.get("encounter_id"), "or_suite": str(row.get("or_suite") or ""),
+         "service": row.get("service"), "cpt_code": row.get("cpt_code"), "surgeon": row.get("surgeon"),
+         "booked_minutes": row.get("booked_minutes"),
+         "scheduled_start": datetime.combine(day, parse_clock(row.get("start"))).isoformat()}
+        for row in table_rows(rows)
     ]
+
+
+def table_rows(rows: object) -> list[dict]:
+    """The grid's rows as the browser sent them, if they are rows at all."""
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InvalidInput("The case table could not be read; press Reset to schedule.", {"field": "cases"})
+    return rows

@@ -9,7 +9,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from optior.components.graph import graph
-from optior.components.plan_grid import EDITABLE, case_table, column_defs, plan_rows, reorder, what_if_cases
+from optior.components.plan_grid import (
+    EDITABLE,
+    case_table,
+    column_defs,
+    plan_rows,
+    reorder,
+    table_rows,
+    what_if_cases,
+)
 from optior.components.plan_messages import fallback_notes, late_rooms, no_model, no_schedule, problem
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.components.prefill import prefill
@@ -180,34 +188,34 @@ def _answer(plan: DayPlan, *, changed: bool, schedule: dict | None) -> tuple:
 def _options(trigger: str | None, ratio, percentile) -> dict:
     """The booking control the user set last, checked (a bad value raises InvalidInput naming the control)."""
     if trigger == PERCENTILE:
-        if percentile is None:
-            raise InvalidInput(f"Percentile: type a number from {MIN_QUANTILE * 100:.0f} to {MAX_QUANTILE * 100:.0f}.")
-        chosen, label = {"quantile": percentile / 100}, "Percentile"
+        label, field, value, scale = "Percentile", "quantile", percentile, 100
+        low, high = MIN_QUANTILE * 100, MAX_QUANTILE * 100
     else:
-        if ratio is None:
-            raise InvalidInput(f"Overtime cost ratio: type a number from {MIN_COST_RATIO} to {MAX_COST_RATIO:.0f}.")
-        chosen, label = {"cost_ratio": ratio}, "Overtime cost ratio"
+        label, field, value, scale = "Overtime cost ratio", "cost_ratio", ratio, 1
+        low, high = MIN_COST_RATIO, MAX_COST_RATIO
     try:
+        chosen = {field: float(value) / scale}
         parse_model(PlanOptions, chosen)
-    except InvalidInput:
-        low, high = ((MIN_QUANTILE * 100, MAX_QUANTILE * 100) if label == "Percentile"
-                     else (MIN_COST_RATIO, MAX_COST_RATIO))
-        raise InvalidInput(f"{label}: type a number from {low:g} to {high:g}.") from None
+    except (TypeError, ValueError, InvalidInput):
+        raise InvalidInput(f"{label}: type a number from {low:g} to {high:g}.", {"field": field}) from None
     return chosen
 
 
 def _edited_rows(changes: list[dict] | None, rows: list[dict]) -> list[dict]:
     """The grid's rows after an edit; a new order moves the case within its room."""
-    for change in changes or []:
-        if change.get("colId") == "order":
-            rows = reorder(rows, change["rowId"])
+    rows = table_rows(rows)
+    for change in changes if isinstance(changes, list) else []:
+        if isinstance(change, dict) and change.get("colId") == "order":
+            rows = reorder(rows, change.get("rowId"))
     return rows
 
 
-def _undo(changes: list[dict] | None, rows: list[dict]) -> list[dict]:
+def _undo(changes: list, rows: object) -> list[dict]:
     """The rows with the edit taken back (after a value that could not be used)."""
-    undone = {(c["rowId"], c["colId"]): c["oldValue"] for c in changes or [] if c.get("colId") in EDITABLE}
-    return [row | {col: old for (rid, col), old in undone.items() if rid == row["encounter_id"]} for row in rows]
+    undone = {(c.get("rowId"), c["colId"]): c.get("oldValue") for c in changes
+              if isinstance(c, dict) and c.get("colId") in EDITABLE}
+    return [row | {col: old for (rid, col), old in undone.items() if rid == row.get("encounter_id")}
+            for row in (rows if isinstance(rows, list) else []) if isinstance(row, dict)]
 
 
 def _differs(rows: list[dict], schedule: dict | None) -> bool:
@@ -228,7 +236,7 @@ def show_plan(day_text, ratio, percentile, _reset, changes, rows, schedule):
     runtime, trigger = current_runtime(), ctx.triggered_id
     keep = [no_update] * len(OUTPUTS)
     try:
-        day = date.fromisoformat((day_text or "")[:10])
+        day = date.fromisoformat(str(day_text or "")[:10])
     except ValueError:
         return *keep[:-1], problem("Day: pick a day from the calendar.")
     try:
@@ -243,7 +251,7 @@ def show_plan(day_text, ratio, percentile, _reset, changes, rows, schedule):
         return *keep[:-1], no_model()
     except OptiORError as error:
         answer = keep[:-1]
-        if trigger == GRID:
-            answer[ROWS_OUTPUT] = _undo(changes, rows or [])
+        if trigger == GRID and isinstance(changes, list):
+            answer[ROWS_OUTPUT] = _undo(changes, rows)
         return *answer, problem(error.message)
     return _answer(plan, changed=_differs(plan_rows(plan), schedule), schedule=None)
