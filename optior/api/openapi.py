@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optior.api import plan_views
 from optior.api.model_views import CASE_DATES, PREDICT_REQUIRED
 from optior.api.params import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS
 from optior.config import Settings
@@ -93,6 +94,12 @@ _IMPORT_REPORT = {
         "rejected": {"type": "integer", "minimum": 0},
         "warned": {"type": "integer", "minimum": 0},
         "replaced": {"type": "integer", "minimum": 0},
+        "scheduled": {"type": "integer", "minimum": 0,
+                      "description": "Rows without actual times, stored as scheduled cases for planning."},
+        "scheduled_completed": {"type": "integer", "minimum": 0,
+                                "description": "Scheduled cases that arrived with actual times (now completed)."},
+        "advance_predictions": {"type": "integer", "minimum": 0,
+                                "description": "Scheduled cases whose prediction was recorded in advance."},
         "written": {"type": "boolean"},
         "strict": {"type": "boolean"},
         "batch_id": _nullable({"type": "integer"}),
@@ -552,9 +559,9 @@ def openapi_document(settings: Settings) -> dict:
                 "body is {\"error\": ..., \"details\": ...}."
             ),
         },
-        "paths": _paths(),
+        "paths": _paths() | plan_views.openapi_paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | plan_views.openapi_schemas(),
             "responses": _responses(settings),
             "securitySchemes": {
                 "adminToken": {

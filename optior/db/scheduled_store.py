@@ -77,7 +77,7 @@ def upsert_scheduled(connection: Connection, frame: pd.DataFrame, batch_id: int 
                 continue
             connection.execute(
                 update(scheduled_cases).where(scheduled_cases.c.encounter_id == record["encounter_id"])
-                .values({column: record[column] for column in _STORED}, batch_id=batch_id)
+                .values({**{column: record[column] for column in _STORED}, "batch_id": batch_id})
             )
             counts.updated += 1
     return counts

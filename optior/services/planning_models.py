@@ -6,10 +6,21 @@ durations are minutes. The OpenAPI document is generated from these models.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NaiveDatetime,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from optior.errors import InvalidInput
 
@@ -19,7 +30,28 @@ MIN_QUANTILE, MAX_QUANTILE = 0.05, 0.95
 MAX_WHAT_IF_CASES = 400
 MAX_CASE_MINUTES = 24 * 60
 
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"  # one line, no control characters
+
+LOCAL_DATE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+
+
+def _local_text(value: object) -> object:
+    """Text must be an ISO 8601 local date-time, as the schema says (no zone, a T between date and time)."""
+    if isinstance(value, str) and not re.fullmatch(LOCAL_DATE_TIME, value):
+        raise ValueError("must be a local date-time like 2026-10-05T07:30:00, without a time zone")
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+# Naive hospital time as ISO 8601 text ("2026-10-05T07:30:00"): not RFC 3339's date-time, which needs a zone.
+LocalDateTime = Annotated[
+    NaiveDatetime,
+    BeforeValidator(_local_text),
+    WithJsonSchema({"type": "string", "pattern": LOCAL_DATE_TIME,
+                    "description": "ISO 8601 local date-time (hospital time, no zone)."}),
+]
+
 Flag = Literal["booked short", "booked long"]
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class CasePlan(BaseModel):
@@ -30,7 +62,7 @@ class CasePlan(BaseModel):
     service: str
     cpt_code: str
     surgeon: str | None = None
-    scheduled_start: datetime
+    scheduled_start: LocalDateTime
     booked_minutes: float = Field(description="Minutes booked for the case (its slot in the schedule).")
     predicted_p10_minutes: float = Field(description="10th percentile of the predicted in-room minutes.")
     predicted_p25_minutes: float = Field(description="25th percentile; a booking below it is flagged 'booked short'.")
@@ -39,9 +71,9 @@ class CasePlan(BaseModel):
     recommended_booking_minutes: float = Field(
         description="The predicted quantile q = r / (1 + r) of the in-room minutes, rounded up to 5 minutes."
     )
-    start_p50: datetime = Field(description="Median simulated wheels-in (later of scheduled start and room free).")
-    end_p50: datetime = Field(description="Median simulated wheels-out.")
-    end_p90: datetime = Field(description="90th percentile of the simulated wheels-out.")
+    start_p50: LocalDateTime = Field(description="Median simulated wheels-in (later of scheduled start and room free).")
+    end_p50: LocalDateTime = Field(description="Median simulated wheels-out.")
+    end_p90: LocalDateTime = Field(description="90th percentile of the simulated wheels-out.")
     flag: Flag | None = Field(
         default=None, description="'booked short' when booked < P25, 'booked long' when booked > P90, else null."
     )
@@ -52,9 +84,9 @@ class RoomPlan(BaseModel):
     """One room's simulated day: when it finishes, the chance of running past the staffed end, overtime and idle."""
 
     or_suite: str
-    finish_p10: datetime
-    finish_p50: datetime
-    finish_p90: datetime
+    finish_p10: LocalDateTime
+    finish_p50: LocalDateTime
+    finish_p90: LocalDateTime
     p_overtime: float = Field(
         ge=0, le=1, description="Share of simulated days whose last wheels-out is after the staffed end."
     )
@@ -90,8 +122,8 @@ class DayPlan(BaseModel):
         description="Cost of one overtime minute relative to one idle minute; null when a quantile was given."
     )
     quantile: float = Field(description="The predicted quantile each case's recommended booking is set at.")
-    staffed_start: datetime
-    staffed_end: datetime
+    staffed_start: LocalDateTime
+    staffed_end: LocalDateTime
     model_version: str | None = Field(default=None, description="The model version whose predictions were simulated.")
     draws: int = Field(description="Number of simulated days.")
     rooms: list[RoomPlan]
@@ -99,16 +131,17 @@ class DayPlan(BaseModel):
 
 
 class PlanCaseInput(BaseModel):
-    """One case in a what-if: where and when it is scheduled and how long it is booked (other fields ignored)."""
+    """One case in a what-if: where and when it is scheduled and how long it is booked (other fields ignored,
+    so a CasePlan from an answer can be sent back as it is, with its or_suite or scheduled_start changed)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    encounter_id: str = Field(min_length=1, max_length=64)
-    or_suite: str = Field(min_length=1, max_length=64)
-    service: str = Field(min_length=1, max_length=128)
-    cpt_code: str = Field(min_length=1, max_length=32)
-    surgeon: str | None = Field(default=None, max_length=128)
-    scheduled_start: datetime
+    encounter_id: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
+    or_suite: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
+    service: str = Field(min_length=1, max_length=128, pattern=PLAIN_TEXT)
+    cpt_code: str = Field(min_length=1, max_length=32, pattern=PLAIN_TEXT)
+    surgeon: str | None = Field(default=None, max_length=128, pattern=PLAIN_TEXT)
+    scheduled_start: LocalDateTime = Field(description="Local hospital time on the plan's date, no time zone.")
     booked_minutes: float = Field(gt=0, le=MAX_CASE_MINUTES)
 
 
@@ -167,9 +200,15 @@ def _field_of(error: ValidationError) -> str:
     return location or "body"
 
 
-def parse_model(kind: type[BaseModel], payload: object) -> BaseModel:
-    """Validate a payload into a model; a bad value raises InvalidInput naming the field."""
+def parse_model(kind: type[Model], payload: object, *, from_json: bool = False) -> Model:
+    """Validate a payload into a model; a bad value raises InvalidInput naming the field.
+
+    from_json: the payload is a decoded JSON body, checked strictly as JSON (numbers must be numbers, times
+    ISO 8601 text); otherwise values may be text to convert, as query parameters are.
+    """
     try:
+        if from_json:
+            return kind.model_validate_json(json.dumps(payload, allow_nan=True), strict=True)
         return kind.model_validate(payload)
     except ValidationError as error:
         first = error.errors()[0]
