@@ -84,6 +84,8 @@ def test_the_plan_shows_the_day_and_a_what_if_move_changes_the_receiving_rooms_f
     until(lambda: finish_p50(dash_duo) == before, timeout=20)
     dash_duo.wait_for_text_to_equal("#plan-what-if-state", "", timeout=10)
     assert console_errors(dash_duo) == []
+    loaded = dash_duo.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith(dash_duo.server_url) for url in loaded)  # the grid's theme included
 
 
 def test_a_bad_start_time_is_refused_with_a_message_and_the_cell_goes_back(dash_duo, open_app):
