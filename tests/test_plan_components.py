@@ -62,13 +62,16 @@ def test_totals_give_units_and_the_booking_percentile_in_words():
     assert "1 of 1" in text and "0 → 0 min" in text and "67th percentile" in text and "17:00" in text
 
 
-def test_the_default_day_is_the_next_planned_day_else_the_latest(optior_app):
+def test_the_default_day_is_the_one_asked_for_else_the_next_planned_day_else_the_latest(optior_app):
     from optior.pages.plan import default_day  # pages register themselves, so only once the app exists
 
     days = [date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 3)]
     assert default_day(days, date(2026, 12, 1)) == date(2026, 12, 2)
     assert default_day(days, date(2026, 12, 2)) == date(2026, 12, 2)
     assert default_day(days, date(2027, 1, 1)) == date(2026, 12, 3)
+    assert default_day(days, date(2026, 12, 1), "2026-11-30") == date(2026, 11, 30)  # ?date= in the address
+    assert default_day(days, date(2026, 12, 1), "2026-12-01") == date(2026, 12, 2)  # nothing scheduled then
+    assert default_day(days, date(2026, 12, 1), "soon") == date(2026, 12, 2)
 
 
 def test_late_rooms_and_fallback_cases_are_listed_in_words():

@@ -73,7 +73,7 @@ def test_a_room_likely_to_run_late_is_marked_in_red_with_its_chance_and_the_othe
 
 def test_each_room_has_its_p50_and_p90_finish_against_the_staffed_end_line():
     figure = plan_timeline(two_rooms(), title="Plan")
-    p50, p90 = trace(figure, "Finish P50"), trace(figure, "Finish P90")
+    p50, p90 = trace(figure, "Room finish P50"), trace(figure, "Room finish P90")
     assert dict(zip(p50["y"], p50["x"], strict=True)) == {"OR 1": "2026-12-01 16:50:00", "OR 2": "2026-12-01 09:00:00"}
     assert dict(zip(p90["y"], p90["x"], strict=True)) == {"OR 1": "2026-12-01 18:05:00", "OR 2": "2026-12-01 09:30:00"}
     (line,) = figure["layout"]["shapes"]
@@ -88,7 +88,7 @@ def test_booked_slots_and_predicted_spans_are_drawn_per_case_on_a_clock_axis():
     booked = trace(figure, "Booked")
     assert booked["y"] == ["OR 1", "OR 1", "OR 2"]
     assert booked["base"][1] == "2026-12-01 13:10:00" and booked["x"][1] == 180 * 60_000
-    span = trace(figure, "End P10–P90")
+    span = trace(figure, "Case end P10–P90")
     assert span["x"][:3] == ["2026-12-01 11:30:00", "2026-12-01 15:30:00", None]  # 08:00 + 210 and + 450 min
     layout = figure["layout"]
     assert layout["xaxis"]["type"] == "date" and layout["xaxis"]["tickformat"] == "%H:%M"
@@ -105,7 +105,8 @@ def test_imported_text_is_shown_as_plain_text_in_labels_and_hover():
     encoded = json.dumps(figure)
     assert "<a " not in encoded and "<img" not in encoded and "<b>9" not in encoded and '"<br>"' not in encoded
     assert trace(figure, "Booked")["y"] == ["&lt;b&gt;9&lt;/b&gt;"]
-    assert trace(figure, "Predicted (P50)")["customdata"][0][0].startswith("&lt;a href=")
+    hover = trace(figure, "Predicted case (P50)")["customdata"][0]
+    assert hover[0].startswith("&lt;a href=") and hover[7] == "<br>&lt;img src=x onerror=alert(1)&gt;"
 
 
 def test_a_day_without_cases_says_so():

@@ -101,18 +101,18 @@ def _predicted_p50(rooms: Sequence[RoomDay]) -> dict:
     """Each case from its median simulated wheels-in to its median wheels-out."""
     cases = [(room, case) for room in rooms for case in room.cases]
     return {
-        "type": "bar", "name": "Predicted (P50)", "orientation": "h", "width": 0.34,
+        "type": "bar", "name": "Predicted case (P50)", "orientation": "h", "width": 0.34,
         "y": [room_name(room) for room, _ in cases],
         "base": [_when(case.start_p50) for _, case in cases],
         "x": [(case.end_p50 - case.start_p50).total_seconds() * 1000 for _, case in cases],
         "marker": {"color": PREDICTED_COLOR},
         "customdata": [[plain(case.service), plain(case.cpt_code), clock(case.start_p50), clock(case.end_p50),
                         case.predicted_p10_minutes, case.predicted_p50_minutes, case.predicted_p90_minutes,
-                        plain(case.note or "")] for _, case in cases],
+                        f"<br>{plain(case.note)}" if case.note else ""] for _, case in cases],
         "hovertemplate": ("<b>%{customdata[0]}</b>, CPT %{customdata[1]}<br>"
                           "Likely in room %{customdata[2]}–%{customdata[3]} (P50)<br>"
                           "Predicted %{customdata[5]:.0f} min (P10–P90 %{customdata[4]:.0f}–%{customdata[6]:.0f} min)"
-                          "<br>%{customdata[7]}<extra></extra>"),
+                          "%{customdata[7]}<extra></extra>"),
     }
 
 
@@ -127,7 +127,7 @@ def _predicted_range(rooms: Sequence[RoomDay]) -> dict:
                    _when(start + timedelta(minutes=case.predicted_p90_minutes)), None]
             ys += [room_name(room), room_name(room), None]
     return {
-        "type": "scatter", "mode": "lines+markers", "name": "End P10–P90", "x": xs, "y": ys,
+        "type": "scatter", "mode": "lines+markers", "name": "Case end P10–P90", "x": xs, "y": ys,
         "line": {"color": PREDICTED_COLOR, "width": 2}, "marker": {"symbol": "line-ns-open", "size": 14},
         "hoverinfo": "skip",
     }
@@ -178,8 +178,8 @@ def plan_timeline(plan: PlannedDay, *, title: str) -> Figure:
                              f"Staffed end {clock(staffed_end)}")
     traces = [
         _booked(rooms), _predicted_p50(rooms), _predicted_range(rooms),
-        _finish(rooms, "finish_p50", "Finish P50", "diamond", FINISH_P50_COLOR),
-        _finish(rooms, "finish_p90", "Finish P90", "triangle-left", FINISH_P90_COLOR),
+        _finish(rooms, "finish_p50", "Room finish P50", "diamond", FINISH_P50_COLOR),
+        _finish(rooms, "finish_p90", "Room finish P90", "triangle-left", FINISH_P90_COLOR),
     ]
     names = [room_name(room) for room in rooms]
     return chart(

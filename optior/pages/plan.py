@@ -51,8 +51,14 @@ WHAT_IF_STATE = "plan-what-if-state"
 SCHEDULE = "plan-schedule"  # the day's cases as scheduled: {encounter id: [room, start]}
 
 
-def default_day(days: list[date], today: date) -> date:
-    """The next day with scheduled cases from today on, else the latest one."""
+def default_day(days: list[date], today: date, asked: str | None = None) -> date:
+    """The day asked for in the address (?date=YYYY-MM-DD) if it has scheduled cases, else the next day with
+    scheduled cases from today on, else the latest one."""
+    try:
+        if asked and (day := date.fromisoformat(str(asked)[:10])) in days:
+            return day
+    except ValueError:
+        pass
     return next((day for day in days if day >= today), days[-1])
 
 
@@ -132,13 +138,13 @@ def _page(content: list) -> dbc.Container:
     return dbc.Container([html.H1("Plan the day", className="h3"), *content], fluid=True)
 
 
-def layout(**_query) -> dbc.Container:
-    """The next day with scheduled cases, already simulated (the callback answers later changes)."""
+def layout(**query) -> dbc.Container:
+    """The next day with scheduled cases (or ?date=), already simulated (the callback answers later changes)."""
     runtime = current_runtime()
     days = planning.planned_days(runtime)
     if not days:
         return _page([no_schedule()])
-    day = default_day(days, date.today())
+    day = default_day(days, date.today(), query.get("date"))
     try:
         plan = planning.plan_day(runtime, day)
     except ModelUnavailable:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 READY = "#plan-timeline .main-svg"
 FINISH_P50 = """
 const chart = document.querySelector('#plan-timeline .js-plotly-plot');
-const trace = chart.data.find(t => t.name === 'Finish P50');
+const trace = chart.data.find(t => t.name === 'Room finish P50');
 return Object.fromEntries(trace.y.map((room, i) => [room, trace.x[i]]));
 """
 ROWS = """
