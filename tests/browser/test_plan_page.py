@@ -24,6 +24,12 @@ return [...document.querySelectorAll('#plan-cases .ag-pinned-left-cols-container
 """
 
 
+CHART_FITS = """
+const chart = document.querySelector('#plan-timeline .main-svg');
+return !chart || chart.getBoundingClientRect().width <= document.getElementById('plan-timeline').clientWidth + 1;
+"""
+
+
 def screenshots(dash_duo, name: str) -> None:
     """Save the whole page at desktop, tablet and phone width under test-artifacts/screenshots/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -31,6 +37,7 @@ def screenshots(dash_duo, name: str) -> None:
     driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     for width in (1280, 820, 390):
         driver.set_window_size(width, 1024)
+        until(lambda: driver.execute_script(CHART_FITS), timeout=5)  # Plotly redraws a moment after a resize
         height = driver.execute_script("return document.body.scrollHeight")
         driver.set_window_size(width, max(1024, min(int(height) + 40, 6000)))
         driver.save_screenshot(str(ARTIFACTS / f"{name}-{width}.png"))
