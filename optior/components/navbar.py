@@ -9,6 +9,7 @@ from optior.components.retrain import retrain_controls
 
 NAV_LINKS = (
     ("Dashboard", "/"),
+    ("Plan", "/plan"),
     ("Predict", "/predict"),
     ("Model", "/model"),
     ("Data", "/data"),

@@ -21,7 +21,8 @@ from optior.web.shell import shell_layout
 from optior.web.vendor import BOOTSTRAP_CSS_URL, register_vendor_route
 
 log = logging.getLogger(__name__)
-PAGE_MODULES = ("optior.pages.dashboard", "optior.pages.predict", "optior.pages.model", "optior.pages.data")
+PAGE_MODULES = ("optior.pages.dashboard", "optior.pages.predict", "optior.pages.model", "optior.pages.data",
+                "optior.pages.plan")
 
 
 def create_app(settings: Settings | None = None) -> Dash:
