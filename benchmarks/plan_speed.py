@@ -23,11 +23,8 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtri
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from optior.ml.spread import QUANTILE_LEVELS  # noqa: E402
-from optior.plan.simulate import DayInput, TurnoverPools, simulate_day  # noqa: E402
+from optior.ml.spread import QUANTILE_LEVELS
+from optior.plan.simulate import DayInput, TurnoverPools, simulate_day
 
 
 def synthetic_day(rooms: int, cases_per_room: int, seed: int = 0) -> DayInput:

@@ -17,7 +17,6 @@ import json
 import platform
 import secrets
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -25,10 +24,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from optior.bench.app_process import AppProcess, app_environment  # noqa: E402
-from optior.services.users import save_user  # noqa: E402
+from optior.bench.app_process import AppProcess, app_environment
+from optior.services.users import save_user
 
 PATH = "/_dash-layout"
 PASSWORD = "a long benchmark password"
