@@ -17,6 +17,7 @@ def seed_first_run(runtime: Runtime) -> str | None:
     """Import the bundled sample into an empty database, in exactly one of the workers starting together.
 
     The check and the import happen under one lock that the other workers wait for; they then find the cases.
+    Returns the line to log, or None when there was nothing to do.
     """
     if case_count(runtime):
         return None
