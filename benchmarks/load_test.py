@@ -430,12 +430,14 @@ def _served(args: argparse.Namespace, folder: Path) -> AppProcess:
     """`python app.py` on loopback with a fresh database: it seeds the sample and trains a model on start."""
     url = args.database_url or f"sqlite:///{folder / 'optior.db'}"
     if args.database_url:
-        from sqlalchemy import create_engine
+        from sqlalchemy import create_engine, text
 
         from optior.db.schema import metadata
 
         engine = create_engine(url)
-        metadata.drop_all(engine)
+        with engine.begin() as connection:  # and the schema revision, or the app takes the empty database as current
+            metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
     extra = {"OPTIOR_ADMIN_TOKEN": args.admin_token} if args.admin_token else {}
     command = gunicorn_command(args.port, args.workers) if args.workers else app_command()

@@ -36,12 +36,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_RANGE = {"start": date(2026, 7, 1), "end": date(2026, 9, 30)}
 
 
-def _card(mae: float) -> dict:
-    """A model card with the fields the model list shows."""
-    return {"estimator": {"name": "log-scale linear model"}, "train_dates": ["2026-07-01", "2026-09-11"],
-            "test_dates": ["2026-09-14", "2026-09-30"], "model": {"mae": mae, "interval_coverage": 0.81},
-            "baselines": {"booked": {"mae": 19.4}, "procedure_median": {"mae": 16.7}},
-            "decision": {"reason": "Not worse than the active version."}}
+def _card(version: str, mae: float) -> dict:
+    """A model card with the fields the health check and the model list show."""
+    return {
+        "version": version, "estimator": {"name": "log-scale linear model"},
+        "train_dates": ["2026-07-01", "2026-09-11"], "test_dates": ["2026-09-14", "2026-09-30"],
+        "model": {"mae": mae, "interval_coverage": 0.81},
+        "baselines": {"booked": {"mae": 19.4}, "procedure_median": {"mae": 16.7}},
+        "decision": {"reason": "Not worse than the active version."},
+    }
 
 
 def _sample_imported_by_this_release(settings) -> Database:
@@ -73,9 +76,10 @@ def _build_release_database(settings) -> Runtime:
     trained = datetime(2026, 11, 1, 6, 0)
     with db.transaction() as connection:
         for number, (mae, active) in enumerate([(15.2, False), (15.0, True)], start=1):
+            version = f"v2026110{number}-0600"
             connection.execute(insert(release_schema.model_versions).values(
-                version=f"v2026110{number}-0600", trained_at=trained.replace(day=number), file_name=f"v{number}.joblib",
-                sha256=f"{number:064d}", rows_used=2524, card=_card(mae), report={"points": [[61.5, 70.0]]},
+                version=version, trained_at=trained.replace(day=number), file_name=f"{version}.joblib",
+                sha256=f"{number:064d}", rows_used=2524, card=_card(version, mae), report={"points": [[61.5, 70.0]]},
                 is_active=active, activated_at=trained.replace(day=number) if active else None))
         connection.execute(insert(release_schema.predictions).values(
             created_at=datetime(2026, 11, 30, 9, 15), model_version="v20261102-0600",

@@ -13,10 +13,11 @@ from optior.services.runtime import Runtime
 SEED_WAIT_S = 120.0
 
 
-def _seed_line(runtime: Runtime) -> str | None:
+def seed_first_run(runtime: Runtime) -> str | None:
     """Import the bundled sample into an empty database, in exactly one of the workers starting together.
 
     The check and the import happen under one lock that the other workers wait for; they then find the cases.
+    Returns the line to log, or None when there was nothing to do.
     """
     if case_count(runtime):
         return None
@@ -51,4 +52,4 @@ def _model_line(runtime: Runtime) -> str | None:
 def prepare_first_run(runtime: Runtime) -> list[str]:
     """Seed, rebuild the metric summary and train when needed (several workers may start at once); return log
     lines saying what was done."""
-    return [line for line in (_seed_line(runtime), _summary_line(runtime), _model_line(runtime)) if line]
+    return [line for line in (seed_first_run(runtime), _summary_line(runtime), _model_line(runtime)) if line]
