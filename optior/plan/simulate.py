@@ -61,12 +61,6 @@ class DayResult:
     booking_idle: dict[str, np.ndarray]  # name -> (n,) E[max(b - X, 0)]
 
 
-def draw_minutes(levels: np.ndarray, minutes: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Inverse CDF per case, vectorised: uniforms (n, draws) -> minutes (n, draws), linear between grid levels."""
-    position = np.interp(uniforms, levels, np.arange(len(levels), dtype=float))
-    return _at_position(minutes, position)
-
-
 def _at_position(minutes: np.ndarray, position: np.ndarray) -> np.ndarray:
     """Each row's grid values at fractional grid positions (n, m); one flat gather per end of the step."""
     width = minutes.shape[1]
