@@ -98,6 +98,17 @@ def _every_row(db: Database) -> dict[str, list[tuple]]:
                 for name, table in release_schema.metadata.tables.items()}
 
 
+def _to_nine_digits(figures: object) -> object:
+    """Figures with floats to 9 significant digits: a summary rebuilt on another engine sums in another order."""
+    if isinstance(figures, float):
+        return float(f"{figures:.9g}")
+    if isinstance(figures, dict):
+        return {key: _to_nine_digits(value) for key, value in figures.items()}
+    if isinstance(figures, list):
+        return [_to_nine_digits(value) for value in figures]
+    return figures
+
+
 def _revision(db: Database) -> str | None:
     with db.read() as connection:
         return MigrationContext.configure(connection).get_current_revision()
@@ -145,7 +156,7 @@ def test_a_summary_of_an_older_layout_is_rebuilt_at_the_next_start_after_the_mig
     runtime = build_runtime(release_runtime.settings)  # what a start does: migrate, then the start-up checks
     try:
         assert metric_summary.ensure_summary(runtime) == "rebuilt"
-        assert or_metrics(runtime, **SAMPLE_RANGE) == expected
+        assert _to_nine_digits(or_metrics(runtime, **SAMPLE_RANGE)) == _to_nine_digits(expected)
     finally:
         runtime.db.dispose()
 
