@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.special import ndtri
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -27,7 +27,9 @@ from optior.ml.intervals import RatioIntervals
 QUANTILE_LEVELS = np.round(np.arange(1, 100) / 100, 2)
 # The quantiles every prediction reports.
 REPORTED_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-SCALE_ALPHA = 10.0  # strong shrinkage: a rare category's spread stays near its neighbours'
+# The scale model's shrinkage is chosen by leave-one-out error: strong when the spread hardly varies between
+# case types (the scale stays near constant instead of chasing noise), weak when it does.
+SCALE_ALPHAS = (1.0, 10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
 SCALE_FOLDS = 5
 KEPT_RESIDUALS = 4_001  # order statistics kept of the standardised residuals (enough for any level to ~0.0003)
 _FLOOR_SHARE = 0.25  # a case's scale is never below this share of the median scale
@@ -57,7 +59,7 @@ def _scale_pipeline(columns: list[str]) -> Pipeline:
             ("scaled", StandardScaler(), scaled),
         ]
     )
-    return Pipeline([("encode", encode), ("model", Ridge(alpha=SCALE_ALPHA))])
+    return Pipeline([("encode", encode), ("model", RidgeCV(alphas=SCALE_ALPHAS))])
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class LinearScale:
     """The fitted ridge scale model as plain lookups: a prediction costs microseconds, not a Pipeline call."""
 
     intercept: float
+    alpha: float  # the chosen shrinkage
     categories: dict[str, dict]  # column -> {value: coefficient}; unseen values add 0, as one-hot "ignore" does
     log_columns: dict[str, float]  # column -> coefficient of log(value)
     scaled_columns: dict[str, tuple[float, float, float]]  # column -> (mean, standard deviation, coefficient)
@@ -97,7 +100,7 @@ def _as_lookups(pipeline: Pipeline, columns: list[str]) -> LinearScale:
         for i, mean, std, c in zip(encode.transformers_[2][2], scaler.mean_, scaler.scale_, coefficients[at:],
                                    strict=True)
     }
-    return LinearScale(float(ridge.intercept_), categories, log_columns, scaled)
+    return LinearScale(float(ridge.intercept_), float(ridge.alpha_), categories, log_columns, scaled)
 
 
 def _plain(value):
@@ -126,7 +129,7 @@ class ScaledResiduals:
             "method": "log-scale location model + ridge scale model of |log residual|; split-conformal quantiles "
                       "of the standardised out-of-sample residuals",
             "calibration_cases": self.n_calibration,
-            "scale_alpha": SCALE_ALPHA,
+            "scale_alpha": self.scale_model.alpha,
         }
 
 
