@@ -38,3 +38,7 @@ class DatabaseUnavailable(OptiORError):
 
 class NotAllowed(OptiORError):
     """The signed-in user (or this machine) may not do this, e.g. change data without the admin role."""
+
+
+class NothingScheduled(OptiORError):
+    """A plan was asked for a day with no scheduled cases; `details` lists the days that have some."""

@@ -14,8 +14,8 @@ pytest_plugins = ("tests.test_api_support",)
 
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
-    """The sample CSV with its dates parsed and in-room minutes worked out, independently of OptiOR."""
-    frame = pd.read_csv(SAMPLE_CSV, dtype={"OR Suite": str, "Encounter ID": str})
+    """The sample CSV's completed cases with dates parsed and in-room minutes worked out, independently of OptiOR."""
+    frame = pd.read_csv(SAMPLE_CSV, dtype={"OR Suite": str, "Encounter ID": str}).dropna(subset=["Wheels Out"])
     frame["day"] = pd.to_datetime(frame["Date"], format="%m/%d/%y").dt.date
     wheels_in = pd.to_datetime(frame["Wheels In"], format="%m/%d/%y %I:%M %p")
     wheels_out = pd.to_datetime(frame["Wheels Out"], format="%m/%d/%y %I:%M %p")

@@ -66,5 +66,5 @@ def test_the_benchmark_refuses_a_database_that_holds_cases(sample_runtime):
     ran = _bench(sample_runtime.settings.database_url, "--cases", "100")
 
     assert ran.returncode == 2
-    assert "already holds 2,524 cases" in ran.stderr and "--replace" in ran.stderr
-    assert case_count(sample_runtime) == 2524
+    assert "already holds 2,652 cases" in ran.stderr and "--replace" in ran.stderr
+    assert case_count(sample_runtime) == 2652

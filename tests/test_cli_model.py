@@ -58,7 +58,7 @@ def test_predict_without_a_model_says_how_to_get_one(runtime, app_env, capsys):
 def test_evaluate_json_uses_a_temporary_database_not_the_apps(runtime, app_env, capsys):
     assert main(["evaluate", "--csv", str(SAMPLE_CSV), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["n_train"] + summary["n_test"] == 2524
+    assert summary["n_train"] + summary["n_test"] == 2652
     assert METRIC_KEYS | {"interval_coverage", "interval_width"} <= set(summary["model"])
     model = summary["model"]
     assert list(model["quantile_calibration"]) == ["0.1", "0.25", "0.5", "0.75", "0.9"]
@@ -77,7 +77,7 @@ def test_evaluate_json_uses_a_temporary_database_not_the_apps(runtime, app_env, 
 def test_evaluate_prints_a_table_of_model_and_baselines(runtime, app_env, capsys):
     assert main(["evaluate", "--csv", str(SAMPLE_CSV)]) == 0
     out = capsys.readouterr().out
-    assert "2,524 rows read, 0 rejected" in out
+    assert "2,783 rows read, 0 rejected" in out
     accuracy, calibration, ranges, bands = (block.splitlines() for block in out.split("\n\n")[1:5])
     assert [line.split("|")[1].strip().split(" (")[0] for line in accuracy[2:]] == [
         "Model", "Booked time", "Procedure median",

@@ -227,6 +227,6 @@ def test_workers_starting_together_on_a_new_database_set_it_up_once(settings, se
         while server.send("GET", "/api/health")[0].json()["model_version"] is None and time.monotonic() < deadline:
             time.sleep(0.5)
         answered = _predict_on_every_worker(server)
-        assert _case_count(server) == 2524
+        assert _case_count(server) == 2652
         assert len(_versions(server)) == 1
         assert len(set.union(*answered.values())) == 1

@@ -55,7 +55,7 @@ def test_first_retrain_activates_a_saved_and_recorded_version(sample_runtime):
     model_file = sample_runtime.settings.model_dir / card["file_name"]
     assert card["sha256"] == file_sha256(model_file)
     assert json.loads(model_file.with_suffix(".json").read_text())["sha256"] == card["sha256"]
-    assert card["rows_used"] == card["n_train"] + card["n_test"] == 2524
+    assert card["rows_used"] == card["n_train"] + card["n_test"] == 2652
     assert card["target"].startswith("in-room minutes")
     assert set(card["features"]) == set(CATEGORICAL) | set(NUMERIC)
     assert {"scikit-learn", "numpy", "pandas", "joblib", "python"} <= set(card["library_versions"])

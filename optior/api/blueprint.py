@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from optior.api import analytics_views, data_views, model_views
+from optior.api import analytics_views, data_views, model_views, plan_views
 from optior.api.errors import API_PREFIX, is_api_path, register_error_handlers
 from optior.api.openapi import openapi_document
 from optior.api.serialize import json_response
@@ -38,6 +38,8 @@ ROUTES: tuple[tuple[str, str, Callable[[], Response]], ...] = (
     ("/retrain", "POST", model_views.retrain),
     ("/jobs", "GET", model_views.job),
     ("/models", "GET", model_views.models),
+    ("/plan", "GET", plan_views.plan),
+    ("/plan", "POST", plan_views.what_if),
     ("/openapi.json", "GET", openapi),
 )
 
@@ -87,11 +89,10 @@ def register_api(server: Flask) -> None:
     blueprint.before_request(_limit_body)
     register_error_handlers(server, blueprint)
     server.register_blueprint(blueprint)
-    allowed = {
-        rule.rule: sorted(rule.methods or ())
-        for rule in server.url_map.iter_rules()
-        if rule.endpoint.startswith(f"{BLUEPRINT_NAME}.")
-    }
+    allowed: dict[str, list[str]] = {}  # a path may have a view per method (GET and POST /plan)
+    for rule in server.url_map.iter_rules():
+        if rule.endpoint.startswith(f"{BLUEPRINT_NAME}."):
+            allowed[rule.rule] = sorted(set(allowed.get(rule.rule, ())) | set(rule.methods or ()))
     server.before_request(_api_routing(allowed))
     with server.app_context():
         refusal = admin_refusal_reason(current_runtime().settings)

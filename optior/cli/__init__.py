@@ -11,7 +11,10 @@ from optior.errors import OptiORError
 from optior.services.runtime import build_runtime
 
 # Each module defines register(subparsers); a subcommand sets `handler(runtime, args) -> exit code`.
-COMMAND_MODULES = ("optior.cli.data", "optior.cli.metrics", "optior.cli.model", "optior.cli.admin", "optior.cli.bench")
+COMMAND_MODULES = (
+    "optior.cli.data", "optior.cli.metrics", "optior.cli.model", "optior.cli.plan", "optior.cli.admin",
+    "optior.cli.bench",
+)
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 

@@ -60,8 +60,10 @@ def _seed(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _generate(_runtime: None, args: argparse.Namespace) -> int:
-    written = write_cases_csv(Path(args.out), args.cases, seed=args.seed, start=args.start, rooms=args.rooms)
-    print(f"Wrote {written:,} cases to {args.out}")
+    written = write_cases_csv(Path(args.out), args.cases, seed=args.seed, start=args.start, rooms=args.rooms,
+                              upcoming_days=args.upcoming_days)
+    scheduled = f" ({written - args.cases:,} of them scheduled, without actual times)" if written > args.cases else ""
+    print(f"Wrote {written:,} cases to {args.out}{scheduled}")
     return EXIT_OK
 
 
@@ -90,6 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--start", type=_iso_date, default=date(2026, 7, 1), help="first day, YYYY-MM-DD")
     generate.add_argument("--rooms", type=_positive_int, default=9)
+    generate.add_argument("--upcoming-days", type=int, choices=range(0, 31), default=0, metavar="N",
+                          help="also write N more weekdays of scheduled cases without actual times (0-30)")
     generate.add_argument("--out", required=True, help="CSV file to write")
     generate.set_defaults(handler=_generate, needs_runtime=False)
 

@@ -167,3 +167,38 @@ job_locks = Table(
     Column("acquired_at", DateTime, nullable=False),
     Column("note", Text, nullable=True),
 )
+
+# Cases still to happen: imported rows without actual times. Kept out of `cases`, so no historical figure, metric
+# or training row ever sees them; a later import of the same encounter id with actual times moves it to `cases`.
+scheduled_cases = Table(
+    "scheduled_cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("encounter_id", String(64), nullable=False, unique=True),
+    Column("case_date", Date, nullable=False),
+    Column("or_suite", String(64), nullable=False),
+    Column("service", String(128), nullable=False),
+    Column("cpt_code", String(32), nullable=False),
+    Column("cpt_description", String(512), nullable=False, default=""),
+    Column("booked_minutes", Float, nullable=False),
+    Column("scheduled_start", DateTime, nullable=False),
+    Column("surgeon", String(128), nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
+    Index("ix_scheduled_cases_date_suite", "case_date", "or_suite", "scheduled_start"),
+)
+
+# The model's prediction for a case made when it was imported as scheduled, kept after the case is done, so the
+# accuracy of predictions made before a case can be measured. One row per encounter: the latest before the case.
+advance_predictions = Table(
+    "advance_predictions",
+    metadata,
+    Column("encounter_id", String(64), primary_key=True),
+    Column("predicted_at", DateTime, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("p10_minutes", Float, nullable=False),
+    Column("p50_minutes", Float, nullable=False),
+    Column("p90_minutes", Float, nullable=False),
+    # The whole quantile grid: {"levels": [...], "minutes": [...]}.
+    Column("quantiles", JSON, nullable=False),
+    Index("ix_advance_predictions_predicted_at", "predicted_at"),
+)

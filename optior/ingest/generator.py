@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from optior.errors import InvalidInput
 from optior.ingest.catalog import SERVICES, SURGEON_SURNAMES
 
 DEFAULT_ROOMS = 9
@@ -17,6 +18,7 @@ LAST_BOOKABLE_END_MINUTE = 17 * 60 + 15
 PLANNED_TURNOVER_MINUTES = 30
 PUBLIC_DATE = "%m/%d/%y"
 PUBLIC_TIMESTAMP = "%m/%d/%y %I:%M %p"
+ACTUAL_TIME_HEADERS = ["Wheels In", "Start Time", "End Time", "Wheels Out"]
 
 
 def _build_catalog(rng: np.random.Generator) -> dict[str, np.ndarray | list]:
@@ -66,16 +68,24 @@ def _choose_per_row(rng: np.random.Generator, groups: np.ndarray, members: np.nd
 
 
 def generate_cases(
-    n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1), rooms: int = DEFAULT_ROOMS
+    n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1), rooms: int = DEFAULT_ROOMS,
+    upcoming_days: int = 0,
 ) -> pd.DataFrame:
-    """Return n_cases cases in the public CSV's columns (plus Surgeon), ordered by day, room and time."""
+    """Return n_cases completed cases in the public CSV's columns (plus Surgeon), ordered by day, room and time,
+    followed by the cases of `upcoming_days` more weekdays as scheduled: booked, without actual times.
+
+    The schedule is made in advance from the bookings alone (back-to-back slots with a planned turnover), as a
+    real OR schedule is; what actually happened never moves it.
+    """
     if n_cases <= 0:
         raise ValueError("n_cases must be positive")
+    if upcoming_days < 0:
+        raise ValueError("upcoming_days must not be negative")
     rng = np.random.default_rng(seed)
     catalog = _build_catalog(rng)
     n_services = len(catalog["services"])
     # Roughly 4.4 cases per open room-day; draw a margin of extra days, then cut to n_cases.
-    n_days = int(np.ceil(n_cases / (rooms * 4.0 * 0.9))) + 2
+    n_days = int(np.ceil(n_cases / (rooms * 4.0 * 0.9))) + 2 + upcoming_days
     days = _weekdays(start, n_days)
 
     room_ids = np.arange(1, rooms + 1)
@@ -147,8 +157,31 @@ def generate_cases(
             "booked": booked[rows, slots].astype(int),
         }
     )
-    frame = frame.sort_values(["day", "room", "scheduled"], kind="stable").head(n_cases)
-    return _to_public_format(frame, catalog)
+    frame = frame.sort_values(["day", "room", "scheduled"], kind="stable")
+    completed = frame.head(n_cases)
+    later_days = frame["day"][frame["day"] > completed["day"].iloc[-1]].drop_duplicates().head(upcoming_days)
+    public = _to_public_format(pd.concat([completed, frame[frame["day"].isin(later_days)]]), catalog)
+    public.loc[len(completed):, ACTUAL_TIME_HEADERS] = ""
+    public.attrs["last_completed_day"] = completed["day"].iloc[-1].date()  # the CSV's dates have 2-digit years
+    return public
+
+
+def check_not_after(cases: pd.DataFrame, *, start: date, rooms: int, today: date) -> None:
+    """Refuse completed cases dated after today, saying which start (exactly) or room count (about) fits."""
+    last = cases.attrs["last_completed_day"]
+    if last <= today:
+        return
+    late_weekdays = int(np.busday_count(today + timedelta(days=1), last + timedelta(days=1)))
+    fitting_start = pd.Timestamp(start) - pd.offsets.BDay(late_weekdays)
+    span = int(np.busday_count(start, last + timedelta(days=1)))
+    available = int(np.busday_count(start, today + timedelta(days=1)))
+    rooms_text = (f", or about {int(np.ceil(rooms * span / available))} rooms instead of {rooms}"
+                  if available > 0 else "")
+    raise InvalidInput(
+        f"These cases would run to {last.isoformat()}, after today ({today.isoformat()}): completed cases cannot "
+        f"be in the future. Start on or before {fitting_start.date().isoformat()}{rooms_text}.",
+        {"field": "start", "last_day": last.isoformat(), "fitting_start": fitting_start.date().isoformat()},
+    )
 
 
 def _to_public_format(frame: pd.DataFrame, catalog: dict) -> pd.DataFrame:
@@ -176,9 +209,13 @@ def _to_public_format(frame: pd.DataFrame, catalog: dict) -> pd.DataFrame:
 
 
 def write_cases_csv(path: Path, n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1),
-                    rooms: int = DEFAULT_ROOMS) -> int:
-    """Generate cases and write them as CSV to path; return the number written."""
-    frame = generate_cases(n_cases, seed=seed, start=start, rooms=rooms)
+                    rooms: int = DEFAULT_ROOMS, upcoming_days: int = 0, today: date | None = None) -> int:
+    """Generate cases and write them as CSV to path; return the number written (scheduled ones included).
+
+    Refuses (InvalidInput, nothing written) when completed cases would be dated after today.
+    """
+    frame = generate_cases(n_cases, seed=seed, start=start, rooms=rooms, upcoming_days=upcoming_days)
+    check_not_after(frame, start=start, rooms=rooms, today=today or date.today())
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
     return len(frame)

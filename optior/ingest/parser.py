@@ -23,6 +23,7 @@ from optior.ingest.columns import (
     TIMESTAMP_COLUMNS,
     canonical_column,
 )
+from optior.ingest.row_kinds import is_actual_time, scheduled_columns, without_actual_times
 from optior.units import file_size
 
 MAX_IN_ROOM_MINUTES = 24 * 60
@@ -63,6 +64,8 @@ class ParsedChunk:
     rows_read: int
     rejected: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
+    # Valid rows without actual times: cases still to happen (see optior/ingest/row_kinds.py).
+    scheduled: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _open_binary(source: Path | bytes | BinaryIO) -> tuple[BinaryIO, int | None]:
@@ -271,9 +274,10 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
     raw = raw.apply(_strip)
     errors, warnings = _Problems(raw.index), _Problems(raw.index)
     out = pd.DataFrame(index=raw.index)
+    scheduled = without_actual_times(raw)
 
     for column in REQUIRED_COLUMNS:
-        errors.add(raw[column] == "", f"{DISPLAY_NAMES[column]} is empty")
+        errors.add((raw[column] == "") & ~(scheduled & is_actual_time(column)), f"{DISPLAY_NAMES[column]} is empty")
     for column, limit in TEXT_LIMITS.items():
         errors.add(_longer_than(raw[column], limit), f"{DISPLAY_NAMES[column]} is longer than {limit} characters")
         errors.add(_has_nul(raw[column]), f"{DISPLAY_NAMES[column]} contains a NUL byte")
@@ -281,7 +285,7 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
     out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
 
     out["case_date"] = _parse_column(raw["case_date"], DATE_FORMATS, errors, "a date (use MM/DD/YY or YYYY-MM-DD)")
-    errors.add(out["case_date"] > pd.Timestamp(today), "Date is in the future")
+    errors.add((out["case_date"] > pd.Timestamp(today)) & ~scheduled, "Date is in the future")
 
     for column in TIMESTAMP_COLUMNS:
         has_zone = _has_time_zone(raw[column])
@@ -320,15 +324,15 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, today: date, seen_ids: dict[s
     first_sighting = ~repeated_in_chunk & earlier_line.isna()
     seen_ids.update(zip(ids[first_sighting].tolist(), lines[first_sighting].astype(int).tolist(), strict=True))
 
+    out["case_date"] = out["case_date"].dt.date
+    out["line"] = lines
     good = ~errors.failing
-    cases = out[good].copy()
-    cases["case_date"] = cases["case_date"].dt.date
-    cases["line"] = lines[good]
     return ParsedChunk(
-        cases=cases.reset_index(drop=True),
+        cases=out[good & ~scheduled].reset_index(drop=True),
         rows_read=len(raw),
         rejected=errors.as_list(lines),
         warnings=warnings.as_list(lines),
+        scheduled=scheduled_columns(out[good & scheduled]),
     )
 
 

@@ -7,15 +7,18 @@ from datetime import datetime
 from optior.db.case_store import count_cases, delete_all_cases
 from optior.db.import_history import recent_batches
 from optior.db.locks import job_lock
+from optior.db.scheduled_store import delete_all_scheduled
 from optior.services.importing import ImportReport, import_cases
 from optior.services.metric_summary import clear_summary
 from optior.services.runtime import Runtime
 
 
 def clear_cases(runtime: Runtime) -> int:
-    """Delete every case and the metric summary in one transaction (refused while an import runs); return the count."""
+    """Delete every case (completed and scheduled) and the metric summary in one transaction (refused while an
+    import runs); return the number of completed cases removed."""
     with job_lock(runtime.db, "import", "data import"):
         with runtime.db.transaction() as connection:
+            delete_all_scheduled(connection)
             removed = delete_all_cases(connection)
             clear_summary(connection, runtime.settings.metrics)
             return removed

@@ -13,10 +13,12 @@ from typing import BinaryIO
 from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, indexes_deferred, upsert_cases
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
+from optior.db.scheduled_store import delete_all_scheduled
 from optior.ingest.parser import RowProblem, read_case_file
 from optior.services.metric_summary import SummaryUpdate
 from optior.services.read_ahead import read_ahead
 from optior.services.runtime import Runtime
+from optior.services.scheduled_import import ScheduledImport, record_advance_predictions, scheduled_summary
 
 MAX_LISTED_PROBLEMS = 1_000
 
@@ -37,6 +39,9 @@ class ImportReport:
     rejected: int = 0
     warned: int = 0
     replaced: int = 0
+    scheduled: int = 0  # rows without actual times, stored as scheduled cases (new, updated or unchanged)
+    scheduled_completed: int = 0  # scheduled cases that arrived with actual times and left the schedule
+    advance_predictions: int = 0
     written: bool = True
     strict: bool = False
     batch_id: int | None = None
@@ -59,7 +64,7 @@ class ImportReport:
         )
         if self.replaced:
             text += f" {self.replaced} earlier cases were removed first."
-        return text
+        return text + scheduled_summary(self.scheduled, self.scheduled_completed)
 
 
 def _keep(listed: list[RowProblem], problems: list[RowProblem]) -> None:
@@ -94,12 +99,16 @@ def import_cases(
             with runtime.db.transaction() as connection:
                 if replace:
                     report.replaced = delete_all_cases(connection)
+                    delete_all_scheduled(connection)
                 report.batch_id = start_batch(connection, source_name)
+                scheduled = ScheduledImport(connection, report.batch_id)
                 empty = not count_cases(connection)
                 summary = SummaryUpdate(connection, runtime.settings.metrics, rebuild=empty)
                 counts = UpsertCounts()
                 with indexes_deferred(connection) if empty else nullcontext():
                     for chunk in chain([first] if first else [], chunks):
+                        chunk.rejected.extend(scheduled.scheduled(chunk.scheduled))
+                        scheduled.completed(chunk.cases)
                         report.rows_read += chunk.rows_read
                         report.rejected += len(chunk.rejected)
                         report.warned += len(chunk.warnings)
@@ -114,6 +123,8 @@ def import_cases(
                             progress(report.rows_read)
                 summary.finish(report.batch_id)
                 report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
+                report.scheduled = scheduled.counts.inserted + scheduled.counts.updated + scheduled.counts.unchanged
+                report.scheduled_completed = scheduled.completed_from_schedule
                 finish_batch(connection, report.batch_id, {
                     "rows_read": report.rows_read, "inserted": report.inserted, "updated": report.updated,
                     "unchanged": report.unchanged, "rejected": report.rejected,
@@ -124,4 +135,7 @@ def import_cases(
                 report.rejected += len(chunk.rejected)
                 _keep(report.rejections, chunk.rejected)
             report.written, report.batch_id, report.replaced = False, None, 0
+            report.scheduled = report.scheduled_completed = 0
+            return report
+    report.advance_predictions = record_advance_predictions(runtime, scheduled.days)
     return report

@@ -1,0 +1,18 @@
+"""What the plan backtest compares with: each case's actual wheels-out, read only for the test dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from optior.db.schema import cases
+
+
+def wheels_out_from(connection: Connection, first_day: date) -> pd.DataFrame:
+    """id and wheels_out of the cases on or after first_day (the case_date index finds them)."""
+    query = select(cases.c.id, cases.c.wheels_out).where(cases.c.case_date >= first_day)
+    frame = pd.DataFrame([tuple(row) for row in connection.execute(query)], columns=["id", "wheels_out"])
+    frame["wheels_out"] = pd.to_datetime(frame["wheels_out"])
+    return frame

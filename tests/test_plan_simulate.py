@@ -1,0 +1,111 @@
+"""The room-day simulation and the day plan checked against days worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optior.config import MetricSettings
+from optior.ml.spread import QUANTILE_LEVELS
+from optior.plan.simulate import DayInput, TurnoverPools, booking_cost, draw_minutes, round_up_to, simulate_day
+from optior.plan.turnovers import turnover_pools
+from optior.services.case_distribution import CaseDistributions
+from optior.services.day_plan import build_day_plan
+from optior.services.planning_models import PlanCaseInput, PlanOptions, booking_quantile
+
+LEVELS = np.array([0.1, 0.5, 0.9])
+DAY = date(2026, 10, 5)
+
+
+def fixed(*minutes: float) -> np.ndarray:
+    """Quantile grids with no spread: each case always takes exactly its minutes."""
+    return np.repeat(np.array(minutes, dtype=float)[:, None], len(LEVELS), axis=1)
+
+
+def one_turnover(n: int, minutes: float) -> TurnoverPools:
+    return TurnoverPools(np.array([minutes]), np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64))
+
+
+def test_a_day_without_spread_runs_exactly_as_worked_out_by_hand():
+    # Room 0: 60 min at 07:30, 90 min at 08:30, 30 min at 11:00 (given out of order); room 1: 600 min at 08:00.
+    # Turnovers are 20 min; staffed 07:00-17:00 (420-1020); a gap up to 90 min is turnover, not idle.
+    day = DayInput(
+        levels=LEVELS, minutes=fixed(30, 60, 600, 90), room=np.array([0, 0, 1, 0]),
+        scheduled_start=np.array([660.0, 450.0, 480.0, 510.0]), turnovers=one_turnover(4, 20.0),
+        staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0,
+        bookings={"booked": np.array([45.0, 45.0, 600.0, 120.0])},
+    )
+    result = simulate_day(day, draws=50)
+    # Case at 07:30 runs 450-510; the 08:30 case waits for the turnover: 530-620; the 11:00 case starts on time.
+    assert result.start_p50.tolist() == [660.0, 450.0, 480.0, 530.0]
+    assert result.end_p50.tolist() == [690.0, 510.0, 1080.0, 620.0]
+    assert result.finish.tolist() == [[690.0] * 3, [1080.0] * 3]
+    assert result.p_overtime.tolist() == [0.0, 1.0]
+    assert result.expected_overtime.tolist() == [0.0, 60.0]
+    # Room 0 idle: 07:00-07:30 and 11:30-17:00 (the 40-min gap before 11:00 counts as turnover): 30 + 330.
+    assert result.expected_idle.tolist() == [360.0, 60.0]
+    assert result.booking_overtime["booked"].tolist() == [0.0, 15.0, 0.0, 0.0]
+    assert result.booking_idle["booked"].tolist() == [15.0, 0.0, 0.0, 30.0]
+
+
+def test_same_seed_same_day_and_draws_follow_each_quantile_grid():
+    minutes = np.array([[40.0, 60.0, 100.0], [10.0, 20.0, 30.0]])
+    day = DayInput(levels=LEVELS, minutes=minutes, room=np.array([0, 0]), scheduled_start=np.array([450.0, 480.0]),
+                   turnovers=TurnoverPools(np.array([10.0, 20.0, 30.0]), np.zeros(2, np.int64), np.full(2, 3)),
+                   staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0, bookings={})
+    first, again, other = simulate_day(day, seed=1), simulate_day(day, seed=1), simulate_day(day, seed=2)
+    assert first.finish.tolist() == again.finish.tolist() and first.finish.tolist() != other.finish.tolist()
+    drawn = draw_minutes(LEVELS, minutes, np.random.default_rng(0).random((2, 200_000)))
+    assert np.quantile(drawn, [0.1, 0.3, 0.5, 0.9], axis=1) == pytest.approx(
+        np.array([[40, 10], [50, 15], [60, 20], [100, 30]]), abs=0.5)  # linear between the grid's levels
+
+
+def test_turnovers_come_from_the_most_specific_history_with_enough_gaps():
+    history = pd.DataFrame({
+        "room": ["1"] * 40 + ["1"] * 5 + ["2"] * 10,
+        "service": ["Urology"] * 40 + ["Vascular"] * 5 + ["Vascular"] * 10,
+        "turnover_minutes": [25.0] * 40 + [60.0] * 5 + [90.0] * 10,
+    })
+    pools, note = turnover_pools(history, np.array(["1", "1", "2", "3"], dtype=object),
+                                 np.array(["Urology", "Vascular", "Vascular", "Ortho"], dtype=object), min_gaps=30)
+    drawn = [set(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(4)]
+    assert drawn[0] == {25.0}  # room 1 and Urology: 40 gaps
+    assert drawn[1] == {25.0, 60.0}  # room 1 and Vascular has 5: room 1's 45 gaps
+    assert drawn[2] == drawn[3] == {25.0, 60.0, 90.0}  # too few for room 2, service or room 3: every gap
+    assert note is None
+    empty, note = turnover_pools(history.iloc[:0], np.array(["1"], dtype=object), np.array(["X"], dtype=object))
+    assert empty.values.tolist() == [30.0] and "No turnovers in the history" in note
+
+
+def test_booking_quantile_rounding_and_costs_on_a_hand_made_day():
+    assert booking_quantile(2.0) == pytest.approx(2 / 3) and booking_quantile(1.0) == 0.5
+    assert round_up_to(np.array([120.0, 120.2, 166.7])).tolist() == [120.0, 125.0, 170.0]
+    assert booking_cost(np.array([20.0]), np.array([5.0]), 2.0) == 45.0
+    # Case A always takes 120 min and is booked 100; case B's minutes are spread 101-199 (its q-th quantile is
+    # about 100 + 100 q), booked 150.
+    grid = np.vstack([np.full(len(QUANTILE_LEVELS), 120.0), 100.0 + 100.0 * QUANTILE_LEVELS])
+    distributions = CaseDistributions(levels=QUANTILE_LEVELS, minutes=grid, model_version="hand", notes=(None, None))
+    cases = [
+        PlanCaseInput(encounter_id="A", or_suite="1", service="S", cpt_code="1",
+                      scheduled_start=datetime(2026, 10, 5, 7, 30), booked_minutes=100),
+        PlanCaseInput(encounter_id="B", or_suite="2", service="S", cpt_code="2",
+                      scheduled_start=datetime(2026, 10, 5, 7, 30), booked_minutes=150),
+    ]
+    history = pd.DataFrame({"room": [], "service": [], "turnover_minutes": []})
+    plan = build_day_plan(DAY, cases, distributions, history, MetricSettings(), PlanOptions(cost_ratio=2))
+    a, b = plan.rooms[0].cases[0], plan.rooms[1].cases[0]
+    assert plan.quantile == pytest.approx(0.6667) and plan.cost_ratio == 2
+    assert a.recommended_booking_minutes == 120 and a.flag == "booked short"  # 100 < P25 = 120
+    assert b.recommended_booking_minutes == 170  # about 166.7, rounded up to 5 minutes
+    assert b.flag is None and (b.predicted_p25_minutes, b.predicted_p90_minutes) == pytest.approx((125, 190), abs=0.5)
+    totals = plan.totals
+    assert totals.booked_overtime_minutes == pytest.approx(20 + 12.5, abs=0.5)  # A: 20; B: E[max(X-150,0)] = 12.5
+    assert totals.booked_idle_minutes == pytest.approx(12.5, abs=0.5)  # B: E[max(150-X,0)]
+    assert totals.recommended_overtime_minutes == pytest.approx(4.5, abs=0.5)  # B: (199-170)^2 / 2 / 98 = 4.3
+    assert totals.booked_cost == pytest.approx(2 * 32.5 + 12.5, abs=1.5)
+    assert totals.recommended_cost < totals.booked_cost
+    quantile_plan = build_day_plan(DAY, cases, distributions, history, MetricSettings(), PlanOptions(quantile=0.9))
+    assert quantile_plan.cost_ratio is None and quantile_plan.rooms[1].cases[0].recommended_booking_minutes == 190
