@@ -16,7 +16,7 @@ CASE = {
     "date": "2026-12-01",
     "scheduled_start": "07:30",
     "booked_minutes": 150,
-    "surgeon": "Dr. A. Brooks",
+    "surgeon": "Dr. L. Chen",
 }
 
 
@@ -90,7 +90,7 @@ def test_the_case_label_is_neither_returned_nor_logged(trained_api_client, caplo
         ({"position_in_day": 0}, "position_in_day"),
         ({"position_in_day": 2.5}, "position_in_day"),
         ({"label": "x" * 201}, "label"),
-        ({"surgeon": ["Dr. A. Brooks"]}, "surgeon"),
+        ({"surgeon": ["Dr. L. Chen"]}, "surgeon"),
         ({"servce": "Orthopedics"}, "servce"),
     ],
 )
@@ -103,7 +103,7 @@ def test_a_bad_field_is_a_400_naming_it(trained_api_client, change, field):
 
 
 def test_missing_required_fields_are_all_listed(trained_api_client):
-    response = trained_api_client.post("/api/predict", json={"surgeon": "Dr. A. Brooks"})
+    response = trained_api_client.post("/api/predict", json={"surgeon": "Dr. L. Chen"})
     assert response.status_code == 400
     assert response.get_json()["details"]["missing"] == ["service", "cpt_code", "or_suite", "date"]
 

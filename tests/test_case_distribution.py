@@ -20,7 +20,7 @@ def trained(sample_runtime):
 
 
 def _query(**changes) -> CaseQuery:
-    values = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "surgeon": "Dr. A. Brooks",
+    values = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "surgeon": "Dr. L. Chen",
               "scheduled_start": datetime(2026, 12, 1, 7, 30), "booked_minutes": 150.0, "position_in_day": 1}
     return CaseQuery(**(values | changes))
 
@@ -37,7 +37,7 @@ def test_each_case_gets_an_increasing_grid_matching_its_single_prediction(traine
     assert "No booked time" in result.notes[1] and "CPT code 99999" in result.notes[2]
     single = predict_duration(trained, service="Orthopedics", cpt_code="27447", or_suite="1",
                               case_date="2026-12-01", scheduled_start="07:30", booked_minutes=150,
-                              surgeon="Dr. A. Brooks", position_in_day=1, log=False)
+                              surgeon="Dr. L. Chen", position_in_day=1, log=False)
     assert result.model_version == single["model_version"]
     assert quantile_minutes(result, 0.9)[0] == pytest.approx(single["quantiles"]["0.9"], abs=0.05)
     assert quantile_minutes(result, 0.05)[0] == pytest.approx(single["quantiles"]["0.05"], abs=0.05)

@@ -12,7 +12,7 @@ from optior.db.training_data import count_cases
 
 METRIC_KEYS = {"mae", "median_ae", "bias", "within_10pct", "within_15min"}
 PREDICT = ["predict", "--service", "Orthopedics", "--cpt", "27447", "--room", "1", "--date", "2026-12-01",
-           "--start", "07:30", "--booked", "150", "--surgeon", "Dr. A. Brooks"]
+           "--start", "07:30", "--booked", "150", "--surgeon", "Dr. L. Chen"]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_evaluate_json_uses_a_temporary_database_not_the_apps(runtime, app_env, 
     assert METRIC_KEYS | {"interval_coverage", "interval_width"} <= set(summary["model"])
     model = summary["model"]
     assert list(model["quantile_calibration"]) == ["0.1", "0.25", "0.5", "0.75", "0.9"]
-    assert all(abs(share - float(level)) <= 0.05 for level, share in model["quantile_calibration"].items())
+    assert all(abs(share - float(level)) <= 0.06 for level, share in model["quantile_calibration"].items())
     assert model["interval_coverage_50"] < model["interval_coverage"] < model["interval_coverage_90"]
     assert 0 < model["pinball_loss"] < model["mae"]
     assert [band["band"] for band in model["by_frequency"]] == ["<5", "5-30", ">30"]

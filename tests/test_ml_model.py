@@ -124,7 +124,7 @@ def test_accuracy_metrics_on_known_numbers():
 
 
 def test_a_known_case_predicts_without_notes_and_inside_its_range(outcome):
-    result = outcome.model.predict_case(**_case(surgeon="Dr. A. Brooks", service="Orthopedics", cpt_code="27447"))
+    result = outcome.model.predict_case(**_case(surgeon="Dr. L. Chen", service="Orthopedics", cpt_code="27447"))
     assert result["notes"] == []
     assert result["p10_minutes"] < result["predicted_minutes"] < result["p90_minutes"]
     assert result["history"]["cases"] > 0
@@ -174,7 +174,7 @@ def test_missing_booked_time_and_start_are_filled_from_training_data(outcome):
 def test_data_without_surgeons_trains_without_the_surgeon_feature(sample_rows):
     result = train_and_evaluate(sample_rows.assign(surgeon=None))
     assert "surgeon" not in result.model.columns
-    prediction = result.model.predict_case(**_case(surgeon="Dr. A. Brooks"))
+    prediction = result.model.predict_case(**_case(surgeon="Dr. L. Chen"))
     assert any("names no surgeons" in note for note in prediction["notes"])
 
 

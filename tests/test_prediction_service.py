@@ -22,7 +22,7 @@ from optior.services.runtime import build_runtime
 from optior.services.training import active_model_card, retrain
 
 CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": "150", "surgeon": "Dr. A. Brooks"}
+        "scheduled_start": "07:30", "booked_minutes": "150", "surgeon": "Dr. L. Chen"}
 LABEL = "Jane Q. Patient"
 
 
@@ -56,7 +56,7 @@ def test_prediction_gives_minutes_range_version_and_history(trained):
 
 
 def test_prediction_carries_ordered_quantiles_and_an_explanation_that_adds_up(trained):
-    result = predict_duration(trained, **CASE)
+    result = predict_duration(trained, **(CASE | {"cpt_code": "27130"}))  # not Orthopedics' most common code
 
     quantiles = result["quantiles"]
     assert list(quantiles) == ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"]
@@ -67,13 +67,13 @@ def test_prediction_carries_ordered_quantiles_and_an_explanation_that_adds_up(tr
     assert total == pytest.approx(result["predicted_minutes"], abs=1.0)
     sizes = [abs(item["minutes"]) for item in explanation["contributions"]]
     assert sizes == sorted(sizes, reverse=True)
-    assert any(item["feature"] == "CPT code" and item["value"] == "27447" for item in explanation["contributions"])
+    assert any(item["feature"] == "CPT code" and item["value"] == "27130" for item in explanation["contributions"])
     assert explanation["baseline_label"] == "typical Orthopedics case"
 
 
 def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):
-    # The sample's OR 1 on 1 July 2026 has cases scheduled at 07:30, 09:45 and 13:00.
-    late = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "10:00"}))
+    # The sample's OR 1 on 1 July 2026 has cases scheduled at 07:30 and 13:15.
+    late = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "14:00"}))
     first = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "07:00"}))
     assert late["inputs"]["position_in_day"] == 3
     assert first["inputs"]["position_in_day"] == 1
@@ -182,7 +182,7 @@ def test_form_options_list_services_procedures_rooms_and_surgeons(sample_runtime
     ortho = {p["cpt_code"]: p for p in options["procedures"]["Orthopedics"]}
     assert ortho["27447"]["description"] == "Arthroplasty, knee, total"
     assert ortho["27447"]["cases"] > 0
-    assert "Dr. A. Brooks" in options["surgeons"]["Orthopedics"]
+    assert "Dr. L. Chen" in options["surgeons"]["Orthopedics"]
 
 
 def test_form_options_follow_the_active_model_once_there_is_one(trained):

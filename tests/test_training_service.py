@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import threading
 from datetime import date
@@ -30,7 +31,7 @@ from optior.services.training import (
 )
 
 CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. A. Brooks"}
+        "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. L. Chen"}
 
 
 def _scramble_training_outcomes(runtime, before: date) -> None:
@@ -171,8 +172,10 @@ def test_model_report_has_what_the_model_page_charts(sample_runtime):
 
 
 def _sample_lines() -> tuple[bytes, list[bytes]]:
+    """The sample's header and its completed cases' lines (in date order; scheduled cases left out)."""
     header, *rows = SAMPLE_CSV.read_bytes().splitlines(keepends=True)
-    return header, rows
+    wheels_in = next(csv.reader([header.decode()])).index("Wheels In")
+    return header, [row for row in rows if next(csv.reader([row.decode()]))[wheels_in]]
 
 
 def test_a_small_holdout_says_so_activates_a_first_model_and_otherwise_keeps_the_active(runtime):
