@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optior.components.model_quality import frequency_table
+from optior.components.model_quality import frequency_table, live_table
 from optior.components.prediction_result import prediction_card
 from optior.figures.calibration import calibration_chart
 from tests.test_page_callbacks import text_of as nested_text
@@ -24,11 +24,11 @@ def in_app(optior_app):
 def test_the_predict_result_lists_quantiles_and_the_reasons(in_app):
     from optior.pages import predict
 
-    result, *_ = predict.predict(1, "2026-12-01", "07:30", "4", "Orthopedics", "27447", None, 90, None)
+    result, *_ = predict.predict(1, "2026-12-01", "07:30", "4", "Orthopedics", "27130", None, 90, None)
     text = text_of(result)
     assert "Quantiles: P5" in text and "P95" in text
     assert "Why this estimate" in text and "Typical Orthopedics case" in text
-    assert "CPT code 27447" in text and "booked minutes 90 min" in text
+    assert "CPT code 27130" in text and "booked minutes 90 min" in text
 
 
 def test_an_explanation_reads_as_signed_minutes_largest_first():
@@ -75,3 +75,18 @@ def test_the_model_page_shows_calibration_and_frequency_bands(in_app):
     assert "refitted on all" in text and "earlier dates only" in text
     assert "Pinball loss" in text and "90% range" in text
     assert model.CALIBRATION in str(layout)
+    assert "Predictions made in advance" in text
+
+
+def test_the_advance_prediction_table_shows_weeks_the_holdout_and_drift():
+    text = text_of(live_table({
+        "weeks": [{"week_start": "2026-12-07", "cases": 3, "mae": 31.0, "bias": 30.0, "interval_coverage": 0.0}],
+        "holdout": {"version": "v1", "mae": 13.3, "interval_coverage": 0.806},
+        "last_weeks": {"weeks": 1, "cases": 3, "mae": 31.0, "bias": 30.0, "interval_coverage": 0.0},
+        "drift": ["80% range coverage over the last 1 week(s) is 0%, outside 70%–90%."],
+    }))
+    assert "2026-12-07 3 31 min 30 min 0%" in text
+    assert "Holdout (version v1) 13 min 81%" in text
+    assert "Drift: 80% range coverage" in text
+    empty = text_of(live_table({"weeks": [], "holdout": None, "last_weeks": None, "drift": []}))
+    assert "Import the schedule" in empty

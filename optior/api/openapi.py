@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optior.api import plan_views
+from optior.api import live_views, plan_views
 from optior.api.model_views import CASE_DATES, PREDICT_REQUIRED
 from optior.api.params import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS
 from optior.config import Settings
@@ -584,9 +584,9 @@ def openapi_document(settings: Settings) -> dict:
                 "body is {\"error\": ..., \"details\": ...}."
             ),
         },
-        "paths": _paths() | plan_views.openapi_paths(),
+        "paths": _paths() | plan_views.openapi_paths() | live_views.openapi_paths(),
         "components": {
-            "schemas": SCHEMAS | plan_views.openapi_schemas(),
+            "schemas": SCHEMAS | plan_views.openapi_schemas() | live_views.openapi_schemas(),
             "responses": _responses(settings),
             "securitySchemes": {
                 "adminToken": {

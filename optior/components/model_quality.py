@@ -54,3 +54,29 @@ def frequency_table(bands: list[dict] | None) -> html.Div:
                "procedure median. MAE: mean |actual − predicted| in minutes; bias: mean actual − predicted.",
                className="small text-muted"),
     ])
+
+
+def live_table(live: dict) -> html.Div:
+    """Advance predictions against what happened, by week, beside the holdout figures, with drift warnings."""
+    title = html.H2("Predictions made in advance, once the cases happened", className="h5")
+    if not live["weeks"]:
+        return html.Div([title, html.P(
+            "No scheduled case with a recorded advance prediction has its actual times yet. Import the schedule "
+            "(cases without actual times) while a model is active, then the completed cases as they happen.",
+            className="small text-muted")])
+    rows = [[week["week_start"], fmt.count(week["cases"]), fmt.minutes(week["mae"]), fmt.minutes(week["bias"]),
+             fmt.percent(week["interval_coverage"] * 100)] for week in live["weeks"]]
+    holdout = live["holdout"]
+    if holdout:
+        rows.append([f"Holdout (version {holdout['version']})", "", fmt.minutes(holdout["mae"]), "",
+                     fmt.percent(holdout["interval_coverage"] * 100)])
+    warnings = [html.P(["Drift: ", text], className="small text-danger mb-1") for text in live["drift"]]
+    return html.Div([
+        title,
+        simple_table(["Week from", "Cases", "MAE", "Bias", "80% range coverage"], rows),
+        *warnings,
+        html.P("Each case's prediction was recorded when its schedule was imported, before it happened. MAE: "
+               "mean |actual − predicted P50| in minutes; bias: mean actual − P50; coverage: share inside the "
+               "predicted P10–P90. Drift is flagged when the last four weeks' coverage leaves 70–90% or their "
+               "MAE is more than 20% above the holdout's.", className="small text-muted"),
+    ])

@@ -9,10 +9,10 @@ from dash import dcc, html
 
 from optior.components.graph import graph
 from optior.components.model_card import metrics_table, model_card, versions_table
-from optior.components.model_quality import calibration_summary, frequency_table
+from optior.components.model_quality import calibration_summary, frequency_table, live_table
 from optior.figures.calibration import calibration_chart
 from optior.figures.model import feature_importance, predicted_vs_actual, residuals_by_service
-from optior.services import analytics, training
+from optior.services import analytics, live_accuracy, training
 from optior.web.context import current_runtime
 
 SCATTER = "model-predicted-vs-actual"
@@ -69,7 +69,8 @@ def layout(**_query) -> dbc.Container:
             dbc.Row([
                 dbc.Col([graph(CALIBRATION, calibration_chart(card["model"].get("quantile_calibration"))),
                          calibration_summary(card["model"])], lg=6),
-                dbc.Col(frequency_table(card["model"].get("by_frequency")), lg=6),
+                dbc.Col([frequency_table(card["model"].get("by_frequency")),
+                         live_table(live_accuracy.live_accuracy(runtime))], lg=6),
             ], className="g-3 mt-1"),
         ]
     content += [html.H2("All versions", className="h5 mt-4"), versions_table(versions)]
