@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 
@@ -16,7 +17,8 @@ from tests.test_api_support import api_app
 
 pytest_plugins = ("tests.test_api_support",)
 
-SAMPLE_ROWS = sum(1 for _ in SAMPLE_CSV.open()) - 1
+# The sample's completed cases: its rows without actual times are scheduled cases, stored apart.
+SAMPLE_ROWS = sum(1 for row in csv.DictReader(SAMPLE_CSV.open()) if row["Wheels Out"])
 
 
 def csv_bytes(n_cases: int, *, seed: int = 7) -> bytes:

@@ -72,9 +72,10 @@ def test_prediction_carries_ordered_quantiles_and_an_explanation_that_adds_up(tr
 
 
 def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):
-    # The sample's OR 1 on 1 July 2026 has cases scheduled at 07:30 and 13:15.
-    late = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "14:00"}))
-    first = predict_duration(trained, **(CASE | {"case_date": "2026-07-01", "scheduled_start": "07:00"}))
+    # The sample's OR 3 on 1 July 2026 has cases scheduled at 07:30, 09:15, 14:15, 15:45 and 16:45.
+    on_day = {"case_date": "2026-07-01", "or_suite": "3"}
+    late = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "10:00"}))
+    first = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "07:00"}))
     assert late["inputs"]["position_in_day"] == 3
     assert first["inputs"]["position_in_day"] == 1
     chosen = predict_duration(trained, **(CASE | {"position_in_day": "4"}))

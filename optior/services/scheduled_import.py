@@ -6,7 +6,6 @@ import logging
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection
 
 from optior.db.case_store import UpsertCounts
 from optior.db.scheduled_store import (
@@ -19,9 +18,6 @@ from optior.db.scheduled_store import (
 )
 from optior.errors import ModelUnavailable
 from optior.ingest.parser import RowProblem
-from optior.services.case_distribution import case_distributions, quantile_minutes
-from optior.services.day_plan import case_queries, in_room_order
-from optior.services.planning import scheduled_inputs
 from optior.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -30,7 +26,7 @@ log = logging.getLogger(__name__)
 class ScheduledImport:
     """Within an import's transaction: upsert the scheduled rows, and take arriving completed cases off the schedule."""
 
-    def __init__(self, connection: Connection, batch_id: int | None) -> None:
+    def __init__(self, connection, batch_id: int | None) -> None:
         self.connection = connection
         self.batch_id = batch_id
         self.counts = UpsertCounts()
@@ -70,6 +66,11 @@ def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
     """
     if not days:
         return 0
+    # The model libraries take seconds to load: only an import with scheduled cases loads them here.
+    from optior.services.case_distribution import case_distributions, quantile_minutes
+    from optior.services.day_plan import case_queries, in_room_order
+    from optior.services.planning import scheduled_inputs
+
     with runtime.db.read() as connection:
         cases = in_room_order([case for day in sorted(days)
                                for case in scheduled_inputs(scheduled_for_day(connection, day))])

@@ -65,7 +65,7 @@ def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
     picker.click()
     picker.send_keys(Keys.CONTROL, "a")
     picker.send_keys("15 Sep 2026", Keys.ENTER)
-    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "33", timeout=10)
+    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "52", timeout=10)
     assert dash_duo.find_element("#dashboard-schedule-table").text != first_rows
     assert console_errors(dash_duo) == []
 

@@ -1,0 +1,120 @@
+"""Speed of the day planner: the simulation alone, a planned day in process and GET /api/plan, on this machine.
+
+    python benchmarks/plan_speed.py                    # synthetic days, then the bundled sample (trains a model)
+    python benchmarks/plan_speed.py --no-sample        # the simulation alone
+    python benchmarks/plan_speed.py --repeat 20 --json result.json
+    python benchmarks/plan_speed.py --csv big.csv  # e.g. `generate --cases 1000000 --rooms 60 --upcoming-days 1`
+
+Prints the best and median time of each step over --repeat runs (milliseconds). Targets (issue "Plan the day
+ahead"): a 12-case room-day and a 20-room day of 12 cases, 10,000 draws each, in at most 300 ms in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy.special import ndtri
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from optior.ml.spread import QUANTILE_LEVELS  # noqa: E402
+from optior.plan.simulate import DayInput, TurnoverPools, simulate_day  # noqa: E402
+
+
+def synthetic_day(rooms: int, cases_per_room: int, seed: int = 0) -> DayInput:
+    """Log-normal case minutes (median 30-180, spread 0.25-0.45) back to back from 07:30, gamma turnovers."""
+    rng = np.random.default_rng(seed)
+    n = rooms * cases_per_room
+    median = rng.uniform(30, 180, n)
+    spread = rng.uniform(0.25, 0.45, n)
+    minutes = median[:, None] * np.exp(spread[:, None] * ndtri(QUANTILE_LEVELS)[None, :])
+    starts = 450 + np.cumsum(np.c_[np.zeros((rooms, 1)), (median.reshape(rooms, -1) + 30)[:, :-1]], axis=1)
+    return DayInput(
+        levels=QUANTILE_LEVELS, minutes=minutes, room=np.repeat(np.arange(rooms), cases_per_room),
+        scheduled_start=starts.ravel(),
+        turnovers=TurnoverPools(15 + rng.gamma(2.0, 6.0, 400), np.zeros(n, np.int64), np.full(n, 400)),
+        staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0,
+        bookings={"booked": np.round(median / 15) * 15, "recommended": np.ceil(median * 1.2 / 5) * 5},
+    )
+
+
+def timed(step: Callable[[], object], repeat: int) -> dict:
+    step()  # warm caches (and imports)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - started) * 1000)
+    return {"best_ms": round(min(times), 1), "median_ms": round(statistics.median(times), 1)}
+
+
+def sample_steps(repeat: int, source: Path) -> dict:
+    """A planned day of `source` (default the bundled sample) in process and over HTTP (Flask test client),
+    on SQLite; the file is imported and a model trained first (minutes for a million cases)."""
+    from flask import Flask
+
+    from optior.api import register_api
+    from optior.config import Settings
+    from optior.services.importing import import_cases
+    from optior.services.planning import plan_day, planned_days
+    from optior.services.runtime import build_runtime
+    from optior.services.training import retrain
+    from optior.web.context import attach_runtime
+
+    with tempfile.TemporaryDirectory(prefix="optior-plan-bench-") as folder:
+        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}", model_dir=Path(folder) / "m",
+                            auto_seed=False)
+        runtime = build_runtime(settings)
+        import_cases(runtime, source=source, source_name=source.name)
+        retrain(runtime)
+        day = planned_days(runtime)[0]
+        cases = plan_day(runtime, day).totals.cases
+        app = Flask(__name__)
+        attach_runtime(app, runtime)
+        register_api(app)
+        client = app.test_client()
+        results = {
+            f"plan_day in process ({cases} cases, {source.name})": timed(lambda: plan_day(runtime, day), repeat),
+            f"GET /api/plan ({source.name}, test client)": timed(lambda: client.get(f"/api/plan?date={day}"),
+                                                                  repeat),
+        }
+        runtime.db.dispose()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--no-sample", action="store_true", help="skip the planned day (no model training)")
+    parser.add_argument("--csv", type=Path, help="plan a day of this file instead of the bundled sample")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    results = {
+        f"simulate 1 room x 12 cases x {args.draws:,} draws": timed(
+            lambda: simulate_day(synthetic_day(1, 12), draws=args.draws), args.repeat),
+        f"simulate 20 rooms x 12 cases x {args.draws:,} draws": timed(
+            lambda: simulate_day(synthetic_day(20, 12), draws=args.draws), args.repeat),
+    }
+    if not args.no_sample:
+        from optior.config import SAMPLE_CSV
+
+        results |= sample_steps(args.repeat, args.csv or SAMPLE_CSV)
+    for name, figures in results.items():
+        print(f"{name:<55} best {figures['best_ms']:>8.1f} ms   median {figures['median_ms']:>8.1f} ms")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
