@@ -16,6 +16,9 @@ from optior.services.runtime import Runtime
 # building the command line for the other commands stays quick.
 
 
+TEXT_COLUMNS = frozenset({"Room", "Encounter", "Service", "CPT", "Flag", ""})
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -35,9 +38,11 @@ def _clock(moment) -> str:
 
 
 def _rows(table: list[list[str]]) -> list[str]:
+    """Columns fitted to their content: numbers and times to the right, text (and the flags) to the left."""
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths,
-                                                                                                 strict=True)))
+    left = [header in TEXT_COLUMNS for header in table[0]]
+    return ["  ".join(cell.ljust(w) if is_text else cell.rjust(w)
+                      for cell, w, is_text in zip(row, widths, left, strict=True)).rstrip()
             for row in table]
 
 
