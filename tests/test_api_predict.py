@@ -31,6 +31,12 @@ def test_a_prediction_has_minutes_a_range_the_model_version_and_notes(trained_ap
     assert body["model_version"] == trained_api_client.get("/api/health").get_json()["model_version"]
     assert isinstance(body["notes"], list)
     assert body["inputs"]["case_date"] == "2026-12-01"
+    assert list(body["quantiles"]) == ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"]
+    assert list(body["quantiles"].values()) == sorted(body["quantiles"].values())
+    assert body["quantiles"]["0.1"] == body["p10_minutes"] and body["quantiles"]["0.9"] == body["p90_minutes"]
+    explanation = body["explanation"]
+    assert abs(explanation["baseline_minutes"] + sum(c["minutes"] for c in explanation["contributions"])
+               - body["predicted_minutes"]) <= 1
 
 
 def test_only_the_required_fields_are_enough(trained_api_client):

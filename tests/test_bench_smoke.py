@@ -21,7 +21,7 @@ PORT = free_port()
 FIGURES = {
     "import", "import_rss", "data_extent", "day_schedule", "day_summary", "nearest_days",
     "specialty_breakdown_3_months", "or_metrics_3_months", "specialty_breakdown_all_data", "or_metrics_all_data",
-    "retrain", "predict", "api_predict_first", "api_predict", "callback_page", "callback_day",
+    "retrain", "predict", "day_distributions", "api_predict_first", "api_predict", "callback_page", "callback_day",
     "callback_mix_3_months", "callback_efficiency_3_months", "callback_mix_all_data", "callback_efficiency_all_data",
     "serving_rss", "serving_rss_retrain",
 }

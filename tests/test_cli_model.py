@@ -60,6 +60,13 @@ def test_evaluate_json_uses_a_temporary_database_not_the_apps(runtime, app_env, 
     summary = json.loads(capsys.readouterr().out)
     assert summary["n_train"] + summary["n_test"] == 2652
     assert METRIC_KEYS | {"interval_coverage", "interval_width"} <= set(summary["model"])
+    model = summary["model"]
+    assert list(model["quantile_calibration"]) == ["0.1", "0.25", "0.5", "0.75", "0.9"]
+    assert all(abs(share - float(level)) <= 0.06 for level, share in model["quantile_calibration"].items())
+    assert model["interval_coverage_50"] < model["interval_coverage"] < model["interval_coverage_90"]
+    assert 0 < model["pinball_loss"] < model["mae"]
+    assert [band["band"] for band in model["by_frequency"]] == ["<5", "5-30", ">30"]
+    assert sum(band["n"] for band in model["by_frequency"]) == summary["n_test"]
     assert set(summary["baselines"]) == {"booked", "procedure_median"}
     assert all(METRIC_KEYS <= set(b) for b in summary["baselines"].values())
     with runtime.db.read() as connection:
@@ -71,9 +78,13 @@ def test_evaluate_prints_a_table_of_model_and_baselines(runtime, app_env, capsys
     assert main(["evaluate", "--csv", str(SAMPLE_CSV)]) == 0
     out = capsys.readouterr().out
     assert "2,783 rows read, 0 rejected" in out
-    assert [line.split("|")[1].strip().split(" (")[0] for line in out.splitlines() if line.startswith("| ")][1:] == [
+    accuracy, calibration, ranges, bands = (block.splitlines() for block in out.split("\n\n")[1:5])
+    assert [line.split("|")[1].strip().split(" (")[0] for line in accuracy[2:]] == [
         "Model", "Booked time", "Procedure median",
     ]
+    assert calibration[0].startswith("| Predicted quantile | P10 | P25 | P50 | P75 | P90 |")
+    assert [line.split("|")[1].strip() for line in ranges[2:]] == ["50%", "80%", "90%"]
+    assert [line.split("|")[1].strip() for line in bands[2:]] == ["<5 times", "5-30 times", ">30 times"]
 
 
 def test_evaluate_an_unusable_file_is_a_clear_error(runtime, app_env, tmp_path, capsys):

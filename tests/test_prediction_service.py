@@ -35,6 +35,7 @@ def trained(sample_runtime):
 
 
 def test_prediction_gives_minutes_range_version_and_history(trained):
+    """The history is that of every stored case: the active model is refitted on all dates."""
     result = predict_duration(trained, **CASE)
 
     assert result["p10_minutes"] < result["predicted_minutes"] < result["p90_minutes"]
@@ -43,7 +44,8 @@ def test_prediction_gives_minutes_range_version_and_history(trained):
     assert result["notes"] == []
     with trained.db.read() as connection:
         rows = read_case_rows(connection)
-    card_train_end = date.fromisoformat(active_model_card(trained)["train_dates"]["last"])
+    card_train_end = date.fromisoformat(active_model_card(trained)["fitted_on"]["last"])
+    assert card_train_end == rows["case_date"].max().date()
     history = rows[(rows["cpt_code"] == "27447") & (rows["case_date"].dt.date <= card_train_end)]
     assert result["history"]["cases"] == len(history)
     assert result["history"]["median_minutes"] == pytest.approx(history["in_room_minutes"].median())
@@ -51,6 +53,22 @@ def test_prediction_gives_minutes_range_version_and_history(trained):
     difference = result["predicted_minutes"] - 150
     assert result["booked_difference_minutes"] == pytest.approx(difference, abs=0.05)
     assert ("longer" if difference > 0 else "shorter") in result["booked_comparison"]
+
+
+def test_prediction_carries_ordered_quantiles_and_an_explanation_that_adds_up(trained):
+    result = predict_duration(trained, **(CASE | {"cpt_code": "27130"}))  # not Orthopedics' most common code
+
+    quantiles = result["quantiles"]
+    assert list(quantiles) == ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"]
+    assert list(quantiles.values()) == sorted(quantiles.values())
+    assert (quantiles["0.1"], quantiles["0.9"]) == (result["p10_minutes"], result["p90_minutes"])
+    explanation = result["explanation"]
+    total = explanation["baseline_minutes"] + sum(item["minutes"] for item in explanation["contributions"])
+    assert total == pytest.approx(result["predicted_minutes"], abs=1.0)
+    sizes = [abs(item["minutes"]) for item in explanation["contributions"]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert any(item["feature"] == "CPT code" and item["value"] == "27130" for item in explanation["contributions"])
+    assert explanation["baseline_label"] == "typical Orthopedics case"
 
 
 def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):

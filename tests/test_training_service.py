@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import threading
 from datetime import date
@@ -10,12 +11,14 @@ import numpy as np
 import pytest
 from sqlalchemy import bindparam, select, update
 
+from optior.config import SAMPLE_CSV
 from optior.db.locks import job_lock
 from optior.db.schema import cases
 from optior.errors import JobAlreadyRunning
 from optior.ingest.generator import generate_cases
 from optior.ml.features import CATEGORICAL, NUMERIC
 from optior.ml.registry import file_sha256
+from optior.ml.training import MIN_HOLDOUT_CASES
 from optior.services import training
 from optior.services.importing import import_cases
 from optior.services.prediction import predict_duration
@@ -166,3 +169,54 @@ def test_model_report_has_what_the_model_page_charts(sample_runtime):
     assert {f["feature"] for f in report["feature_importance"]} == set(report["card"]["features"])
     assert report["feature_importance"][0]["mae_increase_minutes"] > 1
     assert model_report(sample_runtime, version="no-such-version") is None
+
+
+def _sample_lines() -> tuple[bytes, list[bytes]]:
+    """The sample's header and its completed cases' lines (in date order; scheduled cases left out)."""
+    header, *rows = SAMPLE_CSV.read_bytes().splitlines(keepends=True)
+    wheels_in = next(csv.reader([header.decode()])).index("Wheels In")
+    return header, [row for row in rows if next(csv.reader([row.decode()]))[wheels_in]]
+
+
+def test_a_small_holdout_says_so_activates_a_first_model_and_otherwise_keeps_the_active(runtime):
+    small = generate_cases(110, seed=3, start=date(2025, 3, 3), rooms=2).to_csv(index=False).encode()
+    import_cases(runtime, source=small, source_name="small.csv")
+
+    first = retrain(runtime)
+    assert first["status"] == "activated"
+    assert first["card"]["n_test"] < MIN_HOLDOUT_CASES and first["card"]["holdout_measurable"] is False
+    assert "not measurable" in first["message"]
+
+    second = retrain(runtime)
+    assert second["status"] == "kept" and second["active_version"] == first["version"]
+    assert f"fewer than {MIN_HOLDOUT_CASES}" in second["message"] and "--force" in second["message"]
+    assert retrain(runtime, force=True)["status"] == "activated"
+
+
+def test_versions_are_compared_on_cases_neither_was_fitted_on(runtime):
+    header, rows = _sample_lines()
+    import_cases(runtime, source=header + b"".join(rows[:1900]), source_name="earlier.csv")
+    first = retrain(runtime)
+    import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name)
+
+    second = retrain(runtime)
+    decision = second["decision"]
+    fitted_until = first["card"]["fitted_on"]["last"]
+    assert decision["compared_with"] == first["version"]
+    assert decision["compared_cases"] >= MIN_HOLDOUT_CASES
+    holdout = model_report(runtime, version=second["version"])["points"]  # every holdout case (fewer than 1,000)
+    assert len(holdout) == second["card"]["n_test"]
+    assert decision["compared_cases"] == sum(1 for case in holdout if case["case_date"] > fitted_until)
+    assert "newer than any it was fitted on" in second["message"]
+    assert decision["new_mae"] is not None and decision["active_mae"] is not None
+
+
+def test_too_few_new_cases_to_compare_keeps_the_active_version(runtime):
+    header, rows = _sample_lines()
+    import_cases(runtime, source=header + b"".join(rows[:-10]), source_name="almost.csv")
+    first = retrain(runtime)
+    import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name)
+
+    second = retrain(runtime)
+    assert second["status"] == "kept" and second["active_version"] == first["version"]
+    assert "only 0 holdout cases are newer" in second["message"]

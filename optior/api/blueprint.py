@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from optior.api import analytics_views, data_views, model_views, plan_views
+from optior.api import analytics_views, data_views, live_views, model_views, plan_views
 from optior.api.errors import API_PREFIX, is_api_path, register_error_handlers
 from optior.api.openapi import openapi_document
 from optior.api.serialize import json_response
@@ -38,6 +38,7 @@ ROUTES: tuple[tuple[str, str, Callable[[], Response]], ...] = (
     ("/retrain", "POST", model_views.retrain),
     ("/jobs", "GET", model_views.job),
     ("/models", "GET", model_views.models),
+    ("/models/live", "GET", live_views.live),
     ("/plan", "GET", plan_views.plan),
     ("/plan", "POST", plan_views.what_if),
     ("/openapi.json", "GET", openapi),

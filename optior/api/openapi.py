@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optior.api import plan_views
+from optior.api import live_views, plan_views
 from optior.api.model_views import CASE_DATES, PREDICT_REQUIRED
 from optior.api.params import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS
 from optior.config import Settings
@@ -303,7 +303,8 @@ SCHEMAS = {
     "PredictResult": {
         "type": "object",
         "required": [
-            "predicted_duration", "predicted_minutes", "p10_minutes", "p90_minutes", "model_version", "notes",
+            "predicted_duration", "predicted_minutes", "p10_minutes", "p90_minutes", "quantiles", "explanation",
+            "model_version", "notes",
         ],
         "properties": {
             "predicted_duration": {"type": "number", "description": "Same as predicted_minutes (original tool)."},
@@ -311,6 +312,36 @@ SCHEMAS = {
             "p10_minutes": {"type": "number", "description": "Lower end of the range."},
             "p90_minutes": {"type": "number", "description": "Upper end of the range."},
             "range_level": {"type": "number", "description": "Share of cases expected inside the range."},
+            "quantiles": {
+                "type": "object",
+                "description": "Predicted in-room minutes at each quantile level, keyed by the level as text "
+                               "(\"0.05\", \"0.1\", \"0.25\", \"0.5\", \"0.75\", \"0.9\", \"0.95\"): "
+                               "the case's actual minutes are expected at or below it that share of the time.",
+                "required": ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"],
+                "additionalProperties": {"type": "number"},
+            },
+            "explanation": {
+                "type": "object",
+                "description": "Why this estimate: baseline_minutes (a typical case of the service) plus each "
+                               "contribution's minutes adds up to predicted_minutes (within a minute); "
+                               "largest effects first.",
+                "required": ["baseline_minutes", "contributions"],
+                "properties": {
+                    "baseline_minutes": {"type": "number"},
+                    "baseline_label": {"type": "string"},
+                    "contributions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["feature", "value", "minutes"],
+                            "properties": {
+                                "feature": {"type": "string"}, "value": {"type": "string"},
+                                "minutes": {"type": "number"},
+                            },
+                        },
+                    },
+                },
+            },
             "model_version": {"type": "string"},
             "notes": {"type": "array", "items": {"type": "string"}, "description": "Fallbacks and assumptions."},
             "inputs": {"type": "object"},
@@ -559,9 +590,9 @@ def openapi_document(settings: Settings) -> dict:
                 "body is {\"error\": ..., \"details\": ...}."
             ),
         },
-        "paths": _paths() | plan_views.openapi_paths(),
+        "paths": _paths() | plan_views.openapi_paths() | live_views.openapi_paths(),
         "components": {
-            "schemas": SCHEMAS | plan_views.openapi_schemas(),
+            "schemas": SCHEMAS | plan_views.openapi_schemas() | live_views.openapi_schemas(),
             "responses": _responses(settings),
             "securitySchemes": {
                 "adminToken": {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import cycle
 
 from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
+from optior.services.case_distribution import CaseQuery, case_distributions
 from optior.services.prediction import form_options, predict_duration
 from optior.services.runtime import Runtime
 from optior.services.training import retrain
@@ -13,6 +14,8 @@ from optior.services.training import retrain
 RETRAIN_TARGET_S = 120.0
 PREDICT_TARGET_MS = 30.0
 PREDICTIONS_PER_RUN = 50
+DAY_CASES = 240  # a 20-room day of about 12 cases per room
+DAY_DISTRIBUTIONS_TARGET_MS = 100.0
 
 
 def prediction_requests(runtime: Runtime, count: int, case_date: date) -> list[dict]:
@@ -56,3 +59,16 @@ def prediction_measurement(runtime: Runtime, runs: int, case_date: date) -> Meas
     timing: Runs = timed(lambda: predict_duration(runtime, **next(requests)), runs * PREDICTIONS_PER_RUN)
     return milliseconds("predict", "one prediction (logged), in process", "model", timing, PREDICT_TARGET_MS,
                         f"{len(timing.wall)} predictions")
+
+
+def day_distributions_measurement(runtime: Runtime, runs: int, case_date: date) -> Measurement:
+    """Median time of one batched call for a 20-room day's quantile grids (what the day planner samples)."""
+    cases = [
+        CaseQuery(service=r["service"], cpt_code=r["cpt_code"], or_suite=r["or_suite"], surgeon=r["surgeon"],
+                  scheduled_start=datetime.combine(r["case_date"], time.fromisoformat(r["scheduled_start"])),
+                  booked_minutes=float(r["booked_minutes"]), position_in_day=1 + index % 12)
+        for index, r in enumerate(prediction_requests(runtime, DAY_CASES, case_date))
+    ]
+    timing = timed(lambda: case_distributions(runtime, cases), runs * 10)
+    return milliseconds("day_distributions", f"quantile grids of {DAY_CASES} cases, one call", "model", timing,
+                        DAY_DISTRIBUTIONS_TARGET_MS, f"{timing.result.minutes.shape[1]} levels per case")

@@ -102,7 +102,8 @@ def _in_process(runtime: Runtime, ranges: dashboard.Ranges, runs: int,
     comparisons = dashboard.naive_comparisons(runtime, ranges, runs, services)
     say(f"retraining {runs} time(s) ...")
     measurements = [*services.values(), model.retrain_measurement(runtime, runs),
-                    model.prediction_measurement(runtime, runs, ranges.last + timedelta(days=7))]
+                    model.prediction_measurement(runtime, runs, ranges.last + timedelta(days=7)),
+                    model.day_distributions_measurement(runtime, runs, ranges.last + timedelta(days=7))]
     return measurements, comparisons
 
 

@@ -37,6 +37,33 @@ def format_metrics(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_distribution(summary: dict) -> str:
+    """Quantile calibration, the central ranges and accuracy by combination frequency as Markdown tables."""
+    model = summary["model"]
+    if "quantile_calibration" not in model:
+        return "This evaluation has no quantile figures (saved before they were measured)."
+    calibration = model["quantile_calibration"]
+    lines = [
+        "| Predicted quantile | " + " | ".join(f"P{float(q) * 100:g}" for q in calibration) + " | Pinball loss |",
+        "|---" + "|---:" * (len(calibration) + 1) + "|",
+        "| Holdout cases at or below | " + " | ".join(f"{share:.1%}" for share in calibration.values())
+        + f" | {model['pinball_loss']:.2f} min |",
+        "",
+        "| Central range | Coverage | Mean width |",
+        "|---|---:|---:|",
+    ]
+    for level, suffix in (("50%", "_50"), ("80%", ""), ("90%", "_90")):
+        lines.append(f"| {level} | {model['interval_coverage' + suffix]:.1%} | "
+                     f"{model['interval_width' + suffix]:.1f} min |")
+    lines += ["", "| Surgeon + CPT seen in training | Holdout cases | MAE | Bias | Procedure median MAE |",
+              "|---|---:|---:|---:|---:|"]
+    for band in model["by_frequency"]:
+        cells = ["–" if band[key] is None else fmt.format(band[key])
+                 for key, fmt in (("mae", "{:.1f}"), ("bias", "{:+.1f}"), ("procedure_median_mae", "{:.1f}"))]
+        lines.append(f"| {band['band']} times | {band['n']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _split_line(summary: dict) -> str:
     train, test = summary["train_dates"], summary["test_dates"]
     return (
@@ -96,8 +123,12 @@ def _evaluate(_runtime: None, args: argparse.Namespace) -> int:
     print(f"{summary['source']}: {summary['rows_read']:,} rows read, {summary['rejected']:,} rejected.")
     print(f"Target: {summary['target']}.")
     print(_split_line(summary))
+    if not summary["holdout_measurable"]:
+        print("The holdout has fewer than 30 cases: its figures are too noisy to judge the model by.")
     print()
     print(format_metrics(summary))
+    print()
+    print(format_distribution(summary))
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
+from optior.components.prediction_explanation import explanation_list, quantile_line
 from optior.components.tables import simple_table
 
 
@@ -37,6 +38,8 @@ def prediction_card(result: dict) -> dbc.Card:
         html.Div(f"{level}% range: {fmt.minutes(p10)} to {fmt.minutes(p90)}", id="predict-result-range",
                  className="fw-semibold"),
         _range_bar(p10, predicted, p90, result["booked_minutes"]),
+        quantile_line(result["quantiles"]),
+        explanation_list(result["explanation"], predicted),
     ]
     if result["booked_comparison"]:
         inside = "inside" if result["booked_within_range"] else "outside"

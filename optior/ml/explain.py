@@ -72,23 +72,20 @@ def explain(model: TrainedModel, case: dict) -> dict:
     baseline, label = baseline_case(model, case["service"])
     differing = [column for column in model.columns if case[column] != baseline[column]]
     n = len(differing)
-    masks = np.array(list(product((False, True), repeat=n)), dtype=bool).reshape(-1, n)
+    # Row r holds the case's values for the features whose bits are set in r (first feature = highest bit).
+    masks = np.array(list(product((False, True), repeat=n)), dtype=bool).reshape(2**n, n)
     rows = pd.DataFrame([baseline] * len(masks), columns=model.columns)
     for position, column in enumerate(differing):
         rows.loc[masks[:, position], column] = case[column]
-    predicted = model.quantiles(rows, (), with_spread=False).predicted
-    index = masks @ (1 << np.arange(n)[::-1]) if n else np.zeros(1, dtype=int)
-    value = np.empty(len(masks))
-    value[index] = predicted
-    weights, sizes = _shapley_weights(n) if n else np.zeros(0), masks.sum(axis=1)
+    value = model.quantiles(rows, (), with_spread=False).predicted
+    weights, sizes, row = _shapley_weights(n), masks.sum(axis=1), np.arange(len(masks))
     contributions = []
     for position, column in enumerate(differing):
-        bit = 1 << (n - 1 - position)
-        without = index[~masks[:, position]]
-        gain = value[without | bit] - value[without]
-        minutes = float(np.sum(weights[sizes[~masks[:, position]]] * gain))
+        without = row[~masks[:, position]]
+        gain = value[without | (1 << (n - 1 - position))] - value[without]
         contributions.append({
-            "feature": FEATURE_LABELS[column], "value": readable_value(column, case[column]), "minutes": minutes,
+            "feature": FEATURE_LABELS[column], "value": readable_value(column, case[column]),
+            "minutes": float(np.sum(weights[sizes[without]] * gain)),
         })
     contributions.sort(key=lambda item: -abs(item["minutes"]))
     return {"baseline_minutes": float(value[0]), "baseline_label": label, "contributions": contributions}

@@ -79,14 +79,14 @@ class TrainedModel:
             known = features.loc[~unknown]
             predicted[~unknown] = self._minutes(known)
             if spread is not None:
-                log_scale[~unknown] = np.log(spread.scales(known, self.columns))
+                log_scale[~unknown] = np.log(spread.scales(known))
         if unknown.any():
             expansion = expand(features.loc[unknown], self.reference, with_surgeon=self.with_surgeon)
             n_unknown = int(unknown.sum())
             weighted = self._minutes(expansion.rows) * expansion.weight
             predicted[unknown] = np.bincount(expansion.owner, weights=weighted, minlength=n_unknown)
             if spread is not None:
-                scales = np.log(spread.scales(expansion.rows, self.columns)) * expansion.weight
+                scales = np.log(spread.scales(expansion.rows)) * expansion.weight
                 log_scale[unknown] = np.bincount(expansion.owner, weights=scales, minlength=n_unknown)
             for position, case_notes in zip(np.flatnonzero(unknown), expansion.notes, strict=True):
                 notes[position] = case_notes

@@ -16,7 +16,7 @@ from pathlib import Path
 import joblib
 
 from optior.errors import ModelUnavailable
-from optior.ml.model import TrainedModel
+from optior.ml.model import FORMAT_VERSION, TrainedModel
 
 # Loaded models per process, keyed by file path (which carries the version) and SHA-256; never "the current model".
 LOADED_MODELS_KEPT = 2
@@ -114,10 +114,19 @@ def load_model(path: Path, sha256: str) -> TrainedModel:
             {"file": str(path)},
         )
     try:
-        return joblib.load(path)
+        model = joblib.load(path)
     except _LOAD_ERRORS as error:
         raise ModelUnavailable(
             f"The model file {path.name} could not be loaded ({type(error).__name__}); it was probably saved by "
             "another version of OptiOR or scikit-learn: retrain.",
             {"file": str(path)},
         ) from None
+    # Format 1 (P10/P90 ratios only) still loads: its quantiles follow its range and say so.
+    saved_format = getattr(model, "format_version", None)
+    if isinstance(model, TrainedModel) and saved_format > FORMAT_VERSION:
+        raise ModelUnavailable(
+            f"The model file {path.name} has model format {saved_format}, which this version of OptiOR does not "
+            f"read (it reads formats 1 to {FORMAT_VERSION}); upgrade OptiOR or retrain.",
+            {"file": str(path), "format_version": saved_format},
+        )
+    return model

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.special import ndtri
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -27,7 +27,9 @@ from optior.ml.intervals import RatioIntervals
 QUANTILE_LEVELS = np.round(np.arange(1, 100) / 100, 2)
 # The quantiles every prediction reports.
 REPORTED_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-SCALE_ALPHA = 10.0  # strong shrinkage: a rare category's spread stays near its neighbours'
+# The scale model's shrinkage is chosen by leave-one-out error: strong when the spread hardly varies between
+# case types (the scale stays near constant instead of chasing noise), weak when it does.
+SCALE_ALPHAS = (1.0, 10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
 SCALE_FOLDS = 5
 KEPT_RESIDUALS = 4_001  # order statistics kept of the standardised residuals (enough for any level to ~0.0003)
 _FLOOR_SHARE = 0.25  # a case's scale is never below this share of the median scale
@@ -57,21 +59,66 @@ def _scale_pipeline(columns: list[str]) -> Pipeline:
             ("scaled", StandardScaler(), scaled),
         ]
     )
-    return Pipeline([("encode", encode), ("model", Ridge(alpha=SCALE_ALPHA))])
+    return Pipeline([("encode", encode), ("model", RidgeCV(alphas=SCALE_ALPHAS))])
+
+
+@dataclass(frozen=True)
+class LinearScale:
+    """The fitted ridge scale model as plain lookups: a prediction costs microseconds, not a Pipeline call."""
+
+    intercept: float
+    alpha: float  # the chosen shrinkage
+    categories: dict[str, dict]  # column -> {value: coefficient}; unseen values add 0, as one-hot "ignore" does
+    log_columns: dict[str, float]  # column -> coefficient of log(value)
+    scaled_columns: dict[str, tuple[float, float, float]]  # column -> (mean, standard deviation, coefficient)
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        total = np.full(len(features), self.intercept)
+        for column, coefficients in self.categories.items():
+            total += features[column].map(coefficients).fillna(0.0).to_numpy(dtype=float)
+        for column, coefficient in self.log_columns.items():
+            total += coefficient * np.log(features[column].to_numpy(dtype=float))
+        for column, (mean, std, coefficient) in self.scaled_columns.items():
+            total += coefficient * (features[column].to_numpy(dtype=float) - mean) / std
+        return total
+
+
+def _as_lookups(pipeline: Pipeline, columns: list[str]) -> LinearScale:
+    """Read the fitted encoders' categories and ridge coefficients into a LinearScale."""
+    encode, ridge = pipeline.named_steps["encode"], pipeline.named_steps["model"]
+    coefficients, at = ridge.coef_, 0
+    one_hot, scaler = encode.named_transformers_["onehot"], encode.named_transformers_["scaled"]
+    categories = {}
+    for column, values in zip((columns[i] for i in encode.transformers_[0][2]), one_hot.categories_, strict=True):
+        categories[column] = {_plain(v): float(c) for v, c in zip(values, coefficients[at:at + len(values)],
+                                                                  strict=True)}
+        at += len(values)
+    log_columns = {columns[encode.transformers_[1][2][0]]: float(coefficients[at])}
+    at += 1
+    scaled = {
+        columns[i]: (float(mean), float(std), float(c))
+        for i, mean, std, c in zip(encode.transformers_[2][2], scaler.mean_, scaler.scale_, coefficients[at:],
+                                   strict=True)
+    }
+    return LinearScale(float(ridge.intercept_), float(ridge.alpha_), categories, log_columns, scaled)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass(frozen=True)
 class ScaledResiduals:
     """A fitted scale model plus the sorted standardised residuals it was calibrated on."""
 
-    scale_model: Pipeline
+    scale_model: LinearScale
     floor: float
     residuals: np.ndarray  # sorted standardised out-of-sample log residuals (order statistics)
     n_calibration: int
 
-    def scales(self, features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    def scales(self, features: pd.DataFrame) -> np.ndarray:
         """Each case's scale of log residuals (at least the floor)."""
-        return np.maximum(self.scale_model.predict(design_matrix(features[columns])), self.floor)
+        return np.maximum(self.scale_model.predict(features), self.floor)
 
     def z(self, levels) -> np.ndarray:
         """Quantiles of the standardised residual at `levels` (linear between order statistics)."""
@@ -82,7 +129,7 @@ class ScaledResiduals:
             "method": "log-scale location model + ridge scale model of |log residual|; split-conformal quantiles "
                       "of the standardised out-of-sample residuals",
             "calibration_cases": self.n_calibration,
-            "scale_alpha": SCALE_ALPHA,
+            "scale_alpha": self.scale_model.alpha,
         }
 
 
@@ -101,7 +148,8 @@ def fit_scaled_residuals(
     kept = np.quantile(standardised, np.linspace(0, 1, KEPT_RESIDUALS)) if len(standardised) > KEPT_RESIDUALS \
         else np.sort(standardised)
     return ScaledResiduals(
-        scale_model=pipeline.fit(x, target), floor=floor, residuals=kept, n_calibration=len(standardised)
+        scale_model=_as_lookups(pipeline.fit(x, target), columns), floor=floor, residuals=kept,
+        n_calibration=len(standardised),
     )
 
 

@@ -9,13 +9,16 @@ from dash import dcc, html
 
 from optior.components.graph import graph
 from optior.components.model_card import metrics_table, model_card, versions_table
+from optior.components.model_quality import calibration_summary, frequency_table, live_table
+from optior.figures.calibration import calibration_chart
 from optior.figures.model import feature_importance, predicted_vs_actual, residuals_by_service
-from optior.services import analytics, training
+from optior.services import analytics, live_accuracy, training
 from optior.web.context import current_runtime
 
 SCATTER = "model-predicted-vs-actual"
 RESIDUALS = "model-residuals-by-service"
 IMPORTANCE = "model-feature-importance"
+CALIBRATION = "model-calibration"
 
 
 def _no_model() -> dbc.Alert:
@@ -44,6 +47,7 @@ def layout(**_query) -> dbc.Container:
                     html.P(f"On the {card['n_test']:,} cases of the latest 20% of days, which the model did not "
                            "train on, against two baselines: the booked time itself and the median of past "
                            "cases of the same CPT code.", className="small"),
+                    html.P(card["fitted_on"]["note"], className="small") if "fitted_on" in card else None,
                     metrics_table(report["metrics_table"]),
                 ])), lg=7),
             ], className="g-3 mb-3"),
@@ -62,6 +66,12 @@ def layout(**_query) -> dbc.Container:
                            "beyond the others.", className="small text-muted"),
                 ], lg=6),
             ], className="g-3"),
+            dbc.Row([
+                dbc.Col([graph(CALIBRATION, calibration_chart(card["model"].get("quantile_calibration"))),
+                         calibration_summary(card["model"])], lg=6),
+                dbc.Col([frequency_table(card["model"].get("by_frequency")),
+                         live_table(live_accuracy.live_accuracy(runtime))], lg=6),
+            ], className="g-3 mt-1"),
         ]
     content += [html.H2("All versions", className="h5 mt-4"), versions_table(versions)]
     return dbc.Container(content, fluid=True)

@@ -9,6 +9,7 @@ from optior.db.model_store import active_version, clear_case_labels, insert_pred
 from optior.db.model_store import recent_predictions as logged_predictions
 from optior.db.training_data import cases_before_in_room, procedure_rows, room_names, surgeon_rows
 from optior.errors import InvalidInput, ModelUnavailable
+from optior.ml.explain import explain
 from optior.ml.features import TARGET_LABEL
 from optior.ml.registry import load_model, version_path
 from optior.services.runtime import Runtime
@@ -122,7 +123,8 @@ def predict_duration(
     position_in_day=None,
     log: bool = True,
 ) -> dict:
-    """Predict in-room minutes with an 80% range using the active version, and log it (label stored only there).
+    """Predict in-room minutes with quantiles, an 80% range and an additive explanation using the active
+    version, and log it (label stored only there).
 
     Accepts form text or typed values; a bad value raises InvalidInput naming the field, and no usable
     model raises ModelUnavailable. Unknown categories or missing values fall back, with notes saying how.
@@ -166,6 +168,8 @@ def predict_duration(
         "p10_minutes": p10,
         "p90_minutes": p90,
         "range_level": model.intervals.level,
+        "quantiles": {level: round(minutes, 1) for level, minutes in result["quantiles"].items()},
+        "explanation": _rounded(explain(model, result["features"])),
         "target": TARGET_LABEL,
         "model_version": active["version"],
         "estimator": model.estimator,
@@ -188,6 +192,15 @@ def predict_duration(
                 case_label=label,
             )
     return output
+
+
+def _rounded(explanation: dict) -> dict:
+    """The explanation in tenths of a minute (still adding up to the prediction within a minute)."""
+    return {
+        **explanation,
+        "baseline_minutes": round(explanation["baseline_minutes"], 1),
+        "contributions": [{**item, "minutes": round(item["minutes"], 1)} for item in explanation["contributions"]],
+    }
 
 
 def _loggable(inputs: dict) -> dict:

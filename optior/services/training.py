@@ -22,38 +22,75 @@ from optior.errors import JobAlreadyRunning, ModelUnavailable
 from optior.ml.estimators import DISPLAY_NAMES
 from optior.ml.evaluation import metrics_table
 from optior.ml.registry import load_model, new_version, save_model, version_path
-from optior.ml.training import TrainingOutcome, train_and_evaluate
+from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
 from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, build_runtime
 
 
+def _trained_until(card: dict) -> pd.Timestamp:
+    """The last case date a saved version was fitted on (all its dates, or the earlier ones for older cards)."""
+    return pd.Timestamp((card.get("fitted_on") or card["train_dates"])["last"])
+
+
+def _compare(outcome: TrainingOutcome, active: dict, active_model) -> dict:
+    """MAEs of the new and active versions on cases neither was fitted on, like with like.
+
+    First choice: holdout cases dated after everything the active version was fitted on (the new version's
+    holdout fit never saw them either). When too few, and both versions were evaluated on the same holdout
+    (same dates and case count), their holdout-trained fits' recorded MAEs are compared instead.
+    """
+    unseen = outcome.holdout[outcome.holdout["case_date"] > _trained_until(active["card"])]
+    if len(unseen) >= MIN_HOLDOUT_CASES:
+        new_mae = float((unseen["actual"] - unseen["predicted"]).abs().mean())
+        active_mae = float((unseen["actual"] - active_model.predict(unseen)["predicted"].to_numpy()).abs().mean())
+        return {"compared_cases": int(len(unseen)), "new_mae": new_mae, "active_mae": active_mae,
+                "basis": f"{len(unseen)} holdout cases newer than any it was fitted on"}
+    card = active["card"]
+    same_holdout = card["test_dates"] == {"first": outcome.test_dates[0], "last": outcome.test_dates[1]} \
+        and card["n_test"] == outcome.n_test
+    if same_holdout:
+        return {"compared_cases": outcome.n_test, "new_mae": outcome.metrics["model"]["mae"],
+                "active_mae": card["model"]["mae"],
+                "basis": f"the same {outcome.n_test} holdout cases, each fitted on the earlier dates"}
+    return {"compared_cases": int(len(unseen)), "new_mae": None, "active_mae": None, "basis": None}
+
+
 def _decide(runtime: Runtime, outcome: TrainingOutcome, active: dict | None, force: bool) -> dict:
-    """Activate the new version unless the active one is better on holdout cases neither has trained on."""
+    """Activate the new version unless the active one is better on cases neither has trained on.
+
+    Below MIN_HOLDOUT_CASES comparable cases the figures are noise, so the rule is stated instead: a first
+    model is activated (its figures marked not measurable); otherwise the active version is kept unless forced.
+    """
     decision = {"activate": True, "compared_with": active["version"] if active else None,
-                "compared_cases": 0, "new_mae": None, "active_mae": None}
+                "compared_cases": 0, "new_mae": None, "active_mae": None, "min_holdout_cases": MIN_HOLDOUT_CASES}
+    too_few = (f"The holdout has only {outcome.n_test} cases (fewer than {MIN_HOLDOUT_CASES}), so its figures "
+               "are not measurable yet.")
     if active is None:
-        return {**decision, "reason": "There was no active model."}
+        reason = "There was no active model." + ("" if outcome.holdout_measurable else f" {too_few}")
+        return {**decision, "reason": reason}
     if force:
         return {**decision, "reason": "Activated on request (--force), without comparing."}
+    keep = {**decision, "activate": False}
+    if not outcome.holdout_measurable:
+        return {**keep, "reason": f"Kept version {active['version']}: {too_few} Retrain with --force to activate "
+                                  "the new version anyway."}
     try:
         active_model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
     except ModelUnavailable as error:
         return {**decision, "reason": f"The active version could not be loaded: {error.message}"}
-    active_last = pd.Timestamp(active["card"]["train_dates"]["last"])
-    unseen = outcome.holdout[outcome.holdout["case_date"] > active_last]
-    if unseen.empty:
-        return {**decision, "reason": "The active version has trained on every holdout date, so it cannot be "
-                                      "compared fairly; the new version was evaluated on unseen dates."}
-    new_mae = float((unseen["actual"] - unseen["predicted"]).abs().mean())
-    active_mae = float((unseen["actual"] - active_model.predict(unseen)["predicted"].to_numpy()).abs().mean())
-    compared = {**decision, "compared_cases": int(len(unseen)), "new_mae": new_mae, "active_mae": active_mae}
+    compared = _compare(outcome, active, active_model)
+    if compared["basis"] is None:
+        return {**keep, **compared, "reason": (
+            f"Kept version {active['version']}: only {compared['compared_cases']} holdout cases are newer than the "
+            f"data it was fitted on (fewer than {MIN_HOLDOUT_CASES}), too few to show the new version is not "
+            "worse. Retrain with --force to activate it anyway.")}
+    new_mae, active_mae = compared["new_mae"], compared["active_mae"]
     if new_mae <= active_mae:
-        return {**compared, "reason": f"Not worse than version {active['version']} on {len(unseen)} holdout cases: "
-                                      f"MAE {new_mae:.1f} vs {active_mae:.1f} min."}
-    return {**compared, "activate": False,
-            "reason": f"Kept version {active['version']}: on {len(unseen)} holdout cases its MAE is "
-                      f"{active_mae:.1f} min, the new version's {new_mae:.1f} min."}
+        return {**decision, **compared, "reason": f"Not worse than version {active['version']} on "
+                                                  f"{compared['basis']}: MAE {new_mae:.1f} vs {active_mae:.1f} min."}
+    return {**keep, **compared, "reason": f"Kept version {active['version']}: on {compared['basis']} its MAE is "
+                                          f"{active_mae:.1f} min, the new version's {new_mae:.1f} min."}
 
 
 def metrics_rows(summary: dict) -> list[dict]:
