@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from optior.figures.schedule import room_label
-from optior.figures.theme import NEUTRAL_COLOR, Figure, chart, empty_figure, vertical_line
+from optior.figures.theme import NEUTRAL_COLOR, Figure, chart, empty_figure, plain_texts, vertical_line
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -58,7 +58,7 @@ def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
     """First-case on-time rate and all-case on-time rate per room or per service."""
     if by_group.empty:
         return empty_figure("No cases in this range.")
-    labels = by_group[group].map(room_label) if group == "room" else by_group[group]
+    labels = [room_label(g) for g in by_group[group]] if group == "room" else plain_texts(by_group[group])
     traces = [
         {"type": "bar", "name": "First cases", "x": labels, "y": by_group["first_case_on_time_pct"],
          "marker": {"color": "#0072B2"}, "hovertemplate": "%{x}: %{y:.0f}% of first cases on time<extra></extra>"},
@@ -75,7 +75,7 @@ def booking_accuracy(by_service: pd.DataFrame) -> Figure:
     frame = by_service.sort_values("under_booked_pct")
 
     def share(name: str, column: str, color: str, hover: str, minutes: str | None = None) -> dict:
-        bar = {"type": "bar", "name": name, "y": frame["service"], "x": frame[column], "orientation": "h",
+        bar = {"type": "bar", "name": name, "y": plain_texts(frame["service"]), "x": frame[column], "orientation": "h",
                "marker": {"color": color}, "hovertemplate": hover}
         return bar | ({"customdata": frame[minutes]} if minutes else {})
 

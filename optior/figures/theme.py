@@ -32,6 +32,20 @@ TEMPLATE = {"layout": {
 }}
 
 
+def plain_text(value: object) -> str:
+    """User-supplied text as Plotly shows it literally.
+
+    Plotly renders a pseudo-HTML subset (<a href>, <b>, <br>, <i>, ...) in legends, hover labels, tick labels,
+    annotations and titles; with <, > and & written as entities it shows the characters themselves instead.
+    """
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_texts(values: Iterable[object]) -> list[str]:
+    """plain_text() of every value (a column of names or labels)."""
+    return [plain_text(value) for value in values]
+
+
 def service_colors(services: Iterable[str]) -> dict[str, str]:
     """Map each service to a colour by its place in the sorted list of all services (stable across pages)."""
     return {service: PALETTE[i % len(PALETTE)] for i, service in enumerate(sorted(set(services)))}
