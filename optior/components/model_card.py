@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
+from optior.components.grid import data_grid, number_column, text_column
 from optior.components.tables import simple_table
 
 # (metric key, column header, formatter, definition)
@@ -61,23 +62,36 @@ def model_card(card: dict) -> dbc.Card:
                     className="h-100")
 
 
+VERSIONS_GRID = "model-versions-table"
+
+
 def versions_table(versions: list[dict]) -> html.Div:
+    """Every trained version with its holdout errors and the activation decision."""
     if not versions:
         return html.P("No versions yet.", className="text-muted")
-    body = [
-        [
-            v["version"] + (" (active)" if v["is_active"] else ""),
-            f"{v['trained_at']:%Y-%m-%d %H:%M}",
-            f"{v['rows_used']:,}",
-            v["estimator"],
-            fmt.minutes(v["mae"]),
-            fmt.minutes(v["booked_mae"]),
-            fmt.minutes(v["procedure_median_mae"]),
-            fmt.percent(v["interval_coverage"] * 100),
-            v["decision"],
-        ]
+    rows = [
+        {
+            "version": v["version"] + (" (active)" if v["is_active"] else ""),
+            "trained": f"{v['trained_at']:%Y-%m-%d %H:%M}",
+            "cases": v["rows_used"],
+            "estimator": v["estimator"],
+            "mae": v["mae"],
+            "booked_mae": v["booked_mae"],
+            "procedure_median_mae": v["procedure_median_mae"],
+            "coverage": None if v["interval_coverage"] is None else v["interval_coverage"] * 100,
+            "decision": v["decision"],
+        }
         for v in versions
     ]
-    headers = ["Version", "Trained", "Cases", "Estimator", "MAE", "Booked MAE", "Procedure-median MAE",
-               "80% coverage", "Decision"]
-    return simple_table(headers, body)
+    columns = [
+        text_column("version", "Version", minWidth=150),
+        text_column("trained", "Trained", minWidth=130),
+        number_column("cases", "Cases"),
+        text_column("estimator", "Estimator", minWidth=130),
+        number_column("mae", "MAE (min)", decimals=1),
+        number_column("booked_mae", "Booked MAE (min)", decimals=1),
+        number_column("procedure_median_mae", "Procedure-median MAE (min)", decimals=1),
+        number_column("coverage", "80% coverage (%)"),
+        text_column("decision", "Decision", minWidth=260, wrapText=True, autoHeight=True),
+    ]
+    return data_grid(VERSIONS_GRID, columns, rows, label="Model versions", file_name="model-versions.csv")

