@@ -19,15 +19,15 @@ def schedule_columns() -> list[dict]:
     """The day's schedule grid; the CSV export uses these headers. Differences beyond ±15 min are coloured."""
     alert = DIFFERENCE_ALERT_MINUTES
     return [
-        text_column("or_suite", "Room", minWidth=80),
-        text_column("scheduled", "Scheduled start", minWidth=100),
-        text_column("service", "Service", minWidth=130),
-        text_column("cpt_code", "CPT", minWidth=90),
+        text_column("or_suite", "Room"),
+        text_column("scheduled", "Scheduled start"),
+        text_column("service", "Service"),
+        text_column("cpt_code", "CPT"),
         text_column("cpt_description", "Procedure", minWidth=180, wrapText=True, autoHeight=True),
-        text_column("surgeon", "Surgeon", minWidth=120),
+        text_column("surgeon", "Surgeon"),
         number_column("booked_minutes", "Booked (min)"),
-        text_column("wheels_in", "Wheels in", minWidth=90),
-        text_column("wheels_out", "Wheels out", minWidth=90),
+        text_column("wheels_in", "Wheels in"),
+        text_column("wheels_out", "Wheels out"),
         number_column("in_room_minutes", "Actual in-room (min)"),
         number_column("difference_minutes", "Difference (min)", cellClassRules={
             "optior-ran-over": f"params.value > {alert}", "optior-ran-short": f"params.value < -{alert}"}),

@@ -14,16 +14,23 @@ FORMULA_SAFE_CELL = {"function": "formulaSafeCell(params)"}
 MISSING = "–"
 
 
+def _min_width(header: str) -> int:
+    """Pixels that keep the header's longest word on one line beside the sort and filter icons."""
+    return 72 + 8 * max(map(len, header.split()))
+
+
 def text_column(field: str, header: str, **settings) -> dict:
-    """A text column; settings are extra AG Grid column properties (minWidth, flex, ...)."""
-    return {"field": field, "headerName": header, "filter": "agTextColumnFilter", "minWidth": 110} | settings
+    """A text column; settings are extra AG Grid column properties (minWidth, wrapText, ...)."""
+    return {"field": field, "headerName": header, "filter": "agTextColumnFilter",
+            "minWidth": _min_width(header)} | settings
 
 
 def number_column(field: str, header: str, *, decimals: int = 0, **settings) -> dict:
     """A right-aligned number column (the unit belongs in the header) that sorts and filters as numbers."""
     formatter = f"params.value == null ? '{MISSING}' : d3.format(',.{decimals}f')(params.value)"
     return {"field": field, "headerName": header, "type": "numericColumn", "filter": "agNumberColumnFilter",
-            "cellDataType": "number", "valueFormatter": {"function": formatter}, "minWidth": 100} | settings
+            "cellDataType": "number", "valueFormatter": {"function": formatter},
+            "minWidth": _min_width(header)} | settings
 
 
 def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str, file_name: str,

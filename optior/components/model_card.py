@@ -84,10 +84,10 @@ def versions_table(versions: list[dict]) -> html.Div:
         for v in versions
     ]
     columns = [
-        text_column("version", "Version", minWidth=150),
-        text_column("trained", "Trained", minWidth=130),
+        text_column("version", "Version", minWidth=240),
+        text_column("trained", "Trained"),
         number_column("cases", "Cases"),
-        text_column("estimator", "Estimator", minWidth=130),
+        text_column("estimator", "Estimator"),
         number_column("mae", "MAE (min)", decimals=1),
         number_column("booked_mae", "Booked MAE (min)", decimals=1),
         number_column("procedure_median_mae", "Procedure-median MAE (min)", decimals=1),

@@ -71,15 +71,15 @@ def recent_predictions_table(rows: list[dict]) -> html.Div:
         for row in rows
     ]
     columns = [
-        text_column("created_at", "Predicted at", minWidth=130),
+        text_column("created_at", "Predicted at"),
         text_column("case_date", "Case date"),
-        text_column("or_suite", "Room", minWidth=80),
-        text_column("service", "Service", minWidth=130),
-        text_column("cpt_code", "CPT", minWidth=90),
+        text_column("or_suite", "Room"),
+        text_column("service", "Service"),
+        text_column("cpt_code", "CPT"),
         number_column("predicted", "Prediction (min)"),
         number_column("p10", "80% range from (min)"),
         number_column("p90", "80% range to (min)"),
-        text_column("model_version", "Model", minWidth=130),
-        text_column("case_label", "Label", minWidth=120),
+        text_column("model_version", "Model"),
+        text_column("case_label", "Label"),
     ]
     return data_grid(RECENT_GRID, columns, records, label="Recent predictions", file_name="recent-predictions.csv")

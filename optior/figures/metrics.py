@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 
 from optior.figures.schedule import room_label
-from optior.figures.theme import NEUTRAL_COLOR, Figure, chart, empty_figure, plain_texts, vertical_line
+from optior.figures.theme import (
+    NEUTRAL_COLOR,
+    Figure,
+    chart,
+    empty_figure,
+    legend_margin,
+    plain_texts,
+    vertical_line,
+)
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -51,7 +59,7 @@ def turnover_distribution(histogram: pd.DataFrame, cutoff_minutes: float) -> Fig
     }
     cutoff = vertical_line(cutoff_minutes, {"color": "#A0161B", "dash": "dot"}, f"cut-off {cutoff_minutes:.0f} min")
     return chart([bars], title="Turnover time distribution",
-                 x_title="Turnover (minutes, wheels out to next wheels in)", y_title="Turnovers (count)", **cutoff)
+                 x_title="Turnover (min, wheels out to next in)", y_title="Turnovers (count)", **cutoff)
 
 
 def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
@@ -107,4 +115,4 @@ def weekly_trend(by_week: pd.DataFrame) -> Figure:
         for column, name, color in series
     ]
     return chart(traces, title="Weekly trend", x_title="Week starting (Monday)", y_title="Percent (%)",
-                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS, margin={"t": 70})  # room for a two-row legend
+                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS, margin={"t": legend_margin(2)})

@@ -18,7 +18,7 @@ from optior.figures.theme import (
 FEATURE_LABELS = {
     "service": "Service", "cpt_code": "Procedure (CPT)", "or_suite": "OR suite", "surgeon": "Surgeon",
     "booked_minutes": "Booked minutes", "weekday": "Weekday", "start_minute": "Scheduled start time",
-    "position_in_day": "Position in the room's day",
+    "position_in_day": "Order in the room",
 }
 
 
@@ -57,7 +57,7 @@ def residuals_by_service(residuals: pd.DataFrame) -> Figure:
         "marker": {"color": NEUTRAL_COLOR}, "fillcolor": "rgba(76,106,146,0.35)", "line": {"color": NEUTRAL_COLOR},
         "hovertemplate": "%{y}<extra></extra>",
     }
-    return chart([boxes], title="Holdout errors by service", x_title="Actual − predicted in-room minutes",
+    return chart([boxes], title="Holdout errors by service", x_title="Actual − predicted (min)",
                  height=max(320, 60 + 34 * len(frame)), showlegend=False,
                  **vertical_line(0, {"color": "#444", "dash": "dash", "width": 1}))
 
@@ -72,5 +72,5 @@ def feature_importance(importance: pd.DataFrame) -> Figure:
         "y": [FEATURE_LABELS.get(f) or plain_text(f) for f in frame["feature"]], "orientation": "h",
         "marker": {"color": NEUTRAL_COLOR}, "hovertemplate": "%{y}: +%{x:.1f} min MAE when shuffled<extra></extra>",
     }
-    return chart([bars], title="Feature importance", x_title="Increase in holdout MAE when shuffled (minutes)",
+    return chart([bars], title="Feature importance", x_title="Holdout MAE rise (min)",
                  height=340)

@@ -52,7 +52,7 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
               for service, group in groupby(by_service, key=lambda c: c["service"])]
     return chart(
         [booked, *actual],
-        title="OR timeline: booked slot (grey) versus actual in-room time (colour)",
+        title="OR timeline: booked vs actual",
         x_title="Time of day (local, hh:mm)",
         y_title="Operating room",
         height=max(300, 60 + 44 * len(rooms)),

@@ -21,6 +21,9 @@ NEUTRAL_COLOR = "#4C6A92"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _GRID = "#EBF0F8"
 _MARGIN = {"l": 72, "r": 32, "t": 48, "b": 56}
+TITLE_BAND_PX = 34  # the chart title's line at the top
+LEGEND_ROW_PX = 19  # a legend needs LEGEND_PAD_PX + rows * LEGEND_ROW_PX between the title band and the plot
+LEGEND_PAD_PX = 29
 _CHAR_PX = 7  # width of a 12 px label character, rounded up
 _UPRIGHT_LABEL_CHARS = 8  # longer x labels make Plotly slant them
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "zerolinewidth": 2, "ticks": "",
@@ -83,22 +86,32 @@ def fitted_margin(traces: list[dict], *, y_title: str | None, dates_on_x: bool, 
     return margin | (extra or {})
 
 
+def legend_margin(rows: int) -> int:
+    """The top margin (px) that holds the title and a legend of this many rows at full width."""
+    return TITLE_BAND_PX + LEGEND_PAD_PX + rows * LEGEND_ROW_PX
+
+
 def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title: str | None = None,
           height: int = 360, legend_below: bool = False, xaxis: dict | None = None, yaxis: dict | None = None,
           margin: dict | None = None, **layout) -> Figure:
     """A figure in the common look: traces, title, axis titles (with units) and any other layout settings.
 
-    legend_below puts the legend under the plot, for charts in narrow columns (give its room in margin["b"]).
+    The title keeps the top TITLE_BAND_PX of the chart; a legend sits under it (or, with legend_below, under the
+    plot, for charts in narrow columns: give its room in margin["b"]). On a narrow screen a legend that wraps to
+    more rows grows down over the plot's top edge, never over the title.
     """
-    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 1, "xanchor": "right", "title": None,
-              "traceorder": "normal"}
+    legend = {"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
+              "y": 1 - TITLE_BAND_PX / height, "yanchor": "top", "title": None, "traceorder": "normal"}
     if legend_below:
-        legend |= {"yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"}
+        legend |= {"xref": "paper", "x": 0, "yref": "paper", "y": -0.22}
+    elif layout.get("showlegend", len(traces) > 1):
+        margin = {"t": legend_margin(1)} | (margin or {})
     return {
         "data": traces,
         "layout": {
             "template": TEMPLATE,
-            "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+            "title": {"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                      "pad": {"t": 10}, "font": {"size": 15}},
             "font": {"family": FONT_FAMILY, "size": 12},
             "margin": fitted_margin(traces, y_title=y_title, extra=margin,
                                     dates_on_x=(xaxis or {}).get("type") == "date" and "tickformat" not in xaxis),

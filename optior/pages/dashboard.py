@@ -165,7 +165,7 @@ def layout(**_query) -> dbc.Container:
     return dbc.Container([html.H1("Dashboard", className="visually-hidden"), day, html.Hr(), range_section], fluid=True)
 
 
-dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", layout=layout)
+dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", order=0, layout=layout)
 
 
 DAY_OUTPUTS = (Output(DAY_KPIS, "children"), Output(DAY_MESSAGE, "children"), Output(TIMELINE, "figure"),

@@ -111,7 +111,7 @@ def _history_table() -> html.Div:
         for b in batches
     ]
     columns = [
-        text_column("started_at", "Imported at", minWidth=130),
+        text_column("started_at", "Imported at"),
         text_column("source", "File", minWidth=160),
         number_column("rows_read", "Rows read"),
         number_column("inserted", "New"),
@@ -170,7 +170,7 @@ def layout(**_query) -> dbc.Container:
     )
 
 
-dash.register_page(__name__, path="/data", title="Data · OptiOR", name="Data", layout=layout)
+dash.register_page(__name__, path="/data", title="Data · OptiOR", name="Data", order=3, layout=layout)
 
 
 def _problem_table(title: str, problems: list, total: int) -> html.Div:

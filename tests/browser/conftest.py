@@ -29,15 +29,16 @@ def open_app(dash_duo, optior_app):
     return visit
 
 
-def save_screenshot(dash_duo, name: str) -> Path:
-    """Save a full-width screenshot of the current page under test-artifacts/screenshots/."""
+def save_screenshot(dash_duo, name: str, width: int = 1280, height: int = 1024) -> Path:
+    """Save a whole-page screenshot at the given window width under test-artifacts/screenshots/, then go back to
+    a width x height window."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     driver = dash_duo.driver
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, max(1024, min(int(height) + 40, 6000)))
+    page_height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(width, max(height, min(int(page_height) + 40, 8000)))
     driver.save_screenshot(str(path))
-    driver.set_window_size(1280, 1024)
+    driver.set_window_size(width, height)
     return path
 
 

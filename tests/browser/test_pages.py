@@ -38,7 +38,7 @@ def test_dashboard_shows_figures_with_units(dash_duo, open_app):
     dash_duo.wait_for_contains_text("#dashboard-metric-cards", "%", timeout=20)
     timeline = dash_duo.find_element("#dashboard-timeline").text
     assert "OR 1" in timeline and "Time of day" in timeline
-    assert "Turnover (minutes" in dash_duo.find_element("#dashboard-turnover").text
+    assert "Turnover (min" in dash_duo.find_element("#dashboard-turnover").text
     assert "In-room hours" in dash_duo.find_element("#dashboard-workload-by-service").text
     assert console_errors(dash_duo) == []
 
