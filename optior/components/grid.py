@@ -37,7 +37,7 @@ def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str
               empty_text: str = "No rows.", page_size: int = 25) -> html.Div:
     """The grid with its Export button; label names the table for screen readers and the button."""
     export = html.Button("Export CSV", type="button", className="btn btn-outline-primary btn-sm mb-2",
-                         **{"data-grid-export": grid_id, "aria-label": f"Export {label} as CSV (rows shown)"})
+                         **{"data-grid-export": grid_id, "aria-label": f"Export CSV: {label}, the rows shown"})
     grid = dag.AgGrid(
         id=grid_id,
         columnDefs=columns,

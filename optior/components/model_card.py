@@ -31,7 +31,8 @@ def metrics_table(rows: list[dict]) -> html.Div:
         [html.Li([html.Strong(f"{header}: "), text]) for _, header, _, text in METRIC_COLUMNS],
         className="small text-muted mb-0",
     )
-    return html.Div([simple_table(["Predictor", *[header for _, header, _, _ in METRIC_COLUMNS]], body),
+    return html.Div([simple_table(["Predictor", *[header for _, header, _, _ in METRIC_COLUMNS]], body,
+                                  label="Holdout accuracy of the model and the baselines"),
                      definitions])
 
 

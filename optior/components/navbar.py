@@ -26,7 +26,7 @@ def navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand(
                     [html.Span("OptiOR", className="fw-bold"),
-                     html.Small(" OR analytics", className="ms-1 opacity-75")],
+                     html.Small(" OR analytics", className="ms-1")],
                     href="/",
                 ),
                 dbc.NavbarToggler(

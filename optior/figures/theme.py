@@ -8,6 +8,7 @@ per chart; a dashboard answer holds up to ten charts.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Real
 
 Figure = dict
 
@@ -86,6 +87,35 @@ def fitted_margin(traces: list[dict], *, y_title: str | None, dates_on_x: bool, 
     return margin | (extra or {})
 
 
+_SUMMARY_ITEMS = 12  # values a summary lists before it says "and N more"
+
+
+def _number(value: Real) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 10 else f"{value:,.1f}"
+
+
+def _trace_summary(trace: dict) -> str:
+    """One trace in words: its name and, for bars, each category's value; otherwise how many points."""
+    name = trace.get("name") or "Values"
+    xs, ys = list(trace.get("x", [])), list(trace.get("y", []))
+    if trace.get("type") == "heatmap":
+        return f"{len(ys)} rows by {len(xs)} columns of values"
+    if trace.get("type") == "bar" and not trace.get("base"):
+        labels, values = (ys, xs) if trace.get("orientation") == "h" else (xs, ys)
+        pairs = [f"{label} {_number(value)}" for label, value in zip(labels, values, strict=False)
+                 if isinstance(value, Real) and value == value]  # not NaN
+        more = f" and {len(pairs) - _SUMMARY_ITEMS} more" if len(pairs) > _SUMMARY_ITEMS else ""
+        return f"{name}: {'; '.join(pairs[:_SUMMARY_ITEMS])}{more}"
+    return f"{name}: {max(len(xs), len(ys))} values"
+
+
+def figure_summary(traces: list[dict], title: str, x_title: str | None, y_title: str | None) -> str:
+    """A sentence or two a screen reader can read instead of the chart (stored in layout.meta.summary)."""
+    axes = " against ".join(t for t in (y_title, x_title) if t)
+    parts = [f"Chart: {title}.", f"{axes}." if axes else "", *(f"{_trace_summary(t)}." for t in traces)]
+    return " ".join(part for part in parts if part)
+
+
 def legend_margin(rows: int) -> int:
     """The top margin (px) that holds the title and a legend of this many rows at full width."""
     return TITLE_BAND_PX + LEGEND_PAD_PX + rows * LEGEND_ROW_PX
@@ -120,6 +150,7 @@ def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title
             "hoverlabel": {"font": {"family": FONT_FAMILY}},
             "xaxis": _axis(x_title, xaxis),
             "yaxis": _axis(y_title, yaxis),
+            "meta": {"summary": figure_summary(traces, title, x_title, y_title)},
             **layout,
         },
     }
@@ -140,7 +171,7 @@ def empty_figure(message: str, *, height: int = 240) -> Figure:
         "data": [],
         "layout": {
             "template": TEMPLATE, "height": height, "margin": {"l": 20, "r": 20, "t": 20, "b": 20},
-            "xaxis": hidden, "yaxis": hidden,
+            "xaxis": hidden, "yaxis": hidden, "meta": {"summary": f"Empty chart: {message}"},
             "annotations": [{"text": message, "showarrow": False, "font": {"size": 14, "color": "#555"},
                              "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}],
         },

@@ -82,7 +82,8 @@ def _upload_card() -> dbc.Card:
                         html.Div(id=UPLOAD_TOO_LARGE, className="upload-too-large alert alert-warning small mt-2",
                                  role="alert", hidden=True),
                     ],
-                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit)},
+                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit),
+                       "data-input-label": "CSV file of OR cases to import"},
                 ),
                 html.Small(f"Up to {file_size(limit)}. Larger exports: python -m optior seed --csv FILE.",
                            className="text-muted d-block mb-2"),
@@ -178,7 +179,7 @@ def _problem_table(title: str, problems: list, total: int) -> html.Div:
     note = f" (first {len(shown)} of {total})" if total > len(shown) else ""
     return html.Div(
         [html.H3(f"{title}{note}", className="h6 mt-3"),
-         simple_table(["Line", "Reason"], [[p.line, p.reason] for p in shown])]
+         simple_table(["Line", "Reason"], [[p.line, p.reason] for p in shown], label=title)]
     )
 
 

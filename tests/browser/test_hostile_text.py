@@ -72,4 +72,6 @@ def test_markup_in_a_service_name_shows_as_text_in_every_chart(dash_duo, open_ap
     assert MARKUP in legend
     ticks = [e.text for e in dash_duo.find_elements("#dashboard-cases-by-service .ytick text")]
     assert MARKUP in ticks and FORMULAS[0] in ticks
+    summary = dash_duo.find_element("#dashboard-cases-by-service-summary").get_attribute("textContent")
+    assert f"{MARKUP} 1" in summary  # the screen reader's text alternative reads the name as written
     assert console_errors(dash_duo) == []

@@ -40,6 +40,9 @@ def test_dashboard_shows_figures_with_units(dash_duo, open_app):
     assert "OR 1" in timeline and "Time of day" in timeline
     assert "Turnover (min" in dash_duo.find_element("#dashboard-turnover").text
     assert "In-room hours" in dash_duo.find_element("#dashboard-workload-by-service").text
+    summaries = [e.get_attribute("textContent") for e in dash_duo.find_elements(".optior-chart-summary")]
+    assert len(summaries) == 10 and all(s.startswith("Chart: ") for s in summaries)  # each chart's text alternative
+    assert "Orthopedics" in dash_duo.find_element("#dashboard-cases-by-service-summary").get_attribute("textContent")
     assert console_errors(dash_duo) == []
 
 
