@@ -35,7 +35,7 @@ def save_screenshot(dash_duo, name: str, width: int = 1280, height: int = 1024) 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     driver = dash_duo.driver
-    page_height = driver.execute_script("return document.body.scrollHeight")
+    page_height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, max(height, min(int(page_height) + 40, 8000)))
     driver.save_screenshot(str(path))
     driver.set_window_size(width, height)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -70,6 +71,20 @@ def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
     picker.send_keys("15 Sep 2026", Keys.ENTER)
     dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "33", timeout=10)
     assert dash_duo.find_element("#dashboard-schedule-table").text != first_rows
+    assert console_errors(dash_duo) == []
+
+
+def test_the_day_can_be_chosen_with_the_keyboard_alone(dash_duo, open_app):
+    """Arrow down opens the calendar on the chosen day, arrow left moves a day back, Enter takes it."""
+    open_app("/", "#dashboard-day-cases")
+    picker = dash_duo.find_element("#dashboard-day")
+    assert picker.get_attribute("value") == "30 Sep 2026"
+    picker.send_keys(Keys.ARROW_DOWN)
+    dash_duo.wait_for_element(".dash-datepicker-content", timeout=5)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_LEFT)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    until(lambda: dash_duo.find_element("#dashboard-day").get_attribute("value") == "29 Sep 2026", timeout=10)
+    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "38", timeout=10)  # 29 Sep's cases, not 30 Sep's 37
     assert console_errors(dash_duo) == []
 
 
@@ -150,7 +165,7 @@ def test_a_file_over_the_upload_limit_gets_a_message_not_silence(dash_duo, open_
 
 def test_retrain_shows_its_result(dash_duo, open_app):
     open_app("/model", "#model-predicted-vs-actual .main-svg")
-    dash_duo.find_element("#shell-retrain-button").click()
+    dash_duo.find_element("#shell-retrain-button").send_keys(Keys.ENTER)  # the keyboard works the button
     dash_duo.wait_for_contains_text("#shell-retrain-message", "Retraining", timeout=10)
     dash_duo.wait_for_element("#shell-retrain-message .alert-success, #shell-retrain-message .alert-warning",
                               timeout=120)
