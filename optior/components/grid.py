@@ -12,6 +12,7 @@ from dash import html
 
 FORMULA_SAFE_CELL = {"function": "formulaSafeCell(params)"}
 MISSING = "–"
+TIMESTAMP_PX = 165  # a column showing "2026-12-06 18:05" in full
 
 
 def _min_width(header: str) -> int:

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
-from optior.components.grid import data_grid, number_column, text_column
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.tables import simple_table
 
 # (metric key, column header, formatter, definition)
@@ -85,8 +85,8 @@ def versions_table(versions: list[dict]) -> html.Div:
         for v in versions
     ]
     columns = [
-        text_column("version", "Version", minWidth=240),
-        text_column("trained", "Trained"),
+        text_column("version", "Version", minWidth=270),
+        text_column("trained", "Trained", minWidth=TIMESTAMP_PX),
         number_column("cases", "Cases"),
         text_column("estimator", "Estimator"),
         number_column("mae", "MAE (min)", decimals=1),

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
-from optior.components.grid import data_grid, number_column, text_column
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 
 
 def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
@@ -71,7 +71,7 @@ def recent_predictions_table(rows: list[dict]) -> html.Div:
         for row in rows
     ]
     columns = [
-        text_column("created_at", "Predicted at"),
+        text_column("created_at", "Predicted at", minWidth=TIMESTAMP_PX),
         text_column("case_date", "Case date"),
         text_column("or_suite", "Room"),
         text_column("service", "Service"),

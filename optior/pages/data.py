@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from optior.components.grid import data_grid, number_column, text_column
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.retrain import RETRAIN_BUTTON
 from optior.components.tables import simple_table
 from optior.errors import OptiORError
@@ -112,7 +112,7 @@ def _history_table() -> html.Div:
         for b in batches
     ]
     columns = [
-        text_column("started_at", "Imported at"),
+        text_column("started_at", "Imported at", minWidth=TIMESTAMP_PX),
         text_column("source", "File", minWidth=160),
         number_column("rows_read", "Rows read"),
         number_column("inserted", "New"),

@@ -62,6 +62,26 @@ def test_every_chart_fits_its_labels_in_the_margins_it_was_given(dash_duo, open_
     assert pushed == []
 
 
+def _minutes(cell_text: str) -> int:
+    """A grid cell's whole minutes as shown (negative numbers with the typographic minus sign)."""
+    return int(cell_text.replace("\u2212", "-").replace(",", ""))
+
+
+def test_the_schedule_grid_sorts_aligns_numbers_and_colours_overruns(dash_duo, open_app):
+    open_app("/", "#dashboard-schedule-table .ag-row")
+    cells = "#dashboard-schedule-table .ag-center-cols-container .ag-cell[col-id='difference_minutes']"
+    assert all("ag-right-aligned-cell" in c.get_attribute("class") for c in dash_duo.find_elements(cells))
+    over = [_minutes(c.text) for c in dash_duo.find_elements(cells) if "optior-ran-over" in c.get_attribute("class")]
+    short = [_minutes(c.text) for c in dash_duo.find_elements(cells) if "optior-ran-short" in c.get_attribute("class")]
+    assert over and all(d > 15 for d in over) and all(d < -15 for d in short)
+    header = dash_duo.find_element("#dashboard-schedule-table .ag-header-cell[col-id='difference_minutes']")
+    header.find_element("css selector", ".ag-header-cell-label").click()  # ascending: the largest under-run first
+    until(lambda: "ascending" in (header.get_attribute("aria-sort") or ""), timeout=5)
+    first = dash_duo.find_element(f"#dashboard-schedule-table .ag-row[row-index='0'] {cells.split()[-1]}")
+    assert _minutes(first.text) == min(_minutes(c.text) for c in dash_duo.find_elements(cells))
+    assert console_errors(dash_duo) == []
+
+
 def test_the_date_picker_changes_the_schedule(dash_duo, open_app):
     open_app("/", "#dashboard-day-cases")
     first_rows = dash_duo.find_element("#dashboard-schedule-table").text
