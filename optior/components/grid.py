@@ -35,8 +35,12 @@ def number_column(field: str, header: str, *, decimals: int = 0, **settings) -> 
 
 
 def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str, file_name: str,
-              empty_text: str = "No rows.", page_size: int = 25) -> html.Div:
-    """The grid with its Export button; label names the table for screen readers and the button."""
+              empty_text: str = "No rows.", page_size: int = 25, not_exported: tuple[str, ...] = ()) -> html.Div:
+    """The grid with its Export button; label names the table for screen readers and the button.
+
+    Columns whose field is in not_exported are shown but left out of the CSV (case labels may name a patient).
+    """
+    exported = [column["field"] for column in columns if column["field"] not in not_exported]
     export = html.Button("Export CSV", type="button", className="btn btn-outline-primary btn-sm mb-2",
                          **{"data-grid-export": grid_id, "aria-label": f"Export CSV: {label}, the rows shown"})
     grid = dag.AgGrid(
@@ -53,7 +57,8 @@ def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str
             "enableCellTextSelection": True,
             "ensureDomOrder": True,
             "localeText": {"noRowsToShow": empty_text},
-            "defaultCsvExportParams": {"fileName": file_name, "processCellCallback": FORMULA_SAFE_CELL},
+            "defaultCsvExportParams": {"fileName": file_name, "columnKeys": exported,
+                                       "processCellCallback": FORMULA_SAFE_CELL},
         },
         className="optior-grid",
         style={"width": "100%"},

@@ -82,4 +82,5 @@ def recent_predictions_table(rows: list[dict]) -> html.Div:
         text_column("model_version", "Model"),
         text_column("case_label", "Label"),
     ]
-    return data_grid(RECENT_GRID, columns, records, label="Recent predictions", file_name="recent-predictions.csv")
+    return data_grid(RECENT_GRID, columns, records, label="Recent predictions", file_name="recent-predictions.csv",
+                     not_exported=("case_label",))

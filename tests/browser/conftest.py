@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,22 @@ def hostile_cases(optior_app, runtime):
     assert report.inserted == len(FORMULAS) + 1, report.summary()
     with serving(optior_app, runtime):
         yield
+
+
+def download_folder(dash_duo, tmp_path: Path) -> Path:
+    """A folder the browser now saves downloads into, without asking."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    return folder
+
+
+def downloaded(folder, name: str, timeout: float = 15) -> str:
+    """The text of a file the browser finished downloading into folder."""
+    deadline = time.monotonic() + timeout
+    path = folder / name
+    while time.monotonic() < deadline:
+        if path.exists() and not list(folder.glob("*.crdownload")):
+            return path.read_text(encoding="utf-8-sig")
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not downloaded; the folder holds {sorted(p.name for p in folder.iterdir())}")

@@ -4,34 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from dash.testing.wait import until
 
-from tests.browser.conftest import FORMULAS, MARKUP, console_errors
+from tests.browser.conftest import FORMULAS, MARKUP, console_errors, download_folder, downloaded
 
 pytestmark = pytest.mark.browser
 
 
-def _downloaded(folder, name: str, timeout: float = 15) -> str:
-    """The text of a file the browser finished downloading into folder."""
-    deadline = time.monotonic() + timeout
-    path = folder / name
-    while time.monotonic() < deadline:
-        if path.exists() and not list(folder.glob("*.crdownload")):
-            return path.read_text(encoding="utf-8-sig")
-        time.sleep(0.2)
-    raise AssertionError(f"{name} was not downloaded; the folder holds {sorted(p.name for p in folder.iterdir())}")
-
-
 def test_the_schedule_export_neutralises_formulas_and_keeps_numbers(dash_duo, open_app, hostile_cases, tmp_path):
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = download_folder(dash_duo, tmp_path)
     open_app("/", "#dashboard-schedule-table .ag-row")
     dash_duo.find_element("[data-grid-export='dashboard-schedule-table']").click()
-    rows = list(csv.DictReader(io.StringIO(_downloaded(downloads, "or-schedule.csv"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(downloads, "or-schedule.csv"))))
 
     assert len(rows) == len(FORMULAS) + 1
     by_service = {row["Service"]: row for row in rows}
@@ -46,9 +32,7 @@ def test_the_schedule_export_neutralises_formulas_and_keeps_numbers(dash_duo, op
 
 
 def test_the_export_is_of_the_rows_shown_after_a_filter(dash_duo, open_app, hostile_cases, tmp_path):
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = download_folder(dash_duo, tmp_path)
     open_app("/", "#dashboard-schedule-table .ag-row")
     dash_duo.driver.execute_script("""
         const api = await dash_ag_grid.getApiAsync('dashboard-schedule-table');
@@ -58,7 +42,7 @@ def test_the_export_is_of_the_rows_shown_after_a_filter(dash_duo, open_app, host
     until(lambda: len(dash_duo.find_elements("#dashboard-schedule-table .ag-center-cols-container .ag-row")) == 1,
           timeout=10)
     dash_duo.find_element("[data-grid-export='dashboard-schedule-table']").click()
-    rows = list(csv.DictReader(io.StringIO(_downloaded(downloads, "or-schedule.csv"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(downloads, "or-schedule.csv"))))
     assert [row["Room"] for row in rows] == ["3"]
 
 

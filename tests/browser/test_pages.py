@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
@@ -9,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import console_errors, save_screenshot
+from tests.browser.conftest import console_errors, download_folder, downloaded, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -119,18 +122,25 @@ def _choose(dash_duo, dropdown_id: str, text: str) -> None:
     dash_duo.wait_for_contains_text(f"#{dropdown_id}", text, timeout=10)
 
 
-def test_a_prediction_round_trip_shows_minutes_and_a_range(dash_duo, open_app):
+def test_a_prediction_round_trip_shows_minutes_and_a_range(dash_duo, open_app, tmp_path):
+    downloads = download_folder(dash_duo, tmp_path)
     open_app("/predict", "#predict-submit")
     _choose(dash_duo, "predict-service", "Orthopedics")
     _choose(dash_duo, "predict-room", "OR 4")
     _choose(dash_duo, "predict-procedure", "27447")
     dash_duo.find_element("#predict-booked").send_keys("150")
+    dash_duo.find_element("#predict-label").send_keys("Bed 4 Smith")
     dash_duo.find_element("#predict-submit").click()
     dash_duo.wait_for_contains_text("#predict-result-range", "80% range", timeout=15)
     minutes = dash_duo.find_element("#predict-result-minutes").text
     assert minutes.endswith(" min") and int(minutes.split()[0].replace(",", "")) > 30
     assert "booked" in dash_duo.find_element("#predict-result").text
     dash_duo.wait_for_contains_text("#predict-recent", "27447", timeout=10)
+    assert "Bed 4 Smith" in dash_duo.find_element("#predict-recent").text  # its author sees the label
+    dash_duo.find_element("[data-grid-export='predict-recent-table']").click()
+    exported = list(csv.DictReader(io.StringIO(downloaded(downloads, "recent-predictions.csv"))))
+    assert exported and "27447" in {row["CPT"] for row in exported}
+    assert "Label" not in exported[0] and "Bed 4 Smith" not in str(exported)  # a label never leaves in a file
     assert console_errors(dash_duo) == []
 
 
