@@ -35,6 +35,8 @@ def test_page_renders_with_a_clean_console_and_no_cdn(dash_duo, open_app, path, 
         "return [...document.querySelectorAll('link[href],script[src]')].map(e => e.href || e.src)"
     )
     assert sources and all(src.startswith(dash_duo.server_url) for src in sources)
+    fetched = dash_duo.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [url for url in fetched if not url.startswith((dash_duo.server_url, "data:", "blob:"))] == []
 
 
 def test_dashboard_shows_figures_with_units(dash_duo, open_app):
