@@ -23,7 +23,7 @@ def schedule_columns() -> list[dict]:
         text_column("scheduled", "Scheduled start"),
         text_column("service", "Service"),
         text_column("cpt_code", "CPT"),
-        text_column("cpt_description", "Procedure", minWidth=180, wrapText=True, autoHeight=True),
+        text_column("cpt_description", "Procedure", minWidth=160, wrapText=True, autoHeight=True),
         text_column("surgeon", "Surgeon"),
         number_column("booked_minutes", "Booked (min)"),
         text_column("wheels_in", "Wheels in"),

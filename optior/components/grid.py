@@ -17,7 +17,7 @@ TIMESTAMP_PX = 165  # a column showing "2026-12-06 18:05" in full
 
 def _min_width(header: str) -> int:
     """Pixels that keep the header's longest word on one line beside the sort and filter icons."""
-    return 72 + 8 * max(map(len, header.split()))
+    return max(92, 52 + 8 * max(map(len, header.split())))
 
 
 def text_column(field: str, header: str, **settings) -> dict:

@@ -39,7 +39,8 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
     heatmap = {
         "type": "heatmap", "z": grid, "x": periods, "y": [room_label(r) for r in rooms],
-        "zmin": 0, "zmax": 100, "colorscale": "Blues", "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
+        "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
+        "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
         "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
     }
     return chart([heatmap], title=title, x_title=x_title, y_title="Operating room",
