@@ -14,6 +14,12 @@ fi
 echo "== installing Python packages"
 python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
+AXE_VERSION="4.14.1"  # the accessibility checker the browser tests inject into each page (never served by the app)
+if [ "$(node -p "require('./.cache/axe/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]; then
+  echo "== installing axe-core@$AXE_VERSION into .cache/axe (accessibility tests)"
+  npm install --silent --no-audit --no-fund --prefix .cache/axe "axe-core@$AXE_VERSION"
+fi
+
 echo "== lint (ruff)"
 python -m ruff check optior tests app.py benchmarks
 

@@ -114,7 +114,7 @@ def test_an_unreachable_database_gives_503_and_a_banner_and_the_app_recovers_by_
         assert health(app).status_code == 200
         cases = health(app).json()["cases"]
         browser, recorder = open_dashboard(app)
-        assert recorder.errors == [] and browser.get("dashboard-schedule-table", "data")
+        assert recorder.errors == [] and browser.get("dashboard-schedule-table", "rowData")
         assert banner_text(browser) in ("", "None")
 
         proxy.stop()
@@ -141,7 +141,7 @@ def test_an_unreachable_database_gives_503_and_a_banner_and_the_app_recovers_by_
         browser.set(HEALTH_POLL, "n_intervals", 2)
         assert browser.get(RELOAD, "data") is True and browser.get(HEALTH_POLL, "disabled") is True
         browser, recorder = open_dashboard(app)
-        assert recorder.errors == [] and browser.get("dashboard-schedule-table", "data")
+        assert recorder.errors == [] and browser.get("dashboard-schedule-table", "rowData")
         assert "database cannot be reached" not in banner_text(browser)
         assert requests.post(app.base + "/api/predict", json=PREDICT_BODY, timeout=60).status_code == 200
 

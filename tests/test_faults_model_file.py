@@ -92,7 +92,7 @@ def test_the_app_works_without_a_usable_model_and_a_retrain_recovers(trained_run
         browser = Browser(Http(app.base, recorder))
         browser.open("/")
         assert recorder.errors == [] and len(recorder.samples) >= 5
-        assert browser.get("dashboard-schedule-table", "data"), "the dashboard shows the day's cases"
+        assert browser.get("dashboard-schedule-table", "rowData"), "the dashboard shows the day's cases"
         schedule = requests.get(app.base + "/api/schedule", timeout=60)
         assert schedule.status_code == 200 and schedule.json()["cases"]
 

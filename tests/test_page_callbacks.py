@@ -17,14 +17,15 @@ def in_app(optior_app):
 
 
 def text_of(component) -> str:
-    """All the text inside a Dash component tree."""
+    """All the text inside a Dash component tree, the cells of its grids (AG Grid rowData) included."""
     if component is None:
         return ""
     if isinstance(component, (str, int, float)):
         return str(component)
     if isinstance(component, (list, tuple)):
         return " ".join(text_of(c) for c in component)
-    return text_of(getattr(component, "children", None))
+    cells = [value for row in getattr(component, "rowData", None) or [] for value in row.values()]
+    return " ".join([text_of(getattr(component, "children", None)), *map(str, cells)])
 
 
 def test_a_day_with_cases_fills_cards_timeline_and_table(in_app):
@@ -193,6 +194,6 @@ def test_the_dashboard_arrives_drawn_so_its_first_view_needs_no_callback(in_app)
     page = dashboard.layout()
     by_id = {c.id: c for c in page._traverse() if getattr(c, "id", None)}
     assert {trace["name"] for trace in by_id[dashboard.TIMELINE].figure["data"]} >= {"Booked slot"}
-    assert by_id[dashboard.SCHEDULE].data and "Cases" in text_of(by_id[dashboard.DAY_KPIS].children)
+    assert by_id[dashboard.SCHEDULE].rowData and "Cases" in text_of(by_id[dashboard.DAY_KPIS].children)
     assert len(by_id[dashboard.CASES_BY_SERVICE].figure["data"][0]["y"]) > 0
     assert "%" in text_of(by_id["dashboard-metric-cards"].children)

@@ -95,7 +95,9 @@ class DashCallbacks:
 
     def __init__(self, app: ServedApp) -> None:
         self.app = app
-        self.dependencies = app.checked("GET", "/_dash-dependencies").json()
+        # Clientside callbacks run in the browser; the server has none of them to answer.
+        self.dependencies = [d for d in app.checked("GET", "/_dash-dependencies").json()
+                             if not d.get("clientside_function")]
 
     def body(self, trigger: tuple[str, str], values: dict[tuple[str, str], object], output: str = "") -> dict:
         """The request body of the callback that `trigger` (component id, property) fires.
@@ -118,7 +120,7 @@ class DashCallbacks:
 
 def _callback_measurements(callbacks: DashCallbacks, ranges: Ranges, runs: int) -> list[Measurement]:
     day = ranges.day.isoformat()
-    cases_shown = len(callbacks.call(callbacks.body(DAY, {DAY: day}))[SCHEDULE_TABLE]["data"])
+    cases_shown = len(callbacks.call(callbacks.body(DAY, {DAY: day}))[SCHEDULE_TABLE]["rowData"])
     plans = [
         ("callback_page", "dashboard page layout", ALL_DATA_TARGET_MS, PAGE_LOCATION, "",
          {PAGE_LOCATION: "/", ("_pages_location", "search"): ""}),

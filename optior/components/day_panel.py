@@ -8,28 +8,30 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
+from optior.components.grid import number_column, text_column
 from optior.components.kpi import kpi_card
 
-# (column id, header) of the day's schedule table; the CSV export uses these headers.
-SCHEDULE_COLUMNS = (
-    ("or_suite", "Room"),
-    ("scheduled", "Scheduled start"),
-    ("service", "Service"),
-    ("cpt_code", "CPT"),
-    ("cpt_description", "Procedure"),
-    ("surgeon", "Surgeon"),
-    ("booked_minutes", "Booked (min)"),
-    ("wheels_in", "Wheels in"),
-    ("wheels_out", "Wheels out"),
-    ("in_room_minutes", "Actual in-room (min)"),
-    ("difference_minutes", "Difference (min)"),
-)
-NUMERIC = {"booked_minutes", "in_room_minutes", "difference_minutes"}
+# Minutes over (or under) the booking at which the difference is coloured.
+DIFFERENCE_ALERT_MINUTES = 15
 
 
 def schedule_columns() -> list[dict]:
-    return [{"id": cid, "name": name, "type": "numeric" if cid in NUMERIC else "text"}
-            for cid, name in SCHEDULE_COLUMNS]
+    """The day's schedule grid; the CSV export uses these headers. Differences beyond ±15 min are coloured."""
+    alert = DIFFERENCE_ALERT_MINUTES
+    return [
+        text_column("or_suite", "Room"),
+        text_column("scheduled", "Scheduled start"),
+        text_column("service", "Service"),
+        text_column("cpt_code", "CPT"),
+        text_column("cpt_description", "Procedure", minWidth=160, wrapText=True, autoHeight=True),
+        text_column("surgeon", "Surgeon"),
+        number_column("booked_minutes", "Booked (min)"),
+        text_column("wheels_in", "Wheels in"),
+        text_column("wheels_out", "Wheels out"),
+        number_column("in_room_minutes", "Actual in-room (min)"),
+        number_column("difference_minutes", "Difference (min)", cellClassRules={
+            "optior-ran-over": f"params.value > {alert}", "optior-ran-short": f"params.value < -{alert}"}),
+    ]
 
 
 def _clock(timestamp: str) -> str:

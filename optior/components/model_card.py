@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.tables import simple_table
 
 # (metric key, column header, formatter, definition)
@@ -30,7 +31,8 @@ def metrics_table(rows: list[dict]) -> html.Div:
         [html.Li([html.Strong(f"{header}: "), text]) for _, header, _, text in METRIC_COLUMNS],
         className="small text-muted mb-0",
     )
-    return html.Div([simple_table(["Predictor", *[header for _, header, _, _ in METRIC_COLUMNS]], body),
+    return html.Div([simple_table(["Predictor", *[header for _, header, _, _ in METRIC_COLUMNS]], body,
+                                  label="Holdout accuracy of the model and the baselines"),
                      definitions])
 
 
@@ -61,23 +63,36 @@ def model_card(card: dict) -> dbc.Card:
                     className="h-100")
 
 
+VERSIONS_GRID = "model-versions-table"
+
+
 def versions_table(versions: list[dict]) -> html.Div:
+    """Every trained version with its holdout errors and the activation decision."""
     if not versions:
         return html.P("No versions yet.", className="text-muted")
-    body = [
-        [
-            v["version"] + (" (active)" if v["is_active"] else ""),
-            f"{v['trained_at']:%Y-%m-%d %H:%M}",
-            f"{v['rows_used']:,}",
-            v["estimator"],
-            fmt.minutes(v["mae"]),
-            fmt.minutes(v["booked_mae"]),
-            fmt.minutes(v["procedure_median_mae"]),
-            fmt.percent(v["interval_coverage"] * 100),
-            v["decision"],
-        ]
+    rows = [
+        {
+            "version": v["version"] + (" (active)" if v["is_active"] else ""),
+            "trained": f"{v['trained_at']:%Y-%m-%d %H:%M}",
+            "cases": v["rows_used"],
+            "estimator": v["estimator"],
+            "mae": v["mae"],
+            "booked_mae": v["booked_mae"],
+            "procedure_median_mae": v["procedure_median_mae"],
+            "coverage": None if v["interval_coverage"] is None else v["interval_coverage"] * 100,
+            "decision": v["decision"],
+        }
         for v in versions
     ]
-    headers = ["Version", "Trained", "Cases", "Estimator", "MAE", "Booked MAE", "Procedure-median MAE",
-               "80% coverage", "Decision"]
-    return simple_table(headers, body)
+    columns = [
+        text_column("version", "Version", minWidth=270),
+        text_column("trained", "Trained", minWidth=TIMESTAMP_PX),
+        number_column("cases", "Cases"),
+        text_column("estimator", "Estimator"),
+        number_column("mae", "MAE (min)", decimals=1),
+        number_column("booked_mae", "Booked MAE (min)", decimals=1),
+        number_column("procedure_median_mae", "Procedure-median MAE (min)", decimals=1),
+        number_column("coverage", "80% coverage (%)"),
+        text_column("decision", "Decision", minWidth=260, wrapText=True, autoHeight=True),
+    ]
+    return data_grid(VERSIONS_GRID, columns, rows, label="Model versions", file_name="model-versions.csv")

@@ -6,8 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from optior.components import format as fmt
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.prediction_explanation import explanation_list, quantile_line
-from optior.components.tables import simple_table
 
 
 def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
@@ -53,21 +53,37 @@ def prediction_card(result: dict) -> dbc.Card:
     return dbc.Card(dbc.CardBody(body), className="shadow-sm")
 
 
-def recent_predictions_table(rows: list[dict]) -> dbc.Table:
-    """The latest predictions: when, for what, the estimate and range, the model version."""
-    body = [
-        [
-            f"{row['created_at']:%Y-%m-%d %H:%M}",
-            row["inputs"].get("case_date", ""),
-            row["inputs"].get("or_suite", ""),
-            row["inputs"].get("service", ""),
-            row["inputs"].get("cpt_code", ""),
-            fmt.minutes(row["predicted_minutes"]),
-            f"{fmt.minutes(row['p10_minutes'])} – {fmt.minutes(row['p90_minutes'])}",
-            row["model_version"],
-            row.get("case_label") or "",
-        ]
+RECENT_GRID = "predict-recent-table"
+
+
+def recent_predictions_table(rows: list[dict]) -> html.Div:
+    """The latest predictions: when, for what, the estimate and range, the model version, the label."""
+    records = [
+        {
+            "created_at": f"{row['created_at']:%Y-%m-%d %H:%M}",
+            "case_date": row["inputs"].get("case_date", ""),
+            "or_suite": row["inputs"].get("or_suite", ""),
+            "service": row["inputs"].get("service", ""),
+            "cpt_code": row["inputs"].get("cpt_code", ""),
+            "predicted": row["predicted_minutes"],
+            "p10": row["p10_minutes"],
+            "p90": row["p90_minutes"],
+            "model_version": row["model_version"],
+            "case_label": row.get("case_label") or "",
+        }
         for row in rows
     ]
-    headers = ["Predicted at", "Case date", "Room", "Service", "CPT", "Prediction", "80% range", "Model", "Label"]
-    return simple_table(headers, body)
+    columns = [
+        text_column("created_at", "Predicted at", minWidth=TIMESTAMP_PX),
+        text_column("case_date", "Case date"),
+        text_column("or_suite", "Room"),
+        text_column("service", "Service"),
+        text_column("cpt_code", "CPT"),
+        number_column("predicted", "Prediction (min)"),
+        number_column("p10", "80% range from (min)"),
+        number_column("p90", "80% range to (min)"),
+        text_column("model_version", "Model"),
+        text_column("case_label", "Label"),
+    ]
+    return data_grid(RECENT_GRID, columns, records, label="Recent predictions", file_name="recent-predictions.csv",
+                     not_exported=("case_label",))

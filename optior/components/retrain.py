@@ -22,8 +22,8 @@ POLL_MS = 1000
 def retrain_controls() -> html.Div:
     return html.Div(
         [
-            html.Span(id=USER_LABEL, className="text-white small me-2"),
-            dbc.Badge("model: …", id=MODEL_BADGE, color="light", text_color="dark", className="me-2 p-2"),
+            html.Span(id=USER_LABEL, className="text-white small"),
+            dbc.Badge("model: …", id=MODEL_BADGE, color="light", text_color="dark", className="p-2 text-wrap"),
             dbc.Button(
                 [html.Span("Retrain model", id=f"{RETRAIN_BUTTON}-label")],
                 id=RETRAIN_BUTTON,
@@ -34,7 +34,7 @@ def retrain_controls() -> html.Div:
             dcc.Store(id=RETRAIN_JOB),
             dcc.Interval(id=RETRAIN_POLL, interval=POLL_MS, disabled=True),
         ],
-        className="d-flex align-items-center",
+        className="d-flex flex-wrap align-items-center gap-2 py-2 py-lg-0",
     )
 
 

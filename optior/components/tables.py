@@ -6,14 +6,16 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 
-def simple_table(headers: list[str], rows: list[list]) -> dbc.Table:
-    return dbc.Table(
+def simple_table(headers: list[str], rows: list[list], *, label: str) -> html.Div:
+    """The table in a box that scrolls sideways on a narrow screen; the box takes keyboard focus (to scroll with
+    the arrow keys) and label names it for screen readers."""
+    table = dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in headers])),
          html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
         bordered=False,
         hover=True,
-        responsive=True,
         size="sm",
         striped=True,
         className="small",
     )
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region", **{"aria-label": label})

@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 
 from optior.figures.schedule import room_label
-from optior.figures.theme import NEUTRAL_COLOR, Figure, chart, empty_figure, vertical_line
+from optior.figures.theme import (
+    NEUTRAL_COLOR,
+    Figure,
+    chart,
+    empty_figure,
+    legend_margin,
+    plain_texts,
+    vertical_line,
+)
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -31,7 +39,8 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
     heatmap = {
         "type": "heatmap", "z": grid, "x": periods, "y": [room_label(r) for r in rooms],
-        "zmin": 0, "zmax": 100, "colorscale": "Blues", "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
+        "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
+        "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
         "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
     }
     return chart([heatmap], title=title, x_title=x_title, y_title="Operating room",
@@ -51,14 +60,14 @@ def turnover_distribution(histogram: pd.DataFrame, cutoff_minutes: float) -> Fig
     }
     cutoff = vertical_line(cutoff_minutes, {"color": "#A0161B", "dash": "dot"}, f"cut-off {cutoff_minutes:.0f} min")
     return chart([bars], title="Turnover time distribution",
-                 x_title="Turnover (minutes, wheels out to next wheels in)", y_title="Turnovers (count)", **cutoff)
+                 x_title="Turnover (min, wheels out to next in)", y_title="Turnovers (count)", **cutoff)
 
 
 def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
     """First-case on-time rate and all-case on-time rate per room or per service."""
     if by_group.empty:
         return empty_figure("No cases in this range.")
-    labels = by_group[group].map(room_label) if group == "room" else by_group[group]
+    labels = [room_label(g) for g in by_group[group]] if group == "room" else plain_texts(by_group[group])
     traces = [
         {"type": "bar", "name": "First cases", "x": labels, "y": by_group["first_case_on_time_pct"],
          "marker": {"color": "#0072B2"}, "hovertemplate": "%{x}: %{y:.0f}% of first cases on time<extra></extra>"},
@@ -75,7 +84,7 @@ def booking_accuracy(by_service: pd.DataFrame) -> Figure:
     frame = by_service.sort_values("under_booked_pct")
 
     def share(name: str, column: str, color: str, hover: str, minutes: str | None = None) -> dict:
-        bar = {"type": "bar", "name": name, "y": frame["service"], "x": frame[column], "orientation": "h",
+        bar = {"type": "bar", "name": name, "y": plain_texts(frame["service"]), "x": frame[column], "orientation": "h",
                "marker": {"color": color}, "hovertemplate": hover}
         return bar | ({"customdata": frame[minutes]} if minutes else {})
 
@@ -107,4 +116,4 @@ def weekly_trend(by_week: pd.DataFrame) -> Figure:
         for column, name, color in series
     ]
     return chart(traces, title="Weekly trend", x_title="Week starting (Monday)", y_title="Percent (%)",
-                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS, margin={"t": 70})  # room for a two-row legend
+                 xaxis={"type": "date"}, yaxis=PERCENT_AXIS, margin={"t": legend_margin(2)})

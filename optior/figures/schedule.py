@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, service_colors
+from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_text, service_colors
 
 MS_PER_MINUTE = 60_000
 
 
 def room_label(room: str) -> str:
-    """How a room is named on charts: "OR 3" for a numbered suite, the name itself otherwise."""
-    return f"OR {room}" if str(room).isdigit() else str(room)
+    """How a room is named on charts: "OR 3" for a numbered suite, the name itself (as plain text) otherwise."""
+    return f"OR {room}" if str(room).isdigit() else plain_text(room)
 
 
 def _actual_blocks(service: str, cases: list[dict], color: str | None) -> dict:
     """One service's cases as coloured blocks from wheels in to wheels out."""
     return {
-        "type": "bar", "name": service, "y": [room_label(c["or_suite"]) for c in cases],
+        "type": "bar", "name": plain_text(service), "y": [room_label(c["or_suite"]) for c in cases],
         "base": [c["wheels_in"] for c in cases], "x": [c["in_room_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.45, "marker": {"color": color},
-        "customdata": [[c["cpt_code"], c["cpt_description"], c["in_room_minutes"], c["booked_minutes"]]
-                       for c in cases],
+        "customdata": [[plain_text(c["cpt_code"]), plain_text(c["cpt_description"]), c["in_room_minutes"],
+                        c["booked_minutes"]] for c in cases],
         "hovertemplate": (
             "<b>%{customdata[1]}</b> (CPT %{customdata[0]})<br>"
             "Wheels in %{base|%H:%M}, in room %{customdata[2]:.0f} min "
-            "(booked %{customdata[3]:.0f} min)<extra>" + service + "</extra>"
+            "(booked %{customdata[3]:.0f} min)<extra>%{fullData.name}</extra>"
         ),
     }
 
@@ -44,7 +44,7 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
         "base": [c["scheduled_start"] for c in cases], "x": [c["booked_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.8,
         "marker": {"color": BOOKED_COLOR, "line": {"color": "rgba(80,80,80,0.8)", "width": 1}},
-        "customdata": [[c["cpt_code"], c["booked_minutes"]] for c in cases],
+        "customdata": [[plain_text(c["cpt_code"]), c["booked_minutes"]] for c in cases],
         "hovertemplate": "Booked %{base|%H:%M} for %{customdata[1]:.0f} min<br>CPT %{customdata[0]}<extra></extra>",
     }
     by_service = sorted(cases, key=lambda c: c["service"])
@@ -52,7 +52,7 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
               for service, group in groupby(by_service, key=lambda c: c["service"])]
     return chart(
         [booked, *actual],
-        title="OR timeline: booked slot (grey) versus actual in-room time (colour)",
+        title="OR timeline: booked vs actual",
         x_title="Time of day (local, hh:mm)",
         y_title="Operating room",
         height=max(300, 60 + 44 * len(rooms)),

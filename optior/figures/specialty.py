@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, service_colors
+from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_texts, service_colors
 
 NO_CASES = "No cases match these dates and filters."
 
@@ -17,7 +17,7 @@ def _service_bars(breakdown: pd.DataFrame, column: str, all_services: list[str],
     frame = breakdown.sort_values(column, ascending=True)
     colors = service_colors(all_services)
     bars = {
-        "type": "bar", "x": frame[column], "y": frame["service"], "orientation": "h",
+        "type": "bar", "x": frame[column], "y": plain_texts(frame["service"]), "orientation": "h",
         "marker": {"color": [colors.get(s) for s in frame["service"]]},
         "text": frame[column].round(0).astype(int), "textposition": "auto", "hovertemplate": hover,
     }
@@ -35,11 +35,12 @@ def duration_by_specialty(breakdown: pd.DataFrame) -> Figure:
     if breakdown.empty:
         return empty_figure(NO_CASES)
     frame = breakdown.sort_values("mean_in_room_minutes", ascending=True)
+    services = plain_texts(frame["service"])
     traces = [
-        {"type": "bar", "name": "Booked (mean)", "x": frame["mean_booked_minutes"], "y": frame["service"],
+        {"type": "bar", "name": "Booked (mean)", "x": frame["mean_booked_minutes"], "y": services,
          "orientation": "h", "marker": {"color": BOOKED_COLOR, "line": {"color": "#666", "width": 1}},
          "hovertemplate": "%{y}: booked %{x:.0f} min<extra></extra>"},
-        {"type": "bar", "name": "Actual in-room (mean)", "x": frame["mean_in_room_minutes"], "y": frame["service"],
+        {"type": "bar", "name": "Actual in-room (mean)", "x": frame["mean_in_room_minutes"], "y": services,
          "orientation": "h", "marker": {"color": "#0072B2"},
          "hovertemplate": "%{y}: actual %{x:.0f} min<extra></extra>"},
     ]

@@ -8,6 +8,7 @@ per chart; a dashboard answer holds up to ten charts.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Real
 
 Figure = dict
 
@@ -21,6 +22,9 @@ NEUTRAL_COLOR = "#4C6A92"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _GRID = "#EBF0F8"
 _MARGIN = {"l": 72, "r": 32, "t": 48, "b": 56}
+TITLE_BAND_PX = 34  # the chart title's line at the top
+LEGEND_ROW_PX = 19  # a legend needs LEGEND_PAD_PX + rows * LEGEND_ROW_PX between the title band and the plot
+LEGEND_PAD_PX = 29
 _CHAR_PX = 7  # width of a 12 px label character, rounded up
 _UPRIGHT_LABEL_CHARS = 8  # longer x labels make Plotly slant them
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "zerolinewidth": 2, "ticks": "",
@@ -30,6 +34,20 @@ TEMPLATE = {"layout": {
     "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"}, "colorway": list(PALETTE),
     "hovermode": "closest", "hoverlabel": {"align": "left"}, "xaxis": _AXIS, "yaxis": _AXIS,
 }}
+
+
+def plain_text(value: object) -> str:
+    """User-supplied text as Plotly shows it literally.
+
+    Plotly renders a pseudo-HTML subset (<a href>, <b>, <br>, <i>, ...) in legends, hover labels, tick labels,
+    annotations and titles; with <, > and & written as entities it shows the characters themselves instead.
+    """
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_texts(values: Iterable[object]) -> list[str]:
+    """plain_text() of every value (a column of names or labels)."""
+    return [plain_text(value) for value in values]
 
 
 def service_colors(services: Iterable[str]) -> dict[str, str]:
@@ -69,22 +87,61 @@ def fitted_margin(traces: list[dict], *, y_title: str | None, dates_on_x: bool, 
     return margin | (extra or {})
 
 
+_SUMMARY_ITEMS = 12  # values a summary lists before it says "and N more"
+
+
+def _number(value: Real) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 10 else f"{value:,.1f}"
+
+
+def _trace_summary(trace: dict) -> str:
+    """One trace in words: its name and, for bars, each category's value; otherwise how many points."""
+    name = trace.get("name") or "Values"
+    xs, ys = list(trace.get("x", [])), list(trace.get("y", []))
+    if trace.get("type") == "heatmap":
+        return f"{len(ys)} rows by {len(xs)} columns of values"
+    if trace.get("type") == "bar" and not trace.get("base"):
+        labels, values = (ys, xs) if trace.get("orientation") == "h" else (xs, ys)
+        pairs = [f"{label} {_number(value)}" for label, value in zip(labels, values, strict=False)
+                 if isinstance(value, Real) and value == value]  # not NaN
+        more = f" and {len(pairs) - _SUMMARY_ITEMS} more" if len(pairs) > _SUMMARY_ITEMS else ""
+        return f"{name}: {'; '.join(pairs[:_SUMMARY_ITEMS])}{more}"
+    return f"{name}: {max(len(xs), len(ys))} values"
+
+
+def figure_summary(traces: list[dict], title: str, x_title: str | None, y_title: str | None) -> str:
+    """A sentence or two a screen reader can read instead of the chart (stored in layout.meta.summary)."""
+    axes = " against ".join(t for t in (y_title, x_title) if t)
+    parts = [f"Chart: {title}.", f"{axes}." if axes else "", *(f"{_trace_summary(t)}." for t in traces)]
+    return " ".join(part for part in parts if part)
+
+
+def legend_margin(rows: int) -> int:
+    """The top margin (px) that holds the title and a legend of this many rows at full width."""
+    return TITLE_BAND_PX + LEGEND_PAD_PX + rows * LEGEND_ROW_PX
+
+
 def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title: str | None = None,
           height: int = 360, legend_below: bool = False, xaxis: dict | None = None, yaxis: dict | None = None,
           margin: dict | None = None, **layout) -> Figure:
     """A figure in the common look: traces, title, axis titles (with units) and any other layout settings.
 
-    legend_below puts the legend under the plot, for charts in narrow columns (give its room in margin["b"]).
+    The title keeps the top TITLE_BAND_PX of the chart; a legend sits under it (or, with legend_below, under the
+    plot, for charts in narrow columns: give its room in margin["b"]). On a narrow screen a legend that wraps to
+    more rows grows down over the plot's top edge, never over the title.
     """
-    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 1, "xanchor": "right", "title": None,
-              "traceorder": "normal"}
+    legend = {"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
+              "y": 1 - TITLE_BAND_PX / height, "yanchor": "top", "title": None, "traceorder": "normal"}
     if legend_below:
-        legend |= {"yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"}
+        legend |= {"xref": "paper", "x": 0, "yref": "paper", "y": -0.22}
+    elif layout.get("showlegend", len(traces) > 1):
+        margin = {"t": legend_margin(1)} | (margin or {})
     return {
         "data": traces,
         "layout": {
             "template": TEMPLATE,
-            "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+            "title": {"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                      "pad": {"t": 10}, "font": {"size": 15}},
             "font": {"family": FONT_FAMILY, "size": 12},
             "margin": fitted_margin(traces, y_title=y_title, extra=margin,
                                     dates_on_x=(xaxis or {}).get("type") == "date" and "tickformat" not in xaxis),
@@ -93,6 +150,7 @@ def chart(traces: list[dict], *, title: str, x_title: str | None = None, y_title
             "hoverlabel": {"font": {"family": FONT_FAMILY}},
             "xaxis": _axis(x_title, xaxis),
             "yaxis": _axis(y_title, yaxis),
+            "meta": {"summary": figure_summary(traces, title, x_title, y_title)},
             **layout,
         },
     }
@@ -113,7 +171,7 @@ def empty_figure(message: str, *, height: int = 240) -> Figure:
         "data": [],
         "layout": {
             "template": TEMPLATE, "height": height, "margin": {"l": 20, "r": 20, "t": 20, "b": 20},
-            "xaxis": hidden, "yaxis": hidden,
+            "xaxis": hidden, "yaxis": hidden, "meta": {"summary": f"Empty chart: {message}"},
             "annotations": [{"text": message, "showarrow": False, "font": {"size": 14, "color": "#555"},
                              "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}],
         },

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dash_table, dcc, html
+from dash import Input, Output, dcc, html
 
 from optior.components.day_panel import (
     day_kpi_cards,
@@ -16,6 +16,7 @@ from optior.components.day_panel import (
     schedule_rows,
 )
 from optior.components.graph import graph
+from optior.components.grid import data_grid
 from optior.components.metrics_panel import empty_metrics, metrics_outputs, metrics_section, metrics_views
 from optior.components.prefill import prefill
 from optior.errors import OptiORError
@@ -92,28 +93,9 @@ def _day_section(extent: dict) -> html.Section:
             html.Div(id=DAY_KPIS, className="mb-2"),
             graph(TIMELINE),
             html.H3("Cases of the day", className="h6 mt-3"),
-            dash_table.DataTable(
-                id=SCHEDULE,
-                columns=schedule_columns(),
-                data=[],
-                sort_action="native",
-                filter_action="native",
-                page_size=25,
-                export_format="csv",
-                export_headers="display",
-                style_table={"overflowX": "auto"},
-                style_cell={"fontFamily": "var(--bs-body-font-family)", "fontSize": 13, "padding": "4px 6px",
-                            "textAlign": "left", "whiteSpace": "normal", "height": "auto", "maxWidth": 260},
-                style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
-                style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
-                style_data_conditional=[
-                    {"if": {"filter_query": "{difference_minutes} > 15", "column_id": "difference_minutes"},
-                     "color": "#A0161B", "fontWeight": "600"},
-                    {"if": {"filter_query": "{difference_minutes} < -15", "column_id": "difference_minutes"},
-                     "color": "#0B5394", "fontWeight": "600"},
-                ],
-            ),
-            html.Small("Sort or filter with the column headers; Export downloads the rows shown as CSV. "
+            data_grid(SCHEDULE, schedule_columns(), [], label="Cases of the day", file_name="or-schedule.csv",
+                      empty_text="No cases on this day."),
+            html.Small("Sort with the column headers, filter with their menu; Export CSV downloads the rows shown. "
                        "Difference = actual in-room minutes − booked minutes (positive: ran over).",
                        className="text-muted"),
         ],
@@ -183,11 +165,11 @@ def layout(**_query) -> dbc.Container:
     return dbc.Container([html.H1("Dashboard", className="visually-hidden"), day, html.Hr(), range_section], fluid=True)
 
 
-dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", layout=layout)
+dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", order=0, layout=layout)
 
 
 DAY_OUTPUTS = (Output(DAY_KPIS, "children"), Output(DAY_MESSAGE, "children"), Output(TIMELINE, "figure"),
-               Output(SCHEDULE, "data"))
+               Output(SCHEDULE, "rowData"))
 RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"))
 CASE_MIX_OUTPUTS = (Output(CASES_BY_SERVICE, "figure"), Output(DURATION_BY_SERVICE, "figure"),
                     Output(WORKLOAD_BY_SERVICE, "figure"), Output(RANGE_MESSAGE, "children"))

@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.retrain import RETRAIN_BUTTON
 from optior.components.tables import simple_table
 from optior.errors import OptiORError
@@ -24,6 +25,7 @@ UPLOAD_TOO_LARGE = "data-upload-too-large"
 OPTIONS = "data-import-options"
 REPORT = "data-import-report"
 HISTORY = "data-import-history"
+HISTORY_GRID = "data-import-history-table"
 CASE_COUNT = "data-case-count"
 CLEAR_OPEN = "data-clear-open"
 CLEAR_MODAL = "data-clear-modal"
@@ -80,7 +82,8 @@ def _upload_card() -> dbc.Card:
                         html.Div(id=UPLOAD_TOO_LARGE, className="upload-too-large alert alert-warning small mt-2",
                                  role="alert", hidden=True),
                     ],
-                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit)},
+                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit),
+                       "data-input-label": "CSV file of OR cases to import"},
                 ),
                 html.Small(f"Up to {file_size(limit)}. Larger exports: python -m optior seed --csv FILE.",
                            className="text-muted d-block mb-2"),
@@ -104,18 +107,20 @@ def _history_table() -> html.Div:
     if not batches:
         return html.P("No imports yet.", className="text-muted")
     rows = [
-        [
-            f"{b['started_at']:%Y-%m-%d %H:%M}",
-            b["source"],
-            b["rows_read"],
-            b["inserted"],
-            b["updated"],
-            b["unchanged"],
-            b["rejected"],
-        ]
+        {"started_at": f"{b['started_at']:%Y-%m-%d %H:%M}", "source": b["source"],
+         **{name: b[name] for name in ("rows_read", "inserted", "updated", "unchanged", "rejected")}}
         for b in batches
     ]
-    return simple_table(["Imported at", "File", "Rows read", "New", "Updated", "Unchanged", "Rejected"], rows)
+    columns = [
+        text_column("started_at", "Imported at", minWidth=TIMESTAMP_PX),
+        text_column("source", "File", minWidth=160),
+        number_column("rows_read", "Rows read"),
+        number_column("inserted", "New"),
+        number_column("updated", "Updated"),
+        number_column("unchanged", "Unchanged"),
+        number_column("rejected", "Rejected"),
+    ]
+    return data_grid(HISTORY_GRID, columns, rows, label="Import history", file_name="import-history.csv")
 
 
 def _overview() -> list:
@@ -166,7 +171,7 @@ def layout(**_query) -> dbc.Container:
     )
 
 
-dash.register_page(__name__, path="/data", title="Data · OptiOR", name="Data", layout=layout)
+dash.register_page(__name__, path="/data", title="Data · OptiOR", name="Data", order=4, layout=layout)
 
 
 def _problem_table(title: str, problems: list, total: int) -> html.Div:
@@ -174,7 +179,7 @@ def _problem_table(title: str, problems: list, total: int) -> html.Div:
     note = f" (first {len(shown)} of {total})" if total > len(shown) else ""
     return html.Div(
         [html.H3(f"{title}{note}", className="h6 mt-3"),
-         simple_table(["Line", "Reason"], [[p.line, p.reason] for p in shown])]
+         simple_table(["Line", "Reason"], [[p.line, p.reason] for p in shown], label=title)]
     )
 
 

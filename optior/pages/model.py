@@ -78,4 +78,4 @@ def layout(**_query) -> dbc.Container:
 
 
 
-dash.register_page(__name__, path="/model", title="Model · OptiOR", name="Model", layout=layout)
+dash.register_page(__name__, path="/model", title="Model · OptiOR", name="Model", order=3, layout=layout)

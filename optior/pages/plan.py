@@ -154,7 +154,7 @@ def layout(**query) -> dbc.Container:
     return _page([content])
 
 
-dash.register_page(__name__, path="/plan", title="Plan · OptiOR", name="Plan", layout=layout)
+dash.register_page(__name__, path="/plan", title="Plan · OptiOR", name="Plan", order=1, layout=layout)
 
 
 OUTPUTS = (

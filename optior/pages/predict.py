@@ -105,7 +105,7 @@ def layout(**_query) -> dbc.Container:
     )
 
 
-dash.register_page(__name__, path="/predict", title="Predict · OptiOR", name="Predict", layout=layout)
+dash.register_page(__name__, path="/predict", title="Predict · OptiOR", name="Predict", order=2, layout=layout)
 
 
 def _recent():
