@@ -48,7 +48,7 @@ def frequency_table(bands: list[dict] | None) -> html.Div:
     headers = ["Training cases of the surgeon + CPT", "Holdout cases", "Model MAE", "Bias", "Procedure median MAE"]
     return html.Div([
         html.H2("Accuracy by how familiar the combination is", className="h5"),
-        simple_table(headers, rows),
+        simple_table(headers, rows, label="Accuracy by how familiar the surgeon-and-procedure combination is"),
         html.P("Rare surgeon-and-procedure combinations lean on the procedure's typical duration (the model's "
                "surgeon and procedure effects are shrunk toward zero), so they should be no worse than the "
                "procedure median. MAE: mean |actual − predicted| in minutes; bias: mean actual − predicted.",
@@ -73,7 +73,8 @@ def live_table(live: dict) -> html.Div:
     warnings = [html.P(["Drift: ", text], className="small text-danger mb-1") for text in live["drift"]]
     return html.Div([
         title,
-        simple_table(["Week from", "Cases", "MAE", "Bias", "80% range coverage"], rows),
+        simple_table(["Week from", "Cases", "MAE", "Bias", "80% range coverage"], rows,
+                     label="Accuracy of predictions made before the case, by week"),
         *warnings,
         html.P("Each case's prediction was recorded when its schedule was imported, before it happened. MAE: "
                "mean |actual − predicted P50| in minutes; bias: mean actual − P50; coverage: share inside the "
