@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from html import escape
 from typing import Protocol
 
 from optior.figures.schedule import MS_PER_MINUTE, room_label
-from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, vertical_line
+from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_text, vertical_line
 
 LATE_COLOR = "#B02A37"
 ON_TIME_COLOR = "#495057"
@@ -58,11 +57,6 @@ class PlannedDay(Protocol):
     def rooms(self) -> Sequence[RoomDay]: ...
 
 
-def plain(text: object) -> str:
-    """Imported text as Plotly shows it literally: its pseudo-HTML (<b>, <a href>, <br>) and entities neutralised."""
-    return escape(str(text), quote=False)
-
-
 def clock(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
@@ -73,8 +67,8 @@ def _when(moment: datetime) -> str:
 
 
 def room_name(room: RoomDay) -> str:
-    """The room's row label on the chart (escaped: suite names are imported text)."""
-    return plain(room_label(room.or_suite))
+    """The room's row label on the chart (room_label escapes it: suite names are imported text)."""
+    return room_label(room.or_suite)
 
 
 def late_note(room: RoomDay, staffed_end: datetime) -> str:
@@ -90,8 +84,8 @@ def _booked(rooms: Sequence[RoomDay]) -> dict:
         "base": [_when(case.scheduled_start) for _, case in cases],
         "x": [case.booked_minutes * MS_PER_MINUTE for _, case in cases],
         "marker": {"color": BOOKED_COLOR, "line": {"color": "rgba(80,80,80,0.8)", "width": 1}},
-        "customdata": [[plain(case.service), plain(case.cpt_code), case.booked_minutes, clock(case.scheduled_start)]
-                       for _, case in cases],
+        "customdata": [[plain_text(case.service), plain_text(case.cpt_code), case.booked_minutes,
+                        clock(case.scheduled_start)] for _, case in cases],
         "hovertemplate": ("Booked %{customdata[3]} for %{customdata[2]:.0f} min<br>"
                           "%{customdata[0]}, CPT %{customdata[1]}<extra></extra>"),
     }
@@ -106,9 +100,9 @@ def _predicted_p50(rooms: Sequence[RoomDay]) -> dict:
         "base": [_when(case.start_p50) for _, case in cases],
         "x": [(case.end_p50 - case.start_p50).total_seconds() * 1000 for _, case in cases],
         "marker": {"color": PREDICTED_COLOR},
-        "customdata": [[plain(case.service), plain(case.cpt_code), clock(case.start_p50), clock(case.end_p50),
+        "customdata": [[plain_text(case.service), plain_text(case.cpt_code), clock(case.start_p50), clock(case.end_p50),
                         case.predicted_p10_minutes, case.predicted_p50_minutes, case.predicted_p90_minutes,
-                        f"<br>{plain(case.note)}" if case.note else ""] for _, case in cases],
+                        f"<br>{plain_text(case.note)}" if case.note else ""] for _, case in cases],
         "hovertemplate": ("<b>%{customdata[0]}</b>, CPT %{customdata[1]}<br>"
                           "Likely in room %{customdata[2]}–%{customdata[3]} (P50)<br>"
                           "Predicted %{customdata[5]:.0f} min (P10–P90 %{customdata[4]:.0f}–%{customdata[6]:.0f} min)"
