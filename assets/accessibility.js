@@ -1,7 +1,5 @@
 // Accessibility repairs to markup that Dash's own components render, and text alternatives for the charts.
 (function () {
-  document.documentElement.lang = document.documentElement.lang || 'en';
-
   // A chart's summary (layout.meta.summary, built with the figure) as text in the hidden paragraph beside it.
   // The summary's user text is entity-escaped for Plotly; parsing it as HTML and taking the text decodes that.
   function summaryText(chart) {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 
 from dash import Dash
+from dash.dash import _default_index
 
+import optior.pages
 from optior.api import register_api
 from optior.components.status_banner import show_callback_error
 from optior.config import PROJECT_ROOT, Settings, settings_from_env
@@ -21,8 +24,14 @@ from optior.web.shell import shell_layout
 from optior.web.vendor import BOOTSTRAP_CSS_URL, register_vendor_route
 
 log = logging.getLogger(__name__)
-PAGE_MODULES = ("optior.pages.dashboard", "optior.pages.predict", "optior.pages.model", "optior.pages.data",
-                "optior.pages.plan")
+# Screen readers pick their voice from the document's language.
+INDEX_HTML = _default_index.replace("<html>", '<html lang="en">', 1)
+
+
+def _register_pages() -> None:
+    """Import every module in optior/pages: each registers itself with dash.register_page, so a page is one file."""
+    for module in pkgutil.iter_modules(optior.pages.__path__, prefix="optior.pages."):
+        importlib.import_module(module.name)
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -45,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
         on_error=show_callback_error,
     )
+    app.index_string = INDEX_HTML
     attach_runtime(app.server, runtime)
     install_request_guard(app.server, settings)
     install_dash_request_checks(app)
@@ -52,7 +62,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_vendor_route(app.server)
     add_security_headers(app.server)
     register_api(app.server)
-    for module in PAGE_MODULES:
-        importlib.import_module(module)
+    _register_pages()
     app.layout = shell_layout
     return app
