@@ -34,19 +34,26 @@ def _clock_minutes(timestamp: str) -> Computed:
     return Computed(minutes_after_midnight(column(timestamp), column("case_date")), persisted=True)
 
 
+def _booking_columns() -> list[Column]:
+    """What is known of a case when it is booked: completed and scheduled cases both have these."""
+    return [
+        Column("encounter_id", String(64), nullable=False, unique=True),
+        Column("case_date", Date, nullable=False),
+        Column("or_suite", String(64), nullable=False),
+        Column("service", String(128), nullable=False),
+        Column("cpt_code", String(32), nullable=False),
+        Column("cpt_description", String(512), nullable=False, default=""),
+        Column("booked_minutes", Float, nullable=False),
+        Column("scheduled_start", DateTime, nullable=False),
+    ]
+
+
 # Times are naive local hospital time (see README, "Time zones"); durations are minutes as floats.
 cases = Table(
     "cases",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("encounter_id", String(64), nullable=False, unique=True),
-    Column("case_date", Date, nullable=False),
-    Column("or_suite", String(64), nullable=False),
-    Column("service", String(128), nullable=False),
-    Column("cpt_code", String(32), nullable=False),
-    Column("cpt_description", String(512), nullable=False, default=""),
-    Column("booked_minutes", Float, nullable=False),
-    Column("scheduled_start", DateTime, nullable=False),
+    *_booking_columns(),
     Column("wheels_in", DateTime, nullable=False),
     Column("procedure_start", DateTime, nullable=False),
     Column("procedure_end", DateTime, nullable=False),
@@ -176,14 +183,7 @@ scheduled_cases = Table(
     "scheduled_cases",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("encounter_id", String(64), nullable=False, unique=True),
-    Column("case_date", Date, nullable=False),
-    Column("or_suite", String(64), nullable=False),
-    Column("service", String(128), nullable=False),
-    Column("cpt_code", String(32), nullable=False),
-    Column("cpt_description", String(512), nullable=False, default=""),
-    Column("booked_minutes", Float, nullable=False),
-    Column("scheduled_start", DateTime, nullable=False),
+    *_booking_columns(),
     Column("surgeon", String(128), nullable=True),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
     Index("ix_scheduled_cases_date_suite", "case_date", "or_suite", "scheduled_start"),

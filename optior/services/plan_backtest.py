@@ -7,7 +7,6 @@ scheduled starts, booked times and the model, with the actual times hidden.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -27,7 +26,7 @@ from optior.services.day_plan import build_day_plan
 from optior.services.importing import import_cases
 from optior.services.planning import turnover_history
 from optior.services.planning_models import PlanCaseInput, PlanOptions, parse_model
-from optior.services.runtime import build_runtime
+from optior.services.runtime import scratch_runtime
 
 CALIBRATION_BINS = 10
 BACKTEST_DRAWS = 10_000
@@ -80,20 +79,14 @@ def backtest_plan(settings: Settings, *, source: Path, cost_ratio: float | None 
                   draws: int = BACKTEST_DRAWS) -> dict:
     """Run the backtest on a CSV and return the figures (see the README's "Planning the day ahead")."""
     options = parse_model(PlanOptions, {"cost_ratio": cost_ratio})
-    with tempfile.TemporaryDirectory(prefix="optior-backtest-") as folder:
-        scratch = settings.with_changes(database_url=f"sqlite:///{Path(folder) / 'backtest.db'}",
-                                        model_dir=Path(folder) / "models", auto_seed=False)
-        runtime = build_runtime(scratch)
-        try:
-            report = import_cases(runtime, source=source, source_name=Path(source).name)
-            with runtime.db.read() as connection:
-                rows = read_case_rows(connection)
-                ends = wheels_out_from(connection, rows["case_date"].min().date())
-            test = time_split(rows["case_date"])
-            first_test_day = rows.loc[test, "case_date"].min().date()
-            turnovers = turnover_history(runtime, first_test_day)
-        finally:
-            runtime.db.dispose()
+    with scratch_runtime(settings, "backtest") as runtime:
+        report = import_cases(runtime, source=source, source_name=Path(source).name)
+        with runtime.db.read() as connection:
+            rows = read_case_rows(connection)
+            ends = wheels_out_from(connection, rows["case_date"].min().date())
+        test = time_split(rows["case_date"])
+        first_test_day = rows.loc[test, "case_date"].min().date()
+        turnovers = turnover_history(runtime, first_test_day)
     ends = rows[["id"]].merge(ends, on="id", how="left")
     outcome = train_and_evaluate(rows)
     model = outcome.holdout_model  # fitted on the earlier dates only

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from optior.config import Settings
 from optior.db.engine import Database
@@ -37,3 +41,18 @@ def migrate_database(settings: Settings) -> MigrationResult:
         return migrate(db)
     finally:
         db.dispose()
+
+
+@contextmanager
+def scratch_runtime(settings: Settings, purpose: str) -> Iterator[Runtime]:
+    """A runtime on a throw-away SQLite database and model folder, removed afterwards.
+
+    Evaluations of a user's file run here, so they can never change the app's own data or models.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"optior-{purpose}-") as folder:
+        runtime = build_runtime(settings.with_changes(database_url=f"sqlite:///{Path(folder) / f'{purpose}.db'}",
+                                                      model_dir=Path(folder) / "models", auto_seed=False))
+        try:
+            yield runtime
+        finally:
+            runtime.db.dispose()

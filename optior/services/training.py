@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from optior.ml.registry import load_model, new_version, save_model, version_path
 from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
 from optior.services.prediction import current_form_options
-from optior.services.runtime import Runtime, build_runtime
+from optior.services.runtime import Runtime, scratch_runtime
 
 
 def _trained_until(card: dict) -> pd.Timestamp:
@@ -220,15 +219,9 @@ def model_report(runtime: Runtime, *, version: str | None = None) -> dict | None
 
 def evaluate_case_file(settings: Settings, *, source: Path) -> dict:
     """Import a CSV into a throw-away SQLite database (never the app's) and run the time-split evaluation."""
-    with tempfile.TemporaryDirectory(prefix="optior-evaluate-") as folder:
-        scratch = settings.with_changes(database_url=f"sqlite:///{Path(folder) / 'evaluate.db'}",
-                                        model_dir=Path(folder) / "models", auto_seed=False)
-        runtime = build_runtime(scratch)
-        try:
-            report = import_cases(runtime, source=source, source_name=Path(source).name)
-            with runtime.db.read() as connection:
-                rows = read_case_rows(connection)
-        finally:
-            runtime.db.dispose()
+    with scratch_runtime(settings, "evaluate") as runtime:
+        report = import_cases(runtime, source=source, source_name=Path(source).name)
+        with runtime.db.read() as connection:
+            rows = read_case_rows(connection)
     return {"source": Path(source).name, "rows_read": report.rows_read, "rejected": report.rejected,
             **train_and_evaluate(rows).summary()}
