@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,8 @@ def pytest_setup_options():
 # Set to a SQLAlchemy URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run on it.
 TEST_DATABASE_URL = os.environ.get("OPTIOR_TEST_DATABASE_URL")
 SAMPLE_TODAY = date(2026, 11, 29)
+# The bundled sample's completed cases (rows with actual times); its other rows are scheduled cases.
+SAMPLE_COMPLETED_CASES = sum(1 for row in csv.DictReader(SAMPLE_CSV.open(encoding="utf-8")) if row["Wheels Out"])
 
 
 def _reset_database(url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
@@ -13,12 +12,12 @@ from optior.db.engine import Database
 from optior.db.locks import job_lock
 from optior.ingest.generator import generate_cases
 from optior.services.runtime import Runtime
+from tests.conftest import SAMPLE_COMPLETED_CASES
 from tests.test_api_support import api_app
 
 pytest_plugins = ("tests.test_api_support",)
 
 # The sample's completed cases: its rows without actual times are scheduled cases, stored apart.
-SAMPLE_ROWS = sum(1 for row in csv.DictReader(SAMPLE_CSV.open()) if row["Wheels Out"])
 
 
 def csv_bytes(n_cases: int, *, seed: int = 7) -> bytes:
@@ -53,11 +52,11 @@ def test_seed_without_a_body_imports_the_bundled_sample(api_client):
     response = api_client.post("/api/seed")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["count"] == SAMPLE_ROWS
-    assert body["report"]["inserted"] == SAMPLE_ROWS
+    assert body["count"] == SAMPLE_COMPLETED_CASES
+    assert body["report"]["inserted"] == SAMPLE_COMPLETED_CASES
     assert body["report"]["source"] == SAMPLE_CSV.name
     assert "Read" in body["message"]
-    assert case_total(api_client) == SAMPLE_ROWS
+    assert case_total(api_client) == SAMPLE_COMPLETED_CASES
 
 
 def test_seed_imports_an_uploaded_csv_and_reimporting_it_changes_nothing(api_client):
@@ -169,7 +168,8 @@ def test_a_file_just_over_the_limit_inside_the_multipart_allowance_is_still_refu
 def test_clear_deletes_every_case_and_says_how_many(sample_api_client):
     response = sample_api_client.delete("/api/clear")
     assert response.status_code == 200
-    assert response.get_json() == {"message": f"Removed {SAMPLE_ROWS} cases.", "deleted": SAMPLE_ROWS}
+    removed = SAMPLE_COMPLETED_CASES
+    assert response.get_json() == {"message": f"Removed {removed} cases.", "deleted": removed}
     assert case_total(sample_api_client) == 0
 
 
@@ -178,4 +178,4 @@ def test_seed_and_clear_say_409_while_an_import_is_running(sample_api_client, sa
         for response in (sample_api_client.post("/api/seed"), sample_api_client.delete("/api/clear")):
             assert response.status_code == 409
             assert "already running" in response.get_json()["error"]
-    assert case_total(sample_api_client) == SAMPLE_ROWS
+    assert case_total(sample_api_client) == SAMPLE_COMPLETED_CASES

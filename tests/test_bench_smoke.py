@@ -14,6 +14,7 @@ from pathlib import Path
 
 from optior.bench.report import render
 from optior.services.data_admin import case_count
+from tests.conftest import SAMPLE_COMPLETED_CASES
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,4 +68,4 @@ def test_the_benchmark_refuses_a_database_that_holds_cases(sample_runtime):
 
     assert ran.returncode == 2
     assert "already holds 2,652 cases" in ran.stderr and "--replace" in ran.stderr
-    assert case_count(sample_runtime) == 2652
+    assert case_count(sample_runtime) == SAMPLE_COMPLETED_CASES

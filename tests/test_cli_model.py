@@ -9,6 +9,7 @@ import pytest
 from optior.cli import main
 from optior.config import SAMPLE_CSV
 from optior.db.training_data import count_cases
+from tests.conftest import SAMPLE_COMPLETED_CASES
 
 METRIC_KEYS = {"mae", "median_ae", "bias", "within_10pct", "within_15min"}
 PREDICT = ["predict", "--service", "Orthopedics", "--cpt", "27447", "--room", "1", "--date", "2026-12-01",
@@ -58,7 +59,7 @@ def test_predict_without_a_model_says_how_to_get_one(runtime, app_env, capsys):
 def test_evaluate_json_uses_a_temporary_database_not_the_apps(runtime, app_env, capsys):
     assert main(["evaluate", "--csv", str(SAMPLE_CSV), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["n_train"] + summary["n_test"] == 2652
+    assert summary["n_train"] + summary["n_test"] == SAMPLE_COMPLETED_CASES
     assert METRIC_KEYS | {"interval_coverage", "interval_width"} <= set(summary["model"])
     model = summary["model"]
     assert list(model["quantile_calibration"]) == ["0.1", "0.25", "0.5", "0.75", "0.9"]

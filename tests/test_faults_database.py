@@ -15,18 +15,17 @@ from sqlalchemy.engine import make_url
 from benchmarks.load_test import Browser, Http, Recorder
 from optior.bench.app_process import AppProcess, app_environment, gunicorn_command
 from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, RELOAD
-from optior.config import SAMPLE_CSV, Settings
+from optior.config import Settings
 from optior.db.model_store import list_versions
 from optior.services.data_admin import case_count
 from optior.services.runtime import build_runtime
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import SAMPLE_COMPLETED_CASES, TEST_DATABASE_URL
 from tests.ports import free_port
 from tests.test_faults_model_file import PREDICT_BODY
 
 pytestmark = pytest.mark.slow
 
 PROXY_PORT, APP_PORT, WORKERS_PORT = free_port(), free_port(), free_port()
-SAMPLE_ROWS = sum(1 for _ in SAMPLE_CSV.open()) - 1
 RECOVERY_S = 60
 
 
@@ -156,13 +155,13 @@ def test_several_workers_starting_on_an_empty_database_all_come_up_and_seed_it_o
             time.sleep(0.5)
         time.sleep(3)
         assert app.process.poll() is None, "a worker failed to boot and gunicorn stopped: " + app.log()[-3000:]
-        assert all(health(app).json()["cases"] == SAMPLE_ROWS for _ in range(6))
+        assert all(health(app).json()["cases"] == SAMPLE_COMPLETED_CASES for _ in range(6))
         # Read while running: stopping gunicorn can interrupt a worker still closing its last answer, which it logs.
         started_log = app.log()
     assert "Traceback" not in started_log and "failed to boot" not in started_log, started_log[-3000:]
     runtime = build_runtime(Settings(database_url=database_url, model_dir=tmp_path / "models", auto_seed=False))
     try:
-        assert case_count(runtime) == SAMPLE_ROWS
+        assert case_count(runtime) == SAMPLE_COMPLETED_CASES
         with runtime.db.read() as connection:
             assert sum(v["is_active"] for v in list_versions(connection)) == 1
     finally:

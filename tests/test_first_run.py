@@ -16,6 +16,7 @@ from optior.errors import JobAlreadyRunning
 from optior.services.data_admin import case_count, import_history
 from optior.services.runtime import build_runtime
 from optior.services.startup import seed_first_run
+from tests.conftest import SAMPLE_COMPLETED_CASES
 
 
 def test_a_waiting_lock_waits_for_its_holder_then_takes_it(runtime):
@@ -53,7 +54,7 @@ def test_starts_on_an_empty_database_import_the_sample_once(settings):
             lines = list(pool.map(start, runtimes))
         imported = [line for line in lines if line and "imported the bundled sample" in line]
         assert len(imported) == 1, lines
-        assert case_count(runtimes[0]) == 2652  # the sample's completed cases
+        assert case_count(runtimes[0]) == SAMPLE_COMPLETED_CASES
         assert len(import_history(runtimes[0])) == 1
     finally:
         for runtime in runtimes:

@@ -22,7 +22,7 @@ from optior.bench.app_process import AppProcess, gunicorn_command
 from optior.ingest.generator import generate_cases
 from optior.services.data_admin import import_history
 from optior.services.runtime import build_runtime
-from tests.conftest import SAMPLE_TODAY
+from tests.conftest import SAMPLE_COMPLETED_CASES, SAMPLE_TODAY
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
@@ -229,7 +229,7 @@ def test_workers_starting_together_on_a_new_database_set_it_up_once(settings, se
         while server.send("GET", "/api/health")[0].json()["model_version"] is None and time.monotonic() < deadline:
             time.sleep(0.5)
         answered = _predict_on_every_worker(server)
-        assert _case_count(server) == 2652
+        assert _case_count(server) == SAMPLE_COMPLETED_CASES
         assert len(_versions(server)) == 1
         assert len(set.union(*answered.values())) == 1
         log = server.log()

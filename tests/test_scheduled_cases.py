@@ -16,6 +16,7 @@ from optior.services.analytics import data_extent, day_schedule, specialty_break
 from optior.services.data_admin import clear_cases
 from optior.services.importing import import_cases
 from optior.services.training import retrain
+from tests.conftest import SAMPLE_COMPLETED_CASES
 from tests.test_ingest_parser import PUBLIC_ROWS, public_file
 
 TODAY = date(2026, 11, 29)
@@ -143,7 +144,7 @@ def test_importing_scheduled_cases_changes_no_historical_figure(runtime, cli_env
     after = _figures(runtime, capsys)
     assert after["metrics"] == before["metrics"]  # byte for byte
     assert after == before
-    assert before["scheduled_day"] == [] and before["training_rows"] == 2652
+    assert before["scheduled_day"] == [] and before["training_rows"] == SAMPLE_COMPLETED_CASES
 
 
 def test_a_scheduled_import_records_the_prediction_made_in_advance(sample_runtime):

@@ -29,6 +29,7 @@ from optior.services.training import (
     model_versions,
     retrain,
 )
+from tests.conftest import SAMPLE_COMPLETED_CASES
 
 CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
         "scheduled_start": "07:30", "booked_minutes": 150, "surgeon": "Dr. L. Chen"}
@@ -56,7 +57,7 @@ def test_first_retrain_activates_a_saved_and_recorded_version(sample_runtime):
     model_file = sample_runtime.settings.model_dir / card["file_name"]
     assert card["sha256"] == file_sha256(model_file)
     assert json.loads(model_file.with_suffix(".json").read_text())["sha256"] == card["sha256"]
-    assert card["rows_used"] == card["n_train"] + card["n_test"] == 2652
+    assert card["rows_used"] == card["n_train"] + card["n_test"] == SAMPLE_COMPLETED_CASES
     assert card["target"].startswith("in-room minutes")
     assert set(card["features"]) == set(CATEGORICAL) | set(NUMERIC)
     assert {"scikit-learn", "numpy", "pandas", "joblib", "python"} <= set(card["library_versions"])

@@ -103,13 +103,13 @@ def test_the_day_can_be_chosen_with_the_keyboard_alone(dash_duo, open_app):
     """Arrow down opens the calendar on the chosen day, arrow left moves a day back, Enter takes it."""
     open_app("/", "#dashboard-day-cases")
     picker = dash_duo.find_element("#dashboard-day")
-    assert picker.get_attribute("value") == "30 Sep 2026"
+    assert picker.get_attribute("value") == "2 Oct 2026"
     picker.send_keys(Keys.ARROW_DOWN)
     dash_duo.wait_for_element(".dash-datepicker-content", timeout=5)
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_LEFT)
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    until(lambda: dash_duo.find_element("#dashboard-day").get_attribute("value") == "29 Sep 2026", timeout=10)
-    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "38", timeout=10)  # 29 Sep's cases, not 30 Sep's 37
+    until(lambda: dash_duo.find_element("#dashboard-day").get_attribute("value") == "1 Oct 2026", timeout=10)
+    dash_duo.wait_for_text_to_equal("#dashboard-day-cases", "41", timeout=10)  # 1 Oct's cases, not 2 Oct's 24
     assert console_errors(dash_duo) == []
 
 
