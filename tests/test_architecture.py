@@ -31,7 +31,7 @@ def imports_any(names: set[str], prefixes: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names if n.split(".")[0] in prefixes or n.startswith(prefixes))
 
 
-@pytest.mark.parametrize("path", modules_in("db", "ml", "ingest", "services"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", modules_in("db", "ml", "plan", "ingest", "services"), ids=lambda p: p.name)
 def test_lower_layers_never_import_the_web_stack(path):
     names = imported_modules(path)
     assert imports_any(names, WEB_LIBRARIES) == []
@@ -58,3 +58,11 @@ def test_sql_lives_only_in_the_db_package():
         if imports_any(imported_modules(p), ("sqlalchemy",))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("path", modules_in("plan"), ids=lambda p: p.name)
+def test_the_simulation_is_pure(path):
+    """The room-day simulation works on arrays it is given: no database, no model files, no services."""
+    names = imported_modules(path)
+    assert imports_any(names, DATA_LIBRARIES) == []
+    assert imports_any(names, ("optior.db", "optior.services", "optior.ml")) == []
