@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import create_engine, text
 from optior.config import SAMPLE_CSV, Settings
 from optior.db.schema import metadata
 from optior.services.importing import import_cases
+from optior.services.jobs import WATCH_THREAD_PREFIX
 from optior.services.runtime import Runtime, build_runtime
 
 
@@ -46,6 +48,21 @@ def _reset_database(url: str) -> None:
         metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
+
+
+RETRAIN_WATCH_TIMEOUT_S = 180
+
+
+@pytest.fixture(autouse=True)
+def _retrains_finish_within_their_test():
+    """Wait for retrain jobs a test started in the background (the app's watcher threads) before the next test.
+
+    Otherwise a job still running would record its end in the next test's freshly reset database.
+    """
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith(WATCH_THREAD_PREFIX):
+            thread.join(RETRAIN_WATCH_TIMEOUT_S)
 
 
 @pytest.fixture

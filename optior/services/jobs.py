@@ -31,6 +31,7 @@ from optior.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRAIN_LOCK = "retrain"
+WATCH_THREAD_PREFIX = "retrain-watch-"  # a background job's watcher thread: this prefix and the job id
 INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
 # A failed job records which user-facing error stopped it, so a caller waiting for it can raise the same kind.
 ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable,
@@ -92,7 +93,8 @@ def start_retrain(runtime: Runtime, *, force: bool = False) -> int:
     """Start a retrain in a separate process and return its job id; refuse if one is already running."""
     job_id, child = _spawn(runtime, force)
     if child is not None:
-        threading.Thread(target=_watch, args=(runtime, job_id, child), daemon=True).start()
+        threading.Thread(target=_watch, args=(runtime, job_id, child), name=f"{WATCH_THREAD_PREFIX}{job_id}",
+                         daemon=True).start()
     return job_id
 
 
