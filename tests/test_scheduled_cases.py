@@ -15,6 +15,9 @@ from optior.db.training_data import read_case_rows
 from optior.services.analytics import data_extent, day_schedule, specialty_breakdown
 from optior.services.data_admin import clear_cases
 from optior.services.importing import import_cases
+from optior.services.runtime import build_runtime
+from optior.services.scheduled_import import record_missing_advance_predictions
+from optior.services.startup import prepare_first_run
 from optior.services.training import retrain
 from tests.conftest import SAMPLE_COMPLETED_CASES
 from tests.test_ingest_parser import PUBLIC_ROWS, public_file
@@ -159,3 +162,18 @@ def test_a_scheduled_import_records_the_prediction_made_in_advance(sample_runtim
     minutes = row["quantiles"]["minutes"]
     assert len(minutes) == len(row["quantiles"]["levels"]) and minutes == sorted(minutes)
     assert row["model_version"] == trained["card"]["version"]
+
+
+def test_a_first_start_predicts_the_sample_s_scheduled_cases_once_its_first_model_exists(settings):
+    """The sample is imported before any model exists; the first model then predicts its scheduled cases in advance,
+    so the Model page's advance-accuracy table has rows to match when their actual times arrive."""
+    runtime = build_runtime(settings.with_changes(auto_seed=True))
+    try:
+        lines = prepare_first_run(runtime)
+        scheduled = {row["encounter_id"] for row in table(runtime, scheduled_cases)}
+        stored = table(runtime, advance_predictions)
+        assert scheduled and {row["encounter_id"] for row in stored} == scheduled
+        assert any(f"Predicted {len(scheduled)} scheduled cases in advance" in line for line in lines), lines
+        assert record_missing_advance_predictions(runtime) == 0  # nothing left to predict
+    finally:
+        runtime.db.dispose()

@@ -89,6 +89,15 @@ def scheduled_days(connection: Connection) -> list[date]:
     return list(connection.execute(query).scalars())
 
 
+def days_without_advance_predictions(connection: Connection) -> list[date]:
+    """The dates with a scheduled case that has no advance prediction yet (imported before any model existed)."""
+    missing = ~select(advance_predictions.c.encounter_id).where(
+        advance_predictions.c.encounter_id == scheduled_cases.c.encounter_id
+    ).exists()
+    query = select(scheduled_cases.c.case_date).where(missing).distinct().order_by(scheduled_cases.c.case_date)
+    return list(connection.execute(query).scalars())
+
+
 def scheduled_for_day(connection: Connection, day: date) -> list[dict]:
     """A day's scheduled cases by room and scheduled start (the index's order)."""
     query = (

@@ -11,6 +11,7 @@ from optior.db.case_store import UpsertCounts
 from optior.db.scheduled_store import (
     completed_ids,
     count_scheduled,
+    days_without_advance_predictions,
     remove_scheduled,
     save_advance_predictions,
     scheduled_for_day,
@@ -92,6 +93,14 @@ def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
         save_advance_predictions(connection, stored, datetime.now())
     log.info("Recorded advance predictions for %d scheduled cases", len(stored))
     return len(stored)
+
+
+def record_missing_advance_predictions(runtime: Runtime) -> int:
+    """Predict the scheduled cases that have no advance prediction yet, e.g. those imported before the first model
+    was trained (the bundled sample on a first start); return how many were recorded."""
+    with runtime.db.read() as connection:
+        days = set(days_without_advance_predictions(connection))
+    return record_advance_predictions(runtime, days)
 
 
 def scheduled_summary(scheduled: int, completed: int) -> str:

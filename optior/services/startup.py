@@ -8,6 +8,7 @@ from optior.services import training
 from optior.services.data_admin import case_count, seed_sample_if_empty
 from optior.services.metric_summary import ensure_summary
 from optior.services.runtime import Runtime
+from optior.services.scheduled_import import record_missing_advance_predictions
 
 # How long a worker starting on an empty database waits for another one that is importing the bundled sample.
 SEED_WAIT_S = 120.0
@@ -43,7 +44,9 @@ def _model_line(runtime: Runtime) -> str | None:
     if trained is None:
         return None
     if trained["status"] == "activated":
-        return f"No model yet: trained and activated {trained['version']}."
+        recorded = record_missing_advance_predictions(runtime)
+        advance = f" Predicted {recorded} scheduled cases in advance." if recorded else ""
+        return f"No model yet: trained and activated {trained['version']}.{advance}"
     if trained["status"] == "running":
         return "No model yet: another process is training the first one."
     return f"No model yet, and none was activated: {trained['message']}"
