@@ -17,6 +17,8 @@ from optior.errors import (
     InvalidInput,
     JobAlreadyRunning,
     ModelUnavailable,
+    NotAllowed,
+    NothingScheduled,
     OptiORError,
     RetrainFailed,
 )
@@ -40,6 +42,8 @@ class ApiError(OptiORError):
 _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
     (InvalidInput, 400),
     (InvalidCaseFile, 400),
+    (NotAllowed, 403),
+    (NothingScheduled, 404),
     (JobAlreadyRunning, 409),
     (ModelUnavailable, 409),
     (DatabaseUnavailable, 503),

@@ -10,7 +10,6 @@ from optior.api.errors import ApiError
 from optior.api.model_schemas import component_schemas
 from optior.api.params import json_object, query_date
 from optior.api.serialize import json_response
-from optior.errors import NothingScheduled
 from optior.services.planning import plan_day, plan_what_if, planned_days
 from optior.services.planning_models import DayPlan, PlanOptions, WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
@@ -39,10 +38,7 @@ def plan() -> Response:
     runtime = current_runtime()
     options = parse_model(PlanOptions, {name: request.args.get(name) for name in ("cost_ratio", "quantile")})
     day = query_date("date") or _default_day(runtime)
-    try:
-        return _answer(plan_day(runtime, day, cost_ratio=options.cost_ratio, quantile=options.quantile))
-    except NothingScheduled as error:
-        raise ApiError(404, error.message, error.details) from None
+    return _answer(plan_day(runtime, day, cost_ratio=options.cost_ratio, quantile=options.quantile))
 
 
 def what_if() -> Response:
