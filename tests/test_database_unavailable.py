@@ -159,7 +159,7 @@ import json, sys
 from optior.config import Settings
 from optior.db.engine import Database
 from optior.services.runtime import Runtime
-from optior.web.app_factory import create_app
+from optior.app import create_app
 from optior.web.context import attach_runtime
 
 app = create_app(Settings(database_url=sys.argv[1], model_dir=sys.argv[2], auto_seed=False))
