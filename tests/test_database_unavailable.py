@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 from dash import Dash
 
+from benchmarks.harness.serving import output_spec
 from optior.api import register_api
-from optior.bench.serving import output_spec
 from optior.components.retrain import MODEL_BADGE, RETRAIN_MESSAGE
 from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, PAGE_STORE, RELOAD
 from optior.config import Settings
