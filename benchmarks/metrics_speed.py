@@ -1,4 +1,4 @@
-"""Measure the dashboard's analytics and OR metric services against the speed targets (issues 6 and 7).
+"""Measure the dashboard's analytics and OR metric services against their speed targets.
 
     python -m benchmarks.metrics_speed --cases 1000000
     python -m benchmarks.metrics_speed --cases 100000 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
