@@ -2,7 +2,7 @@
 
 import logging
 
-from optior.web.app_factory import create_app
+from optior.app import create_app
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("alembic").setLevel(logging.WARNING)  # optior.services.runtime logs what a migration did

@@ -1,10 +1,10 @@
 """Load test: simulated users on the dashboard and the predict page, with one retrain and one import mid-run.
 
-    python benchmarks/load_test.py                       # 20 users for 60 s, think 5 s, python app.py on port 8081
-    python benchmarks/load_test.py --workers 2           # served by gunicorn -w 2 instead
-    python benchmarks/load_test.py --users 3 --duration 8 --import-rows 40 --json result.json
-    python benchmarks/load_test.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB --port 8082
-    python benchmarks/load_test.py --url http://127.0.0.1:8050       # an app already running with the sample
+    python -m benchmarks.load_test                       # 20 users for 60 s, think 5 s, python app.py on port 8081
+    python -m benchmarks.load_test --workers 2           # served by gunicorn -w 2 instead
+    python -m benchmarks.load_test --users 3 --duration 8 --import-rows 40 --json result.json
+    python -m benchmarks.load_test --database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB --port 8082
+    python -m benchmarks.load_test --url http://127.0.0.1:8050       # an app already running with the sample
 
 Without --url the script starts `python app.py` on 127.0.0.1 with a temporary model folder and database (or
 --database-url, which is emptied first), so the app seeds the bundled sample and trains its first model.
@@ -40,9 +40,9 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from optior.bench.app_process import AppProcess, app_command, app_environment, gunicorn_command
-from optior.bench.dataset import past_start
-from optior.bench.serving import output_spec
+from benchmarks.harness.app_process import AppProcess, app_command, app_environment, gunicorn_command
+from benchmarks.harness.dataset import past_start
+from benchmarks.harness.serving import output_spec
 from optior.ingest.generator import generate_cases
 from optior.web.request_guard import CSRF_COOKIE, CSRF_HEADER
 

@@ -1,7 +1,7 @@
-"""Measure the dashboard's analytics and OR metric services against the speed targets (issues 6 and 7).
+"""Measure the dashboard's analytics and OR metric services against their speed targets.
 
-    python benchmarks/metrics_speed.py --cases 1000000
-    python benchmarks/metrics_speed.py --cases 100000 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    python -m benchmarks.metrics_speed --cases 1000000
+    python -m benchmarks.metrics_speed --cases 100000 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
 Generates N cases (all dated in the past) with the sample generator, imports them through the
 normal import service, then times each service call (median of --repeat runs after one warm-up).

@@ -1,7 +1,7 @@
 """How long each page takes to be fully drawn in headless Chromium, on the bundled sample (dashboard and Plan < 2 s).
 
-    python benchmarks/page_draw.py                 # python app.py on a fresh copy of the sample, 5 runs per page
-    python benchmarks/page_draw.py --runs 9 --port 8083
+    python -m benchmarks.page_draw                 # python app.py on a fresh copy of the sample, 5 runs per page
+    python -m benchmarks.page_draw --runs 9 --port 8083
 
 Starts `python app.py` on a temporary SQLite database (seeded with the sample and a first model), opens each
 page once to warm the browser's cache of the static bundles (a returning user has them), then opens it --runs
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from selenium import webdriver
 
-from optior.bench.app_process import AppProcess, app_environment
+from benchmarks.harness.app_process import AppProcess, app_environment
 
 DRAW_TARGET_MS = 2000.0
 TARGETED = ("/", "/plan")  # the pages with a draw-time target

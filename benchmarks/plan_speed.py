@@ -1,12 +1,12 @@
 """Speed of the day planner: the simulation alone, a planned day in process and GET /api/plan, on this machine.
 
-    python benchmarks/plan_speed.py                    # synthetic days, then the bundled sample (trains a model)
-    python benchmarks/plan_speed.py --no-sample        # the simulation alone
-    python benchmarks/plan_speed.py --repeat 20 --json result.json
-    python benchmarks/plan_speed.py --csv big.csv  # e.g. `generate --cases 1000000 --rooms 60 --upcoming-days 1`
+    python -m benchmarks.plan_speed                    # synthetic days, then the bundled sample (trains a model)
+    python -m benchmarks.plan_speed --no-sample        # the simulation alone
+    python -m benchmarks.plan_speed --repeat 20 --json result.json
+    python -m benchmarks.plan_speed --csv big.csv  # e.g. `generate --cases 1000000 --rooms 60 --upcoming-days 1`
 
-Prints the best and median time of each step over --repeat runs (milliseconds). Targets (issue "Plan the day
-ahead"): a 12-case room-day and a 20-room day of 12 cases, 10,000 draws each, in at most 300 ms in process.
+Prints the best and median time of each step over --repeat runs (milliseconds). Targets, so planning feels
+instant: a 12-case room-day and a 20-room day of 12 cases, 10,000 draws each, in at most 300 ms in process.
 """
 
 from __future__ import annotations

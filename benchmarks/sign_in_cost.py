@@ -1,6 +1,6 @@
 """What sign-in costs a request, and what password guessers cost a signed-in user.
 
-    python benchmarks/sign_in_cost.py [--requests 300] [--attackers 20] [--seconds 20] [--port 8101]
+    python -m benchmarks.sign_in_cost [--requests 300] [--attackers 20] [--seconds 20] [--port 8101]
 
 Serves `python app.py` twice from a temporary folder on an empty database (no sample), on --port and the next
 one: without accounts (anonymous on loopback) and with a users file. It times a request every page makes
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from optior.bench.app_process import AppProcess, app_environment
+from benchmarks.harness.app_process import AppProcess, app_environment
 from optior.services.users import save_user
 
 PATH = "/_dash-layout"

@@ -101,7 +101,7 @@ def optior_app(tmp_path_factory):
     It runs on its own SQLite file, seeded with the bundled sample and a first trained model; browser
     tests and direct callback tests share it.
     """
-    from optior.web.app_factory import create_app
+    from optior.app import create_app
 
     root = tmp_path_factory.mktemp("app")
     (root / "models").mkdir()

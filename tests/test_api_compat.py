@@ -1,11 +1,11 @@
-"""A script written against the original tool keeps working: same paths, methods and returned fields."""
+"""Client scripts written against the API's first version keep working: same paths, methods and returned fields."""
 
 from __future__ import annotations
 
 pytest_plugins = ("tests.test_api_support",)
 
 
-def test_a_script_for_the_original_api_runs_end_to_end(api_client):
+def test_a_script_for_the_first_api_version_runs_end_to_end(api_client):
     seeded = api_client.post("/api/seed")
     assert seeded.status_code == 200
     assert isinstance(seeded.get_json()["message"], str)

@@ -12,7 +12,7 @@ import json, sys, warnings
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as caught:
     from optior.config import Settings
-    from optior.web.app_factory import create_app
+    from optior.app import create_app
     create_app(Settings(database_url="sqlite:///" + sys.argv[1], model_dir=sys.argv[2], auto_seed=False))
 print(json.dumps([{"category": w.category.__name__, "file": w.filename, "message": str(w.message)}
                   for w in caught]))

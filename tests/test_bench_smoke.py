@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optior.bench.report import render
+from benchmarks.harness.report import render
 from optior.services.data_admin import case_count
 from tests.conftest import SAMPLE_COMPLETED_CASES
 from tests.ports import free_port

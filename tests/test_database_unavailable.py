@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import dash
 import pytest
 from dash import Dash
 
+from benchmarks.harness.serving import output_spec
 from optior.api import register_api
-from optior.bench.serving import output_spec
 from optior.components.retrain import MODEL_BADGE, RETRAIN_MESSAGE
 from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, PAGE_STORE, RELOAD
 from optior.config import Settings
@@ -122,16 +123,19 @@ def test_a_healthy_page_does_not_poll_the_database(dash_client):
     assert "sideUpdate" not in answer and "Predict a case" in str(answer["response"][PAGE_CONTENT])
 
 
-@pytest.mark.parametrize("path", ["/", "/predict", "/model", "/data"])
-def test_a_page_opened_while_the_database_is_down_says_so_in_its_body_and_polls(optior_app, dash_client,
-                                                                                unreachable, path):
-    with serving(optior_app, unreachable):
-        shown = open_page(dash_client, path)["sideUpdate"]
-    body = str(shown[PAGE_CONTENT]["children"])
-    assert "The database is not reachable" in body and "reloads by itself" in body and "administrator" in body
-    assert "cannot be reached" in str(shown[BANNER]["children"])
-    assert shown[HEALTH_POLL] == {"disabled": False}
-    assert shown[PAGE_STORE] == {"data": {"title": "Database unavailable · OptiOR"}}
+def test_every_page_opened_while_the_database_is_down_says_so_in_its_body_and_polls(optior_app, dash_client,
+                                                                                    unreachable):
+    paths = [page["relative_path"] for page in dash.page_registry.values()]
+    assert "/" in paths and "/plan" in paths
+    for path in paths:
+        with serving(optior_app, unreachable):
+            shown = open_page(dash_client, path)["sideUpdate"]
+        body = str(shown[PAGE_CONTENT]["children"])
+        assert "The database is not reachable" in body and "reloads by itself" in body, path
+        assert "administrator" in body, path
+        assert "cannot be reached" in str(shown[BANNER]["children"]), path
+        assert shown[HEALTH_POLL] == {"disabled": False}, path
+        assert shown[PAGE_STORE] == {"data": {"title": "Database unavailable · OptiOR"}}, path
 
 
 def test_a_failing_callback_on_a_built_page_shows_the_banner_and_polls_but_keeps_the_body(optior_app, dash_client,
@@ -159,7 +163,7 @@ import json, sys
 from optior.config import Settings
 from optior.db.engine import Database
 from optior.services.runtime import Runtime
-from optior.web.app_factory import create_app
+from optior.app import create_app
 from optior.web.context import attach_runtime
 
 app = create_app(Settings(database_url=sys.argv[1], model_dir=sys.argv[2], auto_seed=False))

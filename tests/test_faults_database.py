@@ -12,8 +12,8 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
+from benchmarks.harness.app_process import AppProcess, app_environment, gunicorn_command
 from benchmarks.load_test import Browser, Http, Recorder
-from optior.bench.app_process import AppProcess, app_environment, gunicorn_command
 from optior.components.status_banner import BANNER, HEALTH_POLL, PAGE_CONTENT, RELOAD
 from optior.config import Settings
 from optior.db.model_store import list_versions

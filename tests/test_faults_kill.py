@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from optior.bench.dataset import past_start
+from benchmarks.harness.dataset import past_start
 from optior.db.model_store import active_version, list_versions
 from optior.db.schema import job_locks
 from optior.ingest.generator import write_cases_csv

@@ -11,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import update
 
+from benchmarks.harness.app_process import AppProcess, app_command, app_environment
 from benchmarks.load_test import Browser, Http, Recorder
-from optior.bench.app_process import AppProcess, app_command, app_environment
 from optior.db.model_store import active_version
 from optior.db.schema import model_versions
 from optior.ml.registry import file_sha256, version_path

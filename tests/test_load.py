@@ -24,7 +24,7 @@ def test_a_short_load_run_has_no_errors_and_loses_or_doubles_no_row(tmp_path):
     result_file = tmp_path / "result.json"
     database = ["--database-url", TEST_DATABASE_URL] if TEST_DATABASE_URL else []
     finished = subprocess.run(
-        [sys.executable, "benchmarks/load_test.py", "--users", "3", "--duration", "12", "--think", "0.5",
+        [sys.executable, "-m", "benchmarks.load_test", "--users", "3", "--duration", "12", "--think", "0.5",
          "--max-requests", "300", "--import-rows", str(IMPORT_ROWS), "--port", str(PORT), "--json", str(result_file),
          *database],
         cwd=ROOT, capture_output=True, text=True, timeout=600,

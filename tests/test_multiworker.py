@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from optior.bench.app_process import AppProcess, gunicorn_command
+from benchmarks.harness.app_process import AppProcess, gunicorn_command
 from optior.ingest.generator import generate_cases
 from optior.services.data_admin import import_history
 from optior.services.runtime import build_runtime

@@ -137,9 +137,9 @@ def test_an_unreadable_upload_says_so(in_app):
 def test_a_viewer_cannot_import_or_retrain_from_the_pages(optior_app, tmp_path):
     from flask import g
 
-    from optior.components import retrain
     from optior.pages import data
     from optior.services.users import User
+    from optior.shell import retrain
     from optior.web.context import current_runtime
 
     with optior_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):

@@ -11,8 +11,8 @@ import io
 import pytest
 from flask import Flask
 
+from benchmarks.harness.serving import output_spec
 from optior.api import register_api
-from optior.bench.serving import output_spec
 from optior.config import Settings, parse_host_names, settings_from_env
 from optior.services import users as accounts
 from optior.services.runtime import Runtime

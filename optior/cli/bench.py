@@ -7,8 +7,11 @@ import json
 import sys
 
 from optior.cli import EXIT_OK
+from optior.errors import OptiORError
 
 EXIT_TARGET_MISSED = 1
+HARNESS_MISSING = ("The benchmark harness is not importable: it lives in benchmarks/harness of the source checkout, "
+                   "not in the installed app. Run python -m optior bench from the repository root.")
 
 
 def _say(line: str) -> None:
@@ -16,8 +19,14 @@ def _say(line: str) -> None:
 
 
 def _bench(_runtime: None, args: argparse.Namespace) -> int:
-    from optior.bench.report import render  # the benchmark loads scikit-learn: only when run
-    from optior.bench.runner import BenchOptions, run_benchmark
+    # The harness is a tool beside the app (benchmarks/harness), loaded only when run; it also loads scikit-learn.
+    try:
+        from benchmarks.harness.report import render
+        from benchmarks.harness.runner import BenchOptions, run_benchmark
+    except ModuleNotFoundError as error:
+        if error.name not in ("benchmarks", "benchmarks.harness"):
+            raise
+        raise OptiORError(HARNESS_MISSING) from None
 
     options = BenchOptions(cases=args.cases, runs=args.runs, rooms=args.rooms, seed=args.seed,
                            database_url=args.database_url, replace=args.replace, port=args.port)

@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from optior.cli import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE
-from optior.ingest.generator import write_cases_csv
-from optior.services.data_admin import clear_cases
+from optior.services.data_admin import clear_cases, write_generated_cases
 from optior.services.importing import import_cases
 from optior.services.runtime import Runtime
 
@@ -55,10 +54,11 @@ def _seed(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _generate(_runtime: None, args: argparse.Namespace) -> int:
-    written = write_cases_csv(Path(args.out), args.cases, seed=args.seed, start=args.start, rooms=args.rooms,
-                              upcoming_days=args.upcoming_days)
-    scheduled = f" ({written - args.cases:,} of them scheduled, without actual times)" if written > args.cases else ""
-    print(f"Wrote {written:,} cases to {args.out}{scheduled}")
+    written = write_generated_cases(Path(args.out), args.cases, seed=args.seed, start=args.start, rooms=args.rooms,
+                                    upcoming_days=args.upcoming_days)
+    total = written.completed + written.scheduled
+    scheduled = f" ({written.scheduled:,} of them scheduled, without actual times)" if written.scheduled else ""
+    print(f"Wrote {total:,} cases to {args.out}{scheduled}")
     return EXIT_OK
 
 

@@ -1,20 +1,20 @@
 """The navbar shown on every page: app name, a link per registered page, active model version, Retrain button.
 
 Below Bootstrap's lg breakpoint (992 px: tablets in portrait, phones) the links and the model controls fold
-behind a toggler button, so the bar takes one line and nothing in it is cut off.
+behind a toggler button, so the bar takes one line and nothing in it is cut off (optior/shell/navigation.py
+opens and closes it).
 """
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, clientside_callback, html
+from dash import html
 
 from optior.components.retrain import retrain_controls
 
 NAV_TOGGLER = "shell-nav-toggler"
 NAV_COLLAPSE = "shell-nav-collapse"
-PAGE_LOCATION = "_pages_location"  # dash.page_container's dcc.Location
 
 
 def navbar() -> dbc.Navbar:
@@ -47,22 +47,3 @@ def navbar() -> dbc.Navbar:
         className="mb-3",
     )
 
-
-# The toggler opens and closes the menu (and says which it is to screen readers); following a link closes it.
-clientside_callback(
-    f"""function(clicks, path, isOpen) {{
-        const ctx = window.dash_clientside.callback_context;
-        const toggled = ctx.triggered.some(t => t.prop_id.startsWith('{NAV_TOGGLER}.'));
-        const open = toggled ? !isOpen : false;
-        const toggler = document.getElementById('{NAV_TOGGLER}');
-        if (toggler) {{
-            toggler.setAttribute('aria-expanded', String(open));
-            toggler.setAttribute('aria-controls', '{NAV_COLLAPSE}');
-        }}
-        return open;
-    }}""",
-    Output(NAV_COLLAPSE, "is_open"),
-    Input(NAV_TOGGLER, "n_clicks"),
-    Input(PAGE_LOCATION, "pathname"),
-    State(NAV_COLLAPSE, "is_open"),
-)

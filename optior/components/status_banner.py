@@ -1,30 +1,20 @@
-"""The banner under the navbar: database trouble and unexpected errors, never a stack trace.
+"""The banner under the navbar (database trouble, unexpected errors) and the body of a page the database kept out.
 
 While the database is down the banner says so, a page that could not be built says why in its body, and a poll
-asks the database every few seconds; once it answers, the poll stops and the browser reloads the page.
+asks the database every few seconds; the callbacks that do this are in optior/shell/status.py.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, clientside_callback, ctx, dcc, html, set_props
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from optior.errors import DatabaseBusy, DatabaseUnavailable, OptiORError
-from optior.web.context import current_runtime
-
-log = logging.getLogger(__name__)
 BANNER = "shell-status-banner"
 HEALTH_POLL = "shell-health-poll"
 RELOAD = "shell-reload"
 # In dash.page_container: the page body, and the store whose {"title": ...} Dash copies into the tab title.
 PAGE_CONTENT, PAGE_STORE = "_pages_content", "_pages_store"
 HEALTH_POLL_MS = 5_000
-DATABASE_DOWN = ("The database cannot be reached. Figures may be missing or out of date; OptiOR keeps trying and "
-                 "reloads this page when the database answers again.")
 
 
 def status_banner() -> html.Div:
@@ -47,50 +37,3 @@ def page_unavailable() -> dbc.Alert:
         color="warning",
         className="mt-3",
     )
-
-
-def _builds_the_page() -> bool:
-    """Is the failing callback Dash's page router (the one filling the page body)?"""
-    outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else [ctx.outputs_list]
-    return any(isinstance(output, dict) and output.get("id") == PAGE_CONTENT for output in outputs)
-
-
-def show_callback_error(error: Exception) -> None:
-    """Dash's on_error hook: put what went wrong in the banner (user errors as they are, others by id).
-
-    A database outage also starts the health poll and, when the page itself could not be built, fills its body.
-    """
-    if isinstance(error, DatabaseUnavailable) and not isinstance(error, DatabaseBusy):  # busy: its message
-        set_props(BANNER, {"children": dbc.Alert(DATABASE_DOWN, color="danger")})
-        set_props(HEALTH_POLL, {"disabled": False})
-        if _builds_the_page():
-            set_props(PAGE_CONTENT, {"children": page_unavailable()})
-            set_props(PAGE_STORE, {"data": {"title": "Database unavailable · OptiOR"}})
-        return
-    if isinstance(error, OptiORError):
-        message = error.message
-    else:
-        error_id = uuid.uuid4().hex[:8]
-        log.error("callback failed (error id %s)", error_id, exc_info=error)
-        message = f"Something went wrong on the server (error id {error_id}). Try again, or tell your administrator."
-    set_props(BANNER, {"children": dbc.Alert(message, color="danger", dismissable=True)})
-
-
-@callback(
-    Output(HEALTH_POLL, "disabled"),
-    Output(RELOAD, "data"),
-    Input(HEALTH_POLL, "n_intervals"),
-    prevent_initial_call=True,
-)
-def check_database(_ticks):
-    """Poll while the database is down; once it answers, stop and have the page reloaded."""
-    if not current_runtime().db.reachable():
-        raise PreventUpdate
-    return True, True
-
-
-clientside_callback(
-    "function(reload) { if (reload) { window.location.reload(); } }",
-    Input(RELOAD, "data"),
-    prevent_initial_call=True,
-)

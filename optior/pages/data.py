@@ -13,9 +13,8 @@ from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_
 from optior.components.retrain import RETRAIN_BUTTON
 from optior.components.tables import simple_table
 from optior.errors import OptiORError
-from optior.ingest.columns import DISPLAY_NAMES, OPTIONAL_COLUMNS
 from optior.services import data_admin
-from optior.services.importing import ImportReport, import_cases
+from optior.services.importing import ImportReport, import_cases, import_columns
 from optior.units import file_size
 from optior.web.auth import require_admin
 from optior.web.context import current_runtime
@@ -38,8 +37,7 @@ SHOWN_PROBLEMS = 200
 
 
 def _format_help() -> dbc.Card:
-    required = [name for column, name in DISPLAY_NAMES.items() if column not in OPTIONAL_COLUMNS]
-    optional = [DISPLAY_NAMES[column] for column in OPTIONAL_COLUMNS]
+    columns = import_columns()
     return dbc.Card(
         dbc.CardBody(
             [
@@ -49,8 +47,8 @@ def _format_help() -> dbc.Card:
                     "Headers are matched ignoring case and spaces; other columns are ignored.",
                     className="small",
                 ),
-                html.P([html.Strong("Required: "), ", ".join(required)], className="small mb-1"),
-                html.P([html.Strong("Optional: "), ", ".join(optional)], className="small mb-1"),
+                html.P([html.Strong("Required: "), ", ".join(columns.required)], className="small mb-1"),
+                html.P([html.Strong("Optional: "), ", ".join(columns.optional)], className="small mb-1"),
                 html.P(
                     "Dates as MM/DD/YY or YYYY-MM-DD; times as MM/DD/YY hh:mm AM or ISO 8601, in local "
                     "hospital time without a time-zone offset. Re-importing a file updates cases by "

@@ -1,13 +1,16 @@
-"""Administrative data actions: clearing cases, seeding the bundled sample on first run."""
+"""Administrative data actions: clearing cases, seeding the bundled sample on first run, writing generated cases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 
 from optior.db.case_store import count_cases, delete_all_cases
 from optior.db.import_history import recent_batches
 from optior.db.locks import job_lock
 from optior.db.scheduled_store import delete_all_scheduled
+from optior.ingest.generator import DEFAULT_ROOMS, write_cases_csv
 from optior.services.importing import ImportReport, import_cases
 from optior.services.metric_summary import clear_summary
 from optior.services.runtime import Runtime
@@ -41,3 +44,18 @@ def import_history(runtime: Runtime, *, limit: int = 10) -> list[dict]:
     """The latest import batches, newest first, with their row counts."""
     with runtime.db.read() as connection:
         return recent_batches(connection, limit)
+
+
+@dataclass(frozen=True)
+class GeneratedCases:
+    """What a generated case file holds: completed cases, and scheduled ones (without actual times) after them."""
+
+    completed: int
+    scheduled: int
+
+
+def write_generated_cases(path: Path, cases: int, *, seed: int = 42, start: date = date(2026, 7, 1),
+                          rooms: int = DEFAULT_ROOMS, upcoming_days: int = 0) -> GeneratedCases:
+    """Write a realistic generated case history as an import file (refused if its cases would end after today)."""
+    written = write_cases_csv(path, cases, seed=seed, start=start, rooms=rooms, upcoming_days=upcoming_days)
+    return GeneratedCases(completed=cases, scheduled=written - cases)

@@ -14,6 +14,7 @@ from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, in
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.db.scheduled_store import delete_all_scheduled
+from optior.ingest.columns import DISPLAY_NAMES, OPTIONAL_COLUMNS
 from optior.ingest.parser import RowProblem, read_case_file
 from optior.services.metric_summary import SummaryUpdate
 from optior.services.read_ahead import read_ahead
@@ -66,6 +67,22 @@ class ImportReport:
         if self.replaced:
             text += f" {self.replaced} earlier cases were removed first."
         return " ".join([text + scheduled_summary(self.scheduled, self.scheduled_completed), *self.notes])
+
+
+@dataclass(frozen=True)
+class ImportColumns:
+    """The header names of an import file, in file order: the ones it must have and the ones it may have."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+
+def import_columns() -> ImportColumns:
+    """The columns an import file is read by, named as the public export's header spells them."""
+    return ImportColumns(
+        required=tuple(name for column, name in DISPLAY_NAMES.items() if column not in OPTIONAL_COLUMNS),
+        optional=tuple(DISPLAY_NAMES[column] for column in OPTIONAL_COLUMNS),
+    )
 
 
 def _keep(listed: list[RowProblem], problems: list[RowProblem]) -> None:

@@ -8,14 +8,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from optior.errors import InvalidInput
+from optior.services.passwords import hash_password, password_matches
 
 ROLES = ("viewer", "admin")
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 # Checked against when the user name is unknown, so a wrong name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("optior-no-such-user")
+_DUMMY_HASH = hash_password("optior-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -48,9 +47,9 @@ def authenticate(users: dict[str, User], name: str, password: str) -> User | Non
     """The user when the password matches, else None."""
     user = users.get(name)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        password_matches(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if password_matches(user.password_hash, password) else None
 
 
 def save_user(path: Path, *, name: str, password: str, role: str) -> None:
@@ -62,7 +61,7 @@ def save_user(path: Path, *, name: str, password: str, role: str) -> None:
     if len(password) < 10:
         raise InvalidInput("Passwords need at least 10 characters.", {"field": "password"})
     users = load_users(path) if path.exists() else {}
-    users[name] = User(name, role, generate_password_hash(password))
+    users[name] = User(name, role, hash_password(password))
     text = "".join(f"{u.name}:{u.role}:{u.password_hash}\n" for u in users.values())
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:

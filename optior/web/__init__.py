@@ -1,1 +1,1 @@
-"""The Dash app: factory, shell layout, static vendor files and security headers."""
+"""Request helpers for the Dash app: runtime accessor, sign-in, request guard, security headers, vendored assets."""

@@ -53,6 +53,6 @@ def render(result: dict) -> str:
     missed = [m["label"] for m in result["measurements"] if m["met"] is False]
     verdict = "Every target met." if not missed else f"Targets missed: {', '.join(missed)}."
     lines = [machine_line(result), "", *measurements_table(result["measurements"]), "",
-             "Naive approach in the same run (the original tool read every row into pandas per request):", "",
+             "Naive approach in the same run (every row read into pandas on each request, then aggregated):", "",
              *comparisons_table(result["comparisons"]), "", verdict]
     return "\n".join(lines)

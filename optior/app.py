@@ -1,4 +1,8 @@
-"""Build the OptiOR Dash app: runtime, first-run data, pages, API, vendor CSS, headers."""
+"""The composition root: create_app builds the OptiOR Dash app from every package (runtime, first-run data, the page
+frame, pages, API, request checks, vendor CSS, headers).
+
+Nothing in optior imports this module; app.py, the CLI, tests and benchmarks do (tests/test_architecture.py).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,18 @@ from dash import Dash
 from dash.dash import _default_index
 
 import optior.pages
+import optior.shell
 from optior.api import register_api
-from optior.components.status_banner import show_callback_error
 from optior.config import PROJECT_ROOT, Settings, settings_from_env
 from optior.services.runtime import build_runtime
 from optior.services.startup import prepare_first_run
+from optior.shell.layout import shell_layout
+from optior.shell.status import show_callback_error
 from optior.web.auth import install_authentication
 from optior.web.context import attach_runtime
 from optior.web.dash_requests import install_dash_request_checks
 from optior.web.request_guard import install_request_guard
 from optior.web.security import add_security_headers
-from optior.web.shell import shell_layout
 from optior.web.vendor import BOOTSTRAP_CSS_URL, register_vendor_route
 
 log = logging.getLogger(__name__)
@@ -28,10 +33,12 @@ log = logging.getLogger(__name__)
 INDEX_HTML = _default_index.replace("<html>", '<html lang="en">', 1)
 
 
-def _register_pages() -> None:
-    """Import every module in optior/pages: each registers itself with dash.register_page, so a page is one file."""
-    for module in pkgutil.iter_modules(optior.pages.__path__, prefix="optior.pages."):
-        importlib.import_module(module.name)
+def _register_pages_and_callbacks() -> None:
+    """Import every module in optior/shell (the frame's callbacks) and optior/pages (each registers its page with
+    dash.register_page, and its callbacks), so a page is one file."""
+    for package in (optior.shell, optior.pages):
+        for module in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+            importlib.import_module(module.name)
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -62,6 +69,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_vendor_route(app.server)
     add_security_headers(app.server)
     register_api(app.server)
-    _register_pages()
+    _register_pages_and_callbacks()
     app.layout = shell_layout
     return app

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from optior.bench import naive
-from optior.bench.measure import Comparison, Measurement, milliseconds, timed
+from benchmarks.harness import naive
+from benchmarks.harness.measure import Comparison, Measurement, milliseconds, timed
 from optior.services import analytics
 from optior.services.metrics import or_metrics
 from optior.services.runtime import Runtime

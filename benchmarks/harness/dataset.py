@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from optior.bench.measure import BenchmarkError
-from optior.bench.process import PeakSampler
+from benchmarks.harness.measure import BenchmarkError
+from benchmarks.harness.process import PeakSampler
 from optior.config import PROJECT_ROOT
 from optior.ingest.generator import write_cases_csv
 

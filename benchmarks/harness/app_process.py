@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from optior.bench.measure import BenchmarkError
+from benchmarks.harness.measure import BenchmarkError
 from optior.config import PROJECT_ROOT
 
 START_TIMEOUT_S = 180.0

@@ -1,4 +1,7 @@
-"""The approach OptiOR replaced, for comparison: read the whole cases table into pandas per request, then aggregate."""
+"""The naive approach, for comparison: read the whole cases table into pandas per request, then aggregate.
+
+Its answers are checked against OptiOR's, so the ratio compares the same work on the same machine.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from optior.services.runtime import Runtime
 
 
 def _all_cases(runtime: Runtime) -> pd.DataFrame:
-    """Every stored case, every column, as the original tool read it on each dashboard request."""
+    """Every stored case, every column, read afresh for each dashboard request."""
     with runtime.db.read() as connection:
         frame = pd.read_sql_table(cases.name, connection)
     frame["case_date"] = pd.to_datetime(frame["case_date"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from itertools import cycle
 
-from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
+from benchmarks.harness.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
 from optior.services.case_distribution import CaseQuery, case_distributions
 from optior.services.prediction import form_options, predict_duration
 from optior.services.runtime import Runtime

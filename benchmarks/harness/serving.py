@@ -11,11 +11,11 @@ from functools import cached_property
 from http.cookies import SimpleCookie
 from itertools import cycle
 
-from optior.bench.app_process import AppProcess
-from optior.bench.dashboard import ALL_DATA_TARGET_MS, DAY_TARGET_MS, THREE_MONTHS_TARGET_MS, Ranges
-from optior.bench.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
-from optior.bench.model import PREDICT_TARGET_MS, PREDICTIONS_PER_RUN
-from optior.bench.process import cpu_seconds, memory_mb
+from benchmarks.harness.app_process import AppProcess
+from benchmarks.harness.dashboard import ALL_DATA_TARGET_MS, DAY_TARGET_MS, THREE_MONTHS_TARGET_MS, Ranges
+from benchmarks.harness.measure import BenchmarkError, Measurement, Runs, milliseconds, timed
+from benchmarks.harness.model import PREDICT_TARGET_MS, PREDICTIONS_PER_RUN
+from benchmarks.harness.process import cpu_seconds, memory_mb
 from optior.web.request_guard import CSRF_COOKIE, CSRF_HEADER, DASH_CALLBACK_PATH
 
 REQUEST_TIMEOUT_S = 900.0

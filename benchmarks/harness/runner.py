@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from optior.bench import dashboard, model, serving
-from optior.bench.dataset import ImportRun, import_with_seed_command, write_dataset
-from optior.bench.machine import describe_machine
-from optior.bench.measure import BenchmarkError, Comparison, Measurement
+from benchmarks.harness import dashboard, model, serving
+from benchmarks.harness.dataset import ImportRun, import_with_seed_command, write_dataset
+from benchmarks.harness.machine import describe_machine
+from benchmarks.harness.measure import BenchmarkError, Comparison, Measurement
 from optior.config import Settings, settings_from_env, settings_to_env
 from optior.services.data_admin import case_count, clear_cases
 from optior.services.runtime import Runtime, build_runtime

@@ -1,4 +1,4 @@
-"""The page frame: navbar, retrain message area, the current page."""
+"""The page frame: navbar, status banner, retrain message area, the current page."""
 
 from __future__ import annotations
 
