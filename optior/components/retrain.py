@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from optior.components.wildcard import wildcard_props
 from optior.errors import OptiORError
 from optior.services import jobs, training
 from optior.web.auth import require_admin, signed_in_user_text
@@ -39,7 +40,7 @@ def retrain_controls() -> html.Div:
 
 
 def retrain_message_area() -> html.Div:
-    return html.Div(id=RETRAIN_MESSAGE, role="status", **{"aria-live": "polite"})
+    return html.Div(id=RETRAIN_MESSAGE, role="status", **wildcard_props({"aria-live": "polite"}))
 
 
 def model_badge_text() -> str:
