@@ -23,6 +23,9 @@ fi
 echo "== lint (ruff)"
 python -m ruff check optior tests app.py benchmarks
 
+echo "== type check (mypy; the folders are listed in pyproject.toml)"
+python -m mypy
+
 mkdir -p test-artifacts
 echo "== test suite on SQLite"
 python -m pytest "$@"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import BinaryIO
+from pathlib import Path
+from typing import IO
 
 from flask import Response, request
 from werkzeug.utils import secure_filename
@@ -41,7 +42,7 @@ def health() -> Response:
     return json_response({"status": "ok", "database": "ok", "cases": cases, "model_version": version})
 
 
-def _check_size(stream: BinaryIO) -> None:
+def _check_size(stream: IO[bytes]) -> None:
     """Refuse an uploaded file over the limit (the request limit also counts the multipart framing)."""
     limit = current_runtime().settings.max_upload_bytes
     size = stream.seek(0, os.SEEK_END)
@@ -53,7 +54,7 @@ def _check_size(stream: BinaryIO) -> None:
         )
 
 
-def _spooled_body() -> BinaryIO:
+def _spooled_body() -> IO[bytes]:
     """The CSV request body copied to a (seekable) spooled temporary file; the parser reads it twice."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
     shutil.copyfileobj(request.stream, spool)
@@ -61,7 +62,7 @@ def _spooled_body() -> BinaryIO:
     return spool
 
 
-def _uploaded_file() -> tuple[BinaryIO, str]:
+def _uploaded_file() -> tuple[IO[bytes], str]:
     """The multipart field 'file' (its stream and a safe name); a form without it is refused."""
     upload = request.files.get(UPLOAD_FIELD)
     if upload is None:
@@ -74,7 +75,7 @@ def _uploaded_file() -> tuple[BinaryIO, str]:
     return upload.stream, secure_filename(upload.filename or "") or "upload.csv"
 
 
-def _seed_source() -> tuple[object, str]:
+def _seed_source() -> tuple[Path | IO[bytes], str]:
     """Where the cases come from: the uploaded file, a CSV body, or (no body) the bundled sample."""
     if request.mimetype == "multipart/form-data":
         return _uploaded_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -13,7 +14,9 @@ def component_schemas(*, requests: tuple[type[BaseModel], ...], results: tuple[t
     Requests are described as validated (what a client may send), results as serialised (what it gets).
     """
     schemas: dict[str, dict] = {}
-    for models, mode in ((requests, "validation"), (results, "serialization")):
+    passes: tuple[tuple[tuple[type[BaseModel], ...], JsonSchemaMode], ...] = (
+        (requests, "validation"), (results, "serialization"))
+    for models, mode in passes:
         for model in models:
             schema = model.model_json_schema(ref_template=REF_TEMPLATE, mode=mode)
             schemas.update(schema.pop("$defs", {}))

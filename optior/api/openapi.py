@@ -77,7 +77,7 @@ def _selection(default_start: str) -> list[dict]:
     ]
 
 
-_ADMIN = [{"adminToken": []}, {}]
+_ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}, {}]
 _ADMIN_NOTE = (
     f" Changes data: when {ADMIN_TOKEN_VARIABLE} is set it needs 'Authorization: Bearer <token>' (401 "
     "otherwise); when it is not set and the server listens on a non-loopback address it is refused (403)."

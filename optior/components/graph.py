@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from optior.figures.theme import Figure, empty_figure
 
-GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 def graph(graph_id: str, figure: Figure | None = None) -> html.Div:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import html
 
+from optior.components.wildcard import wildcard_props
+
 FORMULA_SAFE_CELL = {"function": "formulaSafeCell(params)"}
 MISSING = "–"
 TIMESTAMP_PX = 165  # a column showing "2026-12-06 18:05" in full
@@ -42,7 +44,8 @@ def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str
     """
     exported = [column["field"] for column in columns if column["field"] not in not_exported]
     export = html.Button("Export CSV", type="button", className="btn btn-outline-primary btn-sm mb-2",
-                         **{"data-grid-export": grid_id, "aria-label": f"Export CSV: {label}, the rows shown"})
+                         **wildcard_props({"data-grid-export": grid_id,
+                                            "aria-label": f"Export CSV: {label}, the rows shown"}))
     grid = dag.AgGrid(
         id=grid_id,
         columnDefs=columns,
@@ -63,4 +66,5 @@ def data_grid(grid_id: str, columns: list[dict], rows: list[dict], *, label: str
         className="optior-grid",
         style={"width": "100%"},
     )
-    return html.Div([export, grid], className="optior-grid-block", role="region", **{"aria-label": label})
+    return html.Div([export, grid], className="optior-grid-block", role="region",
+                    **wildcard_props({"aria-label": label}))

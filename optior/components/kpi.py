@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from optior.components.wildcard import wildcard_props
+
 
 def kpi_card(card_id: str, label: str, value: str, definition: str, *, detail: str | None = None) -> dbc.Card:
     """Render one key figure; `definition` shows in a tooltip on the label's info mark."""
@@ -13,7 +15,7 @@ def kpi_card(card_id: str, label: str, value: str, definition: str, *, detail: s
         html.Div(
             [html.Span(label, className="small text-muted"),
              html.Span("i", id=info_id, className="optior-info", tabIndex=0, role="button",
-                       **{"aria-label": f"Definition of {label}"})],
+                       **wildcard_props({"aria-label": f"Definition of {label}"}))],
         ),
         html.Div(value, className="fs-4 fw-semibold", id=card_id),
     ]

@@ -66,7 +66,7 @@ def model_card(card: dict) -> dbc.Card:
 VERSIONS_GRID = "model-versions-table"
 
 
-def versions_table(versions: list[dict]) -> html.Div:
+def versions_table(versions: list[dict]) -> html.Div | html.P:
     """Every trained version with its holdout errors and the activation decision."""
     if not versions:
         return html.P("No versions yet.", className="text-muted")

@@ -35,7 +35,7 @@ def calibration_summary(model_metrics: dict) -> html.Div:
     ])
 
 
-def frequency_table(bands: list[dict] | None) -> html.Div:
+def frequency_table(bands: list[dict] | None) -> html.Div | html.P:
     """Holdout accuracy by how often the case's surgeon-and-procedure combination was seen in training."""
     if not bands:
         return html.P("This version recorded no accuracy by combination frequency: retrain to measure it.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import Any
 
 import dash_ag_grid as dag
 
@@ -31,7 +32,7 @@ def _column(field: str, header: str, *, width: int, numeric: bool = False, **ext
 def column_defs(rooms: list[str]) -> list[dict]:
     """The table's columns, the ones a scheduler reads first on the left; room, start and order are editable
     (a room from the day's rooms)."""
-    editable = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
+    editable: dict[str, Any] = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
     return [
         _column("or_suite", "Room ✎", width=70, flex=0, pinned="left", cellEditor="agSelectCellEditor",
                 cellEditorParams={"values": rooms}, headerTooltip="Pick another of the day's rooms.", **editable),
@@ -103,7 +104,7 @@ def parse_clock(text: object) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-def reorder(rows: list[dict], edited_id: str) -> list[dict]:
+def reorder(rows: list[dict], edited_id: str | None) -> list[dict]:
     """After the edited case's order changed: it moves to that place in its room, and the room's cases take the
     room's start times in the new order.
 
@@ -122,7 +123,8 @@ def reorder(rows: list[dict], edited_id: str) -> list[dict]:
     return [row | {"start": new_start.get(row.get("encounter_id"), row.get("start"))} for row in rows]
 
 
-def _whole_number(value: object) -> int:
+def _whole_number(value: Any) -> int:
+    """The cell as the grid sent it (text, a number or null) as a whole number."""
     try:
         return int(float(value))
     except (TypeError, ValueError, OverflowError):

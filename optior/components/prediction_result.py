@@ -8,6 +8,7 @@ from dash import html
 from optior.components import format as fmt
 from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.prediction_explanation import explanation_list, quantile_line
+from optior.components.wildcard import wildcard_props
 
 
 def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
@@ -25,7 +26,7 @@ def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -
     ]
     if booked:
         marks.append(html.Div(className="optior-booked-mark", style={"left": at(booked)}, title="Booked"))
-    return html.Div(marks, className="optior-range-bar", **{"aria-hidden": "true"})
+    return html.Div(marks, className="optior-range-bar", **wildcard_props({"aria-hidden": "true"}))
 
 
 def prediction_card(result: dict) -> dbc.Card:

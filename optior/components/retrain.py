@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from optior.components.wildcard import wildcard_props
+
 RETRAIN_BUTTON = "shell-retrain-button"
 RETRAIN_JOB = "shell-retrain-job"
 RETRAIN_POLL = "shell-retrain-poll"
@@ -34,4 +36,4 @@ def retrain_controls() -> html.Div:
 
 
 def retrain_message_area() -> html.Div:
-    return html.Div(id=RETRAIN_MESSAGE, role="status", **{"aria-live": "polite"})
+    return html.Div(id=RETRAIN_MESSAGE, role="status", **wildcard_props({"aria-live": "polite"}))

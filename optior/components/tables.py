@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from optior.components.wildcard import wildcard_props
+
 
 def simple_table(headers: list[str], rows: list[list], *, label: str) -> html.Div:
     """The table in a box that scrolls sideways on a narrow screen; the box takes keyboard focus (to scroll with
@@ -18,4 +20,5 @@ def simple_table(headers: list[str], rows: list[list], *, label: str) -> html.Di
         striped=True,
         className="small",
     )
-    return html.Div(table, className="table-responsive", tabIndex="0", role="region", **{"aria-label": label})
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region",
+                    **wildcard_props({"aria-label": label}))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ def _too_large(size: int, max_bytes: int) -> InvalidCaseFile:
     )
 
 
-def _spooled(stream: BinaryIO, max_bytes: int | None) -> BinaryIO:
+def _spooled(stream: IO[bytes], max_bytes: int | None) -> IO[bytes]:
     """A stream that cannot seek, copied to a temporary file: the encoding is decided before parsing starts."""
     copy = tempfile.TemporaryFile()
     try:
@@ -108,7 +108,7 @@ def _spooled(stream: BinaryIO, max_bytes: int | None) -> BinaryIO:
     return copy
 
 
-def _open_binary(source: Path | bytes | BinaryIO, max_bytes: int | None) -> BinaryIO:
+def _open_binary(source: Path | bytes | IO[bytes], max_bytes: int | None) -> IO[bytes]:
     """The file as a seekable binary stream, refused when over max_bytes (None: no limit)."""
     if isinstance(source, (bytes, bytearray)):
         handle, size = io.BytesIO(source), len(source)
@@ -135,7 +135,7 @@ def _check_is_text(head: bytes) -> None:
         raise InvalidCaseFile("The file is binary, not a CSV text file.")
 
 
-def _is_utf8(handle: BinaryIO) -> bool:
+def _is_utf8(handle: IO[bytes]) -> bool:
     """Whether the whole file is UTF-8; refuses a file that mixes valid UTF-8 letters with other bytes.
 
     Blocks of plain ASCII (most of a case file) skip the decoder, so the pass costs little next to parsing.
@@ -167,7 +167,7 @@ def _is_utf8(handle: BinaryIO) -> bool:
     return True
 
 
-def _check_windows_1252(handle: BinaryIO) -> None:
+def _check_windows_1252(handle: IO[bytes]) -> None:
     """Refuse, naming the line, a file with a byte Windows-1252 leaves undefined."""
     line = 1
     while block := handle.read(_SCAN_BYTES):
@@ -182,7 +182,7 @@ def _check_windows_1252(handle: BinaryIO) -> None:
         line += block.count(b"\n")
 
 
-def _choose_encoding(handle: BinaryIO) -> str:
+def _choose_encoding(handle: IO[bytes]) -> str:
     """The whole file's encoding, decided before any row is read: UTF-8 if every byte is, else Windows-1252.
 
     Deciding per chunk could read one file two ways; decoding with replacement would store U+FFFD in place
@@ -467,7 +467,7 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, last_lines: pd.Series, today:
     )
 
 
-def _unclosed_quote(handle: BinaryIO, encoding: str, delimiter: str, header: list[str]) -> InvalidCaseFile:
+def _unclosed_quote(handle: IO[bytes], encoding: str, delimiter: str, header: list[str]) -> InvalidCaseFile:
     """Name the line (and column) where the quoted value that runs to the end of the file starts.
 
     The file is read again with the csv module, which counts physical lines (pandas counts records); this
@@ -498,7 +498,7 @@ def _unclosed_quote(handle: BinaryIO, encoding: str, delimiter: str, header: lis
     )
 
 
-def _unreadable(error: ValueError, handle: BinaryIO, encoding: str, delimiter: str,
+def _unreadable(error: ValueError, handle: IO[bytes], encoding: str, delimiter: str,
                 header: list[str], *, at_header: bool) -> InvalidCaseFile:
     if _PANDAS_UNCLOSED_QUOTE.search(str(error)):
         return _unclosed_quote(handle, encoding, delimiter, header)
@@ -508,7 +508,7 @@ def _unreadable(error: ValueError, handle: BinaryIO, encoding: str, delimiter: s
 
 
 def read_case_file(
-    source: Path | bytes | BinaryIO,
+    source: Path | bytes | IO[bytes],
     *,
     max_bytes: int | None,
     today: date | None = None,

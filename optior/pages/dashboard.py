@@ -195,6 +195,8 @@ def show_day(day_text: str | None):
 
 def _range_filters(start_text: str | None, end_text: str | None, services, rooms) -> dict:
     """The range controls as service-call arguments; TypeError/ValueError when a date is missing or malformed."""
+    if start_text is None or end_text is None:
+        raise TypeError("a date is missing")
     start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
     return {"start": start, "end": end, "services": services or None, "rooms": rooms or None}
 

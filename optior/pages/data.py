@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.retrain import RETRAIN_BUTTON
 from optior.components.tables import simple_table
+from optior.components.wildcard import wildcard_props
 from optior.errors import OptiORError
 from optior.services import data_admin
 from optior.services.importing import ImportReport, import_cases, import_columns
@@ -80,8 +81,8 @@ def _upload_card() -> dbc.Card:
                         html.Div(id=UPLOAD_TOO_LARGE, className="upload-too-large alert alert-warning small mt-2",
                                  role="alert", hidden=True),
                     ],
-                    **{"data-max-bytes": str(limit), "data-max-label": file_size(limit),
-                       "data-input-label": "CSV file of OR cases to import"},
+                    **wildcard_props({"data-max-bytes": str(limit), "data-max-label": file_size(limit),
+                                       "data-input-label": "CSV file of OR cases to import"}),
                 ),
                 html.Small(f"Up to {file_size(limit)}. Larger exports: python -m optior seed --csv FILE.",
                            className="text-muted d-block mb-2"),
@@ -100,7 +101,7 @@ def _upload_card() -> dbc.Card:
     )
 
 
-def _history_table() -> html.Div:
+def _history_table() -> html.Div | html.P:
     batches = data_admin.import_history(current_runtime())
     if not batches:
         return html.P("No imports yet.", className="text-muted")

@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from optior.components.graph import graph
 from optior.components.model_card import metrics_table, model_card, versions_table
@@ -33,7 +34,7 @@ def layout(**_query) -> dbc.Container:
     runtime = current_runtime()
     report = training.model_report(runtime)
     versions = training.model_versions(runtime)
-    content = [html.H1("Model", className="h3")]
+    content: list[Component] = [html.H1("Model", className="h3")]
     if report is None:
         content.append(_no_model())
     else:

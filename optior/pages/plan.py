@@ -240,7 +240,7 @@ def show_plan(day_text, ratio, percentile, _reset, changes, rows, schedule):
     """Simulate the day as scheduled (a new day, Reset) or as the table now arranges it (an edit, a new booking
     percentile); nothing is stored."""
     runtime, trigger = current_runtime(), ctx.triggered_id
-    keep = [no_update] * len(OUTPUTS)
+    keep: list[object] = [no_update] * len(OUTPUTS)
     try:
         day = date.fromisoformat(str(day_text or "")[:10])
     except ValueError:

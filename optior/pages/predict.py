@@ -160,7 +160,7 @@ def predict(_clicks, case_date, start, room, service, cpt_code, surgeon, booked,
             entered_by=current_viewer().name,
         )
     except InvalidInput as error:
-        field = (error.details or {}).get("field")
+        field = error.details.get("field") if isinstance(error.details, dict) else None
         if field in FIELD_CONTROLS:
             messages[FIELD_CONTROLS[field]] = error.message
             banner = dbc.Alert("Please correct the field marked in red.", color="warning")

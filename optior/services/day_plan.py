@@ -24,7 +24,15 @@ from optior.plan.simulate import (
 from optior.plan.turnovers import turnover_pools
 from optior.services.case_distribution import CaseDistributions, CaseQuery, quantile_minutes
 from optior.services.case_selection import natural_room_key
-from optior.services.planning_models import CasePlan, DayPlan, PlanCaseInput, PlanOptions, PlanTotals, RoomPlan
+from optior.services.planning_models import (
+    CasePlan,
+    DayPlan,
+    Flag,
+    PlanCaseInput,
+    PlanOptions,
+    PlanTotals,
+    RoomPlan,
+)
 
 # The grid is extended to these levels so draws reach into each case's tails (beyond them they are held).
 TAIL_LEVELS = (0.002, 0.998)
@@ -70,7 +78,7 @@ def _extended_grid(distributions: CaseDistributions) -> tuple[np.ndarray, np.nda
     return levels, minutes
 
 
-def _flag(booked: float, p25: float, p90: float) -> str | None:
+def _flag(booked: float, p25: float, p90: float) -> Flag | None:
     if booked < p25:
         return "booked short"
     if booked > p90:

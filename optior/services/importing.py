@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, indexes_deferred, upsert_cases
 from optior.db.import_history import finish_batch, start_batch
@@ -92,7 +92,7 @@ def _keep(listed: list[RowProblem], problems: list[RowProblem]) -> None:
 def import_cases(
     runtime: Runtime,
     *,
-    source: Path | bytes | BinaryIO,
+    source: Path | bytes | IO[bytes],
     source_name: str,
     strict: bool = False,
     replace: bool = False,

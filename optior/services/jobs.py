@@ -34,8 +34,10 @@ RETRAIN_LOCK = "retrain"
 WATCH_THREAD_PREFIX = "retrain-watch-"  # a background job's watcher thread: this prefix and the job id
 INTERRUPTED = "The retrain stopped before finishing (its process ended); the previous model is still active."
 # A failed job records which user-facing error stopped it, so a caller waiting for it can raise the same kind.
-ERROR_KINDS = {kind.__name__: kind for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable,
-                                                DatabaseReadOnly, DatabaseBusy)}
+ERROR_KINDS: dict[str, type[OptiORError]] = {
+    kind.__name__: kind
+    for kind in (JobAlreadyRunning, ModelUnavailable, DatabaseUnavailable, DatabaseReadOnly, DatabaseBusy)
+}
 
 
 def _finish(runtime: Runtime, job_id: int, status: str, message: str, result: dict | None = None) -> None:
@@ -110,7 +112,7 @@ def retrain_and_wait(runtime: Runtime, *, force: bool = False) -> dict:
     state = job_state(runtime, job_id)
     if state["status"] == "done":
         return state["result"]
-    kind = ERROR_KINDS.get((state["result"] or {}).get("error_kind"), RetrainFailed)
+    kind = ERROR_KINDS.get((state["result"] or {}).get("error_kind", ""), RetrainFailed)
     raise kind(state["message"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from optior.db.live_accuracy import advance_error_sums_by_day
 from optior.db.model_store import active_version
@@ -40,7 +41,7 @@ def live_accuracy(runtime: Runtime) -> dict:
     for row in days:
         by_week.setdefault(row["case_date"] - timedelta(days=row["case_date"].weekday()), []).append(row)
     weeks = [{"week_start": start.isoformat(), **_figures(rows)} for start, rows in sorted(by_week.items())]
-    result = {"weeks": weeks, "holdout": holdout, "last_weeks": None, "drift": []}
+    result: dict[str, Any] = {"weeks": weeks, "holdout": holdout, "last_weeks": None, "drift": []}
     if not weeks:
         return result
     last = _figures([row for start in sorted(by_week)[-DRIFT_WEEKS:] for row in by_week[start]])

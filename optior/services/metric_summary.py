@@ -383,7 +383,10 @@ def service_totals(connection, case_filter: CaseFilter) -> list[dict]:
 
 def _concatenated(parts: list[tuple[list[str], list[str], dict[str, Unpacked], bool]]) -> tuple:
     """One (rooms, services, arrays under the daily names, whether to filter each array row by day) of the reads."""
-    rooms, services, arrays, by_day = [], [], {name: [] for name in DAILY}, {name: [] for name in DAILY}
+    rooms: list[str] = []
+    services: list[str] = []
+    arrays: dict[str, list[Unpacked]] = {name: [] for name in DAILY}
+    by_day: dict[str, list[np.ndarray]] = {name: [] for name in DAILY}
     for part_rooms, part_services, part_arrays, daily in parts:
         offset = len(rooms)
         rooms += part_rooms
@@ -427,6 +430,7 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
     room_days, room_day_rooms, _ = selected("room_days")
     case_sums, case_rooms, case_services = selected("case_sums")
     gaps, gap_rooms, gap_services = selected("turnovers")
+    assert gap_services is not None, "every table but room_days carries a service"
     if case_filter.services is not None:
         room_days, room_day_rooms = _with_service_sums(room_days, room_day_rooms, case_sums, case_rooms)
     if len(room_days) > 1 and not _in_order(room_day_rooms, room_days[:, 0]):

@@ -71,7 +71,11 @@ def check_metric_settings(params: MetricSettings) -> None:
 
 def _plain(values: np.ndarray) -> list:
     """A column as a list of Python values, None for NaN."""
-    return np.where(np.isnan(values), None, values).tolist() if values.dtype.kind == "f" else values.tolist()
+    if values.dtype.kind != "f":
+        return values.tolist()
+    plain = values.astype(object)
+    plain[np.isnan(values)] = None
+    return plain.tolist()
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:

@@ -55,7 +55,8 @@ def _late_share(rows: pd.DataFrame, ends: pd.DataFrame, staffed_end: time) -> tu
     last = days.max().reset_index()
     limit = last["case_date"] + pd.Timedelta(hours=staffed_end.hour, minutes=staffed_end.minute)
     last["late"] = last["wheels_out"] > limit
-    return last.groupby("or_suite", observed=True)["late"].mean().to_dict(), float(last["late"].mean())
+    by_room = last.groupby("or_suite", observed=True)["late"].mean()
+    return {str(room): float(share) for room, share in by_room.items()}, float(last["late"].mean())
 
 
 def _brier(p: np.ndarray, y: np.ndarray) -> float:
@@ -97,14 +98,18 @@ def backtest_plan(settings: Settings, *, source: Path, cost_ratio: float | None 
     room_days: list[RoomDayOutcome] = []
     booked_costs, recommended_costs = [], []
     ratio = options.effective_cost_ratio
+    assert ratio is not None, "the options hold a cost ratio, never a quantile"
     tested = rows[test].assign(wheels_out=ends.loc[test, "wheels_out"].to_numpy())
     for day, cases in tested.groupby("case_date", sort=True):
+        assert isinstance(day, pd.Timestamp), "case_date is a datetime column"
         cases = cases.sort_values(["or_suite", "position_in_day"])  # grouped by room: the plan keeps this order
         inputs = [
-            PlanCaseInput(encounter_id=str(row.id), or_suite=str(row.or_suite), service=str(row.service),
-                          cpt_code=str(row.cpt_code), surgeon=None if pd.isna(row.surgeon) else str(row.surgeon),
-                          scheduled_start=row.scheduled_start.to_pydatetime(), booked_minutes=float(row.booked_minutes))
-            for row in cases.itertuples()
+            PlanCaseInput(encounter_id=str(row["id"]), or_suite=str(row["or_suite"]), service=str(row["service"]),
+                          cpt_code=str(row["cpt_code"]),
+                          surgeon=None if pd.isna(row["surgeon"]) else str(row["surgeon"]),
+                          scheduled_start=row["scheduled_start"].to_pydatetime(),
+                          booked_minutes=float(row["booked_minutes"]))
+            for row in cases.to_dict("records")
         ]
         quantiles = model.quantiles(build_features(cases.reset_index(drop=True)), QUANTILE_LEVELS)
         distributions = CaseDistributions(levels=quantiles.levels, minutes=quantiles.minutes,

@@ -161,13 +161,15 @@ class PlanOptions(BaseModel):
     def booking_quantile(self) -> float:
         if self.quantile is not None:
             return self.quantile
-        return booking_quantile(self.effective_cost_ratio)
+        return booking_quantile(self._cost_ratio_or_default)
 
     @property
     def effective_cost_ratio(self) -> float | None:
         """The ratio in use: the one given, the default when neither was given, None when a quantile was."""
-        if self.quantile is not None:
-            return None
+        return None if self.quantile is not None else self._cost_ratio_or_default
+
+    @property
+    def _cost_ratio_or_default(self) -> float:
         return DEFAULT_COST_RATIO if self.cost_ratio is None else self.cost_ratio
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import Any
 
 from optior.db.model_store import active_version, clear_case_labels, version_with_report
 from optior.db.model_store import recent_predictions as logged_predictions
@@ -136,7 +137,7 @@ def predict_duration(
     model raises ModelUnavailable. Unknown categories or missing values fall back, with notes saying how.
     entered_by is the signed-in user's name (None without sign-in): only they and admins see the label later.
     """
-    inputs = {
+    inputs: dict[str, Any] = {
         "service": _text("service", service, required=True),
         "cpt_code": _text("cpt_code", cpt_code, required=True),
         "or_suite": _text("or_suite", or_suite, required=True),
@@ -242,7 +243,8 @@ def form_options(runtime: Runtime) -> dict:
     """
     with runtime.db.read() as connection:
         active = active_version(connection)
-        stored = version_with_report(connection, active["version"])["report"] if active else {}
+        version = version_with_report(connection, active["version"]) if active else None
+    stored = version["report"] if version else {}
     return stored.get("form_options") or current_form_options(runtime)
 
 
