@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         assets_folder=str(PROJECT_ROOT / "assets"),
         external_stylesheets=[BOOTSTRAP_CSS_URL],
         title="OptiOR",
-        update_title=None,
+        update_title="",  # keep the page title while callbacks run
         # Otherwise Dash calls every page's layout on its first request to build a validation layout, and
         # answers 500 to that request if the database is down then; the page router reports outages itself.
         suppress_callback_exceptions=True,
