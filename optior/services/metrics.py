@@ -70,14 +70,14 @@ def check_metric_settings(params: MetricSettings) -> None:
             raise InvalidInput(f"The metric setting {field} must not be negative.", {"field": field})
 
 
-def _plain(values: np.ndarray) -> list:
+def _python_values(values: np.ndarray) -> list:
     """A column as a list of Python values, None for NaN."""
     return np.where(np.isnan(values), None, values).tolist() if values.dtype.kind == "f" else values.tolist()
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:
     """Columns as lists of plain Python values, None for NaN."""
-    return {name: _plain(frame[name].to_numpy()) for name in frame.columns}
+    return {name: _python_values(frame[name].to_numpy()) for name in frame.columns}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
