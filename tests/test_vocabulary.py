@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import String
 
 from optior.db.schema import metadata
+from optior.figures.metrics import utilization_heatmap
 from optior.vocabulary import TEXT_LIMITS, natural_room_key, room_label
 
 
@@ -32,3 +34,9 @@ def test_rooms_sort_by_their_numbers_then_text_and_no_name_breaks_the_order():
     assert sorted(rooms, key=natural_room_key) == ["9", "10", "OR 01", "OR 1", "OR 9", "OR 10", "Room 3", "or 2",
                                                    "²", "١٢"]
     assert sorted(reversed(rooms), key=natural_room_key) == sorted(rooms, key=natural_room_key)
+
+
+def test_the_utilization_heatmap_lists_rooms_in_the_same_order_as_the_metrics_tables():
+    cells = pd.DataFrame({"room": ["OR 10", "OR 9A", "2"], "day": ["2026-12-01"] * 3,
+                          "raw_utilization_pct": [50.0, 60.0, 70.0]})
+    assert utilization_heatmap(cells)["data"][0]["y"] == ["OR 2", "OR 9A", "OR 10"]

@@ -15,6 +15,7 @@ from optior.figures.theme import (
     plain_texts,
     vertical_line,
 )
+from optior.vocabulary import natural_room_key
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -32,7 +33,7 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     if cells.empty:
         return empty_figure(NO_ROOM_DAYS)
     title, x_title, when = HEATMAP_PERIODS[period]
-    rooms = sorted(cells["room"].unique(), key=lambda r: (len(str(r)), str(r)))
+    rooms = sorted(cells["room"].unique(), key=natural_room_key)
     periods = sorted(cells[period].unique())
     grid = np.full((len(rooms), len(periods)), np.nan)
     row = pd.Index(rooms).get_indexer(cells["room"])
