@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-# Longest value, in characters, of each text a file or a user supplies. The database columns have these lengths
-# (tests/test_vocabulary.py checks db/schema.py against them), so a longer value is refused with a message
-# rather than failing (PostgreSQL) or being stored where other databases would truncate it.
+# Longest value, in characters, of each text a file or a user supplies. db/schema.py sizes its columns from these
+# (tests/test_vocabulary.py checks every column of these names), and the import, the API and the forms refuse a
+# longer value with a message instead of a database error. Changing one needs a schema revision (CONTRIBUTING.md).
 TEXT_LIMITS: dict[str, int] = {
     "encounter_id": 64,
     "or_suite": 64,

@@ -38,8 +38,8 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
     """
     if not cases:
         return empty_figure("No cases on this day.")
-    rooms = list(dict.fromkeys(chart_room_label(room) for room in sorted({c["or_suite"] for c in cases},
-                                                                        key=natural_room_key)))
+    stored_rooms = sorted({c["or_suite"] for c in cases}, key=natural_room_key)
+    rooms = list(dict.fromkeys(map(chart_room_label, stored_rooms)))  # one row per label, top to bottom
     colors = service_colors(all_services)
     booked = {
         "type": "bar", "name": "Booked slot", "y": [chart_room_label(c["or_suite"]) for c in cases],
