@@ -8,7 +8,7 @@ import pytest
 
 from optior.cli import main
 from optior.config import SAMPLE_CSV
-from optior.db.training_data import count_cases
+from optior.db.case_store import count_cases
 from tests.conftest import SAMPLE_COMPLETED_CASES
 
 METRIC_KEYS = {"mae", "median_ae", "bias", "within_10pct", "within_15min"}

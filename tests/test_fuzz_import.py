@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from optior.db.case_store import count_cases
 from optior.errors import InvalidCaseFile
 from optior.ingest.columns import DISPLAY_NAMES, MULTILINE_COLUMNS, REQUIRED_COLUMNS, TEXT_LIMITS
-from optior.ingest.parser import MAX_IN_ROOM_MINUTES, read_case_file
+from optior.ingest.parser import read_case_file
 from optior.services.importing import import_cases
 from optior.text_rules import forbidden_character
+from optior.vocabulary import MAX_MINUTES
 from tests.test_ingest_parser import PUBLIC_HEADER, PUBLIC_ROWS
 
 TODAY = date(2026, 11, 29)
@@ -90,9 +91,9 @@ def assert_storable(chunks: list) -> None:
         if cases.empty:
             continue
         assert cases[list(REQUIRED_COLUMNS)].notna().all().all()
-        assert ((cases["in_room_minutes"] > 0) & (cases["in_room_minutes"] <= MAX_IN_ROOM_MINUTES)).all()
+        assert ((cases["in_room_minutes"] > 0) & (cases["in_room_minutes"] <= MAX_MINUTES)).all()
         assert (cases["procedure_minutes"] >= 0).all()
-        assert ((cases["booked_minutes"] > 0) & (cases["booked_minutes"] <= MAX_IN_ROOM_MINUTES)).all()
+        assert ((cases["booked_minutes"] > 0) & (cases["booked_minutes"] <= MAX_MINUTES)).all()
         assert (cases["case_date"] <= TODAY).all()
         for column, limit in TEXT_LIMITS.items():
             text = cases[column].dropna().astype(str)

@@ -35,7 +35,7 @@ def test_a_day_with_cases_fills_cards_timeline_and_table(in_app):
     assert message is None
     assert "Cases" in text_of(cards) and "min" in text_of(cards)
     rooms_on_timeline = {room for trace in timeline["data"][1:] for room in trace["y"]}
-    assert rooms_on_timeline == {f"OR {row['or_suite']}" for row in rows}
+    assert rooms_on_timeline == {row["or_suite"] for row in rows} and "OR 1" in rooms_on_timeline  # named alike
     assert all(row["difference_minutes"] == row["in_room_minutes"] - row["booked_minutes"] for row in rows)
     assert timeline["layout"]["xaxis"]["title"]["text"].startswith("Time of day")
 
@@ -195,5 +195,7 @@ def test_the_dashboard_arrives_drawn_so_its_first_view_needs_no_callback(in_app)
     by_id = {c.id: c for c in page._traverse() if getattr(c, "id", None)}
     assert {trace["name"] for trace in by_id[dashboard.TIMELINE].figure["data"]} >= {"Booked slot"}
     assert by_id[dashboard.SCHEDULE].rowData and "Cases" in text_of(by_id[dashboard.DAY_KPIS].children)
+    room_filter = {option["label"] for option in by_id[dashboard.ROOMS].options}
+    assert set(by_id[dashboard.TIMELINE].figure["data"][0]["y"]) <= room_filter and "OR 1" in room_filter
     assert len(by_id[dashboard.CASES_BY_SERVICE].figure["data"][0]["y"]) > 0
     assert "%" in text_of(by_id["dashboard-metric-cards"].children)

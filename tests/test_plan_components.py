@@ -6,11 +6,14 @@ from datetime import date
 
 import pytest
 
-from optior.components.plan_grid import parse_clock, plan_rows, reorder, what_if_cases
+from optior.components.day_panel import schedule_rows
+from optior.components.plan_grid import column_defs, parse_clock, plan_rows, reorder, what_if_cases
 from optior.components.plan_messages import fallback_notes, late_rooms
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.errors import InvalidInput
-from tests.test_plan_figures import DAY, case, day_plan, room
+from optior.figures.plan import plan_timeline
+from optior.figures.schedule import schedule_timeline
+from tests.test_plan_figures import DAY, case, day_plan, room, trace
 
 
 def rows() -> list[dict]:
@@ -86,3 +89,20 @@ def test_late_rooms_and_fallback_cases_are_listed_in_words():
     assert "1 case predicted with a wider fallback" in notes and "CPT 99999 not seen" in notes
     calm = day_plan([room("2", [case("B", "2", "08:00", 60, 60)], p50="09:00", p90="09:30", p_overtime=0.1)])
     assert late_rooms(calm) is None and fallback_notes(calm) is None
+
+
+def test_the_plan_and_the_dashboard_name_each_room_alike_while_the_what_if_keeps_the_stored_name():
+    stored = ["1", "OR-77"]
+    plan = day_plan([room(suite, [case(f"E{suite}", suite, "08:00", 60, 50)], p50="09:00", p90="09:30",
+                          p_overtime=0.1) for suite in stored])
+    rows = plan_rows(plan)
+    shown_in_table = column_defs(stored)[0]["refData"]
+    plan_table = [shown_in_table[row["or_suite"]] for row in rows]
+    plan_chart = trace(plan_timeline(plan, title="Day"), "Room finish P50")["y"]
+    day = [{"or_suite": suite, "service": "Urology", "cpt_code": "52000", "cpt_description": "Cystoscopy",
+            "surgeon": None, "booked_minutes": 60.0, "in_room_minutes": 50.0, "scheduled_start": "2026-12-01T08:00:00",
+            "wheels_in": "2026-12-01T08:05:00", "wheels_out": "2026-12-01T08:55:00"} for suite in stored]
+    dashboard_table = [row["or_suite"] for row in schedule_rows(day)]
+    dashboard_chart = trace(schedule_timeline(day, ["Urology"]), "Booked slot")["y"]
+    assert plan_table == plan_chart == dashboard_table == dashboard_chart == ["OR 1", "OR-77"]
+    assert [case["or_suite"] for case in what_if_cases(DAY, rows)] == stored

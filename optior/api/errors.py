@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from optior.api.serialize import plain
+from optior.api.serialize import json_ready
 from optior.errors import (
     DatabaseBusy,
     DatabaseReadOnly,
@@ -55,7 +55,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[OptiORError], int], ...] = (
 
 def error_response(status: int, message: str, details: object = None, headers: dict | None = None) -> Response:
     """A JSON error body with the status; details default to an empty object."""
-    response = jsonify({"error": message, "details": plain(details) if details is not None else {}})
+    response = jsonify({"error": message, "details": json_ready(details) if details is not None else {}})
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -13,18 +13,21 @@ from werkzeug.exceptions import BadRequest
 from optior.api.errors import ApiError
 from optior.errors import InvalidInput
 from optior.text_rules import forbidden_character
+from optior.vocabulary import MAX_MINUTES, MAX_POSITION
+from optior.vocabulary import TEXT_LIMITS as FIELD_LIMITS
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1"}), frozenset({"false", "0"})
-MAX_MINUTES = 24 * 60.0
-MAX_POSITION = 50
 # Every date a request may name: wide for OR records, narrow enough that a range plus or minus a year of days
 # stays inside Python's dates (year 1 and 9999 would overflow in date arithmetic).
 SUPPORTED_DATES = (date(1900, 1, 1), date(2099, 12, 31))
 MAX_JOB_ID = 2**31 - 1
-# Longest accepted text per parameter, as the database columns allow.
-TEXT_LIMITS = {"service": 128, "room": 64, "cpt_code": 32, "or_suite": 64, "surgeon": 128, "label": 200}
+# Longest accepted text per parameter: the limit of the stored field it names.
+TEXT_LIMITS = {
+    "service": FIELD_LIMITS["service"], "room": FIELD_LIMITS["or_suite"], "cpt_code": FIELD_LIMITS["cpt_code"],
+    "or_suite": FIELD_LIMITS["or_suite"], "surgeon": FIELD_LIMITS["surgeon"], "label": FIELD_LIMITS["case_label"],
+}
 
 
 def _invalid(field: str, message: str, **extra: object) -> InvalidInput:

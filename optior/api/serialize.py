@@ -13,7 +13,7 @@ import pandas as pd
 from flask import Response, jsonify
 
 
-def plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """A JSON-ready copy of value: dates as ISO 8601 text, NaN and NaT as null, frames as row lists."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
@@ -22,27 +22,27 @@ def plain(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):  # pd.Timestamp is a datetime
         return None if value is pd.NaT else value.isoformat()
     if isinstance(value, np.datetime64):
-        return plain(pd.Timestamp(value))
+        return json_ready(pd.Timestamp(value))
     if isinstance(value, np.generic):
-        return plain(value.item())
+        return json_ready(value.item())
     if isinstance(value, Decimal):
-        return plain(float(value))
+        return json_ready(float(value))
     if isinstance(value, pd.DataFrame):
-        return [plain(row) for row in value.to_dict("records")]
+        return [json_ready(row) for row in value.to_dict("records")]
     if isinstance(value, (pd.Series, np.ndarray)):
-        return [plain(item) for item in value.tolist()]
+        return [json_ready(item) for item in value.tolist()]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return plain(dataclasses.asdict(value))
+        return json_ready(dataclasses.asdict(value))
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(item) for item in value]
+        return [json_ready(item) for item in value]
     if value is pd.NaT or value is pd.NA:
         return None
     raise TypeError(f"cannot turn {type(value).__name__} into JSON")
 
 
 def json_response(value: Any, status: int = 200) -> Response:
-    response = jsonify(plain(value))
+    response = jsonify(json_ready(value))
     response.status_code = status
     return response

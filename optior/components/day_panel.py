@@ -10,6 +10,7 @@ from dash import html
 from optior.components import format as fmt
 from optior.components.grid import number_column, text_column
 from optior.components.kpi import kpi_card
+from optior.vocabulary import room_label
 
 # Minutes over (or under) the booking at which the difference is coloured.
 DIFFERENCE_ALERT_MINUTES = 15
@@ -43,7 +44,7 @@ def schedule_rows(cases: list[dict]) -> list[dict]:
     """Table rows for the day's cases (as the analytics service returns them): times as hh:mm, minutes rounded."""
     return [
         {
-            "or_suite": str(case["or_suite"]),
+            "or_suite": room_label(case["or_suite"]),
             "scheduled": _clock(case["scheduled_start"]),
             "service": case["service"],
             "cpt_code": case["cpt_code"],

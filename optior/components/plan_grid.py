@@ -14,6 +14,7 @@ import dash_ag_grid as dag
 
 from optior.errors import InvalidInput
 from optior.services.planning_models import CasePlan, DayPlan
+from optior.vocabulary import room_label
 
 FLAG_TEXT = {"booked short": "Short (< P25)", "booked long": "Long (> P90)"}
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
@@ -31,11 +32,15 @@ def _column(field: str, header: str, *, width: int, numeric: bool = False, **ext
 
 def column_defs(rooms: list[str]) -> list[dict]:
     """The table's columns, the ones a scheduler reads first on the left; room, start and order are editable
-    (a room from the day's rooms)."""
+    (a room from the day's rooms).
+
+    A room cell holds the stored name (what a what-if sends) and shows its label, in the list too (refData).
+    """
     editable: dict[str, Any] = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
     return [
         _column("or_suite", "Room ✎", width=70, flex=0, pinned="left", cellEditor="agSelectCellEditor",
-                cellEditorParams={"values": rooms}, headerTooltip="Pick another of the day's rooms.", **editable),
+                cellEditorParams={"values": rooms}, refData={room: room_label(room) for room in rooms},
+                headerTooltip="Pick another of the day's rooms.", **editable),
         _column("start", "Start ✎", width=68, headerTooltip="Scheduled start, hh:mm (24-hour).", **editable),
         _column("order", "Order ✎", width=68, numeric=True, cellEditor="agNumberCellEditor",
                 cellEditorParams={"min": 1, "precision": 0}, headerTooltip="Place in the room's day; 1 runs first.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from optior.figures.schedule import room_label
 from optior.services.planning_models import DayPlan
+from optior.vocabulary import room_label
 
 SCHEDULE_COLUMNS = "Encounter ID, Date, OR Suite, Service, CPT Code, Booked Time (min), OR Schedule"
 ACTUAL_COLUMNS = "Wheels In, Start Time, End Time, Wheels Out"

@@ -9,6 +9,7 @@ from optior.components import format as fmt
 from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.prediction_explanation import explanation_list, quantile_line
 from optior.components.wildcard import wildcard_props
+from optior.vocabulary import room_label
 
 
 def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
@@ -63,7 +64,7 @@ def recent_predictions_table(rows: list[dict]) -> html.Div:
         {
             "created_at": f"{row['created_at']:%Y-%m-%d %H:%M}",
             "case_date": row["inputs"].get("case_date", ""),
-            "or_suite": row["inputs"].get("or_suite", ""),
+            "or_suite": room_label(row["inputs"].get("or_suite", "")),
             "service": row["inputs"].get("service", ""),
             "cpt_code": row["inputs"].get("cpt_code", ""),
             "predicted": row["predicted_minutes"],

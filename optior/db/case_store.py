@@ -185,4 +185,5 @@ def delete_all_cases(connection: Connection) -> int:
 
 
 def count_cases(connection: Connection) -> int:
+    """How many completed cases are stored (scheduled cases are in their own table)."""
     return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from optior.db.sql_time import minutes_after_midnight
+from optior.vocabulary import TEXT_LIMITS
 
 metadata = MetaData()
 
@@ -37,12 +38,12 @@ def _clock_minutes(timestamp: str) -> Computed:
 def _booking_columns() -> list[Column]:
     """What is known of a case when it is booked: completed and scheduled cases both have these."""
     return [
-        Column("encounter_id", String(64), nullable=False, unique=True),
+        Column("encounter_id", String(TEXT_LIMITS["encounter_id"]), nullable=False, unique=True),
         Column("case_date", Date, nullable=False),
-        Column("or_suite", String(64), nullable=False),
-        Column("service", String(128), nullable=False),
-        Column("cpt_code", String(32), nullable=False),
-        Column("cpt_description", String(512), nullable=False, default=""),
+        Column("or_suite", String(TEXT_LIMITS["or_suite"]), nullable=False),
+        Column("service", String(TEXT_LIMITS["service"]), nullable=False),
+        Column("cpt_code", String(TEXT_LIMITS["cpt_code"]), nullable=False),
+        Column("cpt_description", String(TEXT_LIMITS["cpt_description"]), nullable=False, default=""),
         Column("booked_minutes", Float, nullable=False),
         Column("scheduled_start", DateTime, nullable=False),
     ]
@@ -60,7 +61,7 @@ cases = Table(
     Column("wheels_out", DateTime, nullable=False),
     Column("in_room_minutes", Float, nullable=False),
     Column("procedure_minutes", Float, nullable=False),
-    Column("surgeon", String(128), nullable=True),
+    Column("surgeon", String(TEXT_LIMITS["surgeon"]), nullable=True),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
     Column("scheduled_start_minute", Float, _clock_minutes("scheduled_start")),
     Column("wheels_in_minute", Float, _clock_minutes("wheels_in")),
@@ -83,7 +84,7 @@ cases = Table(
 metric_room_months = Table(
     "metric_room_months",
     metadata,
-    Column("or_suite", String(64), primary_key=True),
+    Column("or_suite", String(TEXT_LIMITS["or_suite"]), primary_key=True),
     Column("month", Date, primary_key=True),
     Column("services", Text, nullable=False),
     # The month summed per week (and staffed or not) and per service: what long ranges read. They come first so
@@ -147,7 +148,7 @@ predictions = Table(
     Column("p90_minutes", Float, nullable=False),
     Column("notes", JSON, nullable=False),
     # Optional case label / patient name: stored here only, never logged or exported.
-    Column("case_label", String(200), nullable=True),
+    Column("case_label", String(TEXT_LIMITS["case_label"]), nullable=True),
     # The signed-in user who entered it (NULL without sign-in): only they and admins see its case label.
     Column("entered_by", String(128), nullable=True),
     Index("ix_predictions_created", "created_at"),
@@ -184,7 +185,7 @@ scheduled_cases = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     *_booking_columns(),
-    Column("surgeon", String(128), nullable=True),
+    Column("surgeon", String(TEXT_LIMITS["surgeon"]), nullable=True),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
     Index("ix_scheduled_cases_date_suite", "case_date", "or_suite", "scheduled_start"),
 )
@@ -194,7 +195,7 @@ scheduled_cases = Table(
 advance_predictions = Table(
     "advance_predictions",
     metadata,
-    Column("encounter_id", String(64), primary_key=True),
+    Column("encounter_id", String(TEXT_LIMITS["encounter_id"]), primary_key=True),
     Column("predicted_at", DateTime, nullable=False),
     Column("model_version", String(64), nullable=False),
     Column("p10_minutes", Float, nullable=False),

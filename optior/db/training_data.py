@@ -63,11 +63,6 @@ def read_case_rows(connection: Connection, *, chunk_rows: int = 100_000) -> pd.D
     return _concat(chunks).sort_values("id", kind="stable").reset_index(drop=True)
 
 
-def count_cases(connection: Connection) -> int:
-    """How many cases are stored."""
-    return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())
-
-
 def cases_before_in_room(
     connection: Connection, *, or_suite: str, case_date: date, scheduled_start: datetime | None
 ) -> int:

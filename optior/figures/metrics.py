@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optior.figures.schedule import room_label
+from optior.figures.schedule import chart_room_label
 from optior.figures.theme import (
     NEUTRAL_COLOR,
     Figure,
@@ -15,6 +15,7 @@ from optior.figures.theme import (
     plain_texts,
     vertical_line,
 )
+from optior.vocabulary import natural_room_key
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -32,13 +33,13 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     if cells.empty:
         return empty_figure(NO_ROOM_DAYS)
     title, x_title, when = HEATMAP_PERIODS[period]
-    rooms = sorted(cells["room"].unique(), key=lambda r: (len(str(r)), str(r)))
+    rooms = sorted(cells["room"].unique(), key=natural_room_key)
     periods = sorted(cells[period].unique())
     grid = np.full((len(rooms), len(periods)), np.nan)
     row = pd.Index(rooms).get_indexer(cells["room"])
     grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
     heatmap = {
-        "type": "heatmap", "z": grid, "x": periods, "y": [room_label(r) for r in rooms],
+        "type": "heatmap", "z": grid, "x": periods, "y": [chart_room_label(r) for r in rooms],
         "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
         "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
         "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
@@ -67,7 +68,7 @@ def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
     """First-case on-time rate and all-case on-time rate per room or per service."""
     if by_group.empty:
         return empty_figure("No cases in this range.")
-    labels = [room_label(g) for g in by_group[group]] if group == "room" else plain_texts(by_group[group])
+    labels = [chart_room_label(g) for g in by_group[group]] if group == "room" else plain_texts(by_group[group])
     traces = [
         {"type": "bar", "name": "First cases", "x": labels, "y": by_group["first_case_on_time_pct"],
          "marker": {"color": "#0072B2"}, "hovertemplate": "%{x}: %{y:.0f}% of first cases on time<extra></extra>"},

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from optior.figures.schedule import MS_PER_MINUTE, room_label
+from optior.figures.schedule import MS_PER_MINUTE, chart_room_label
 from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_text, vertical_line
 
 LATE_COLOR = "#B02A37"
@@ -67,8 +67,8 @@ def _when(moment: datetime) -> str:
 
 
 def room_name(room: RoomDay) -> str:
-    """The room's row label on the chart (room_label escapes it: suite names are imported text)."""
-    return room_label(room.or_suite)
+    """The room's row label on the chart."""
+    return chart_room_label(room.or_suite)
 
 
 def late_note(room: RoomDay, staffed_end: datetime) -> str:

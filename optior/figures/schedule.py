@@ -5,19 +5,20 @@ from __future__ import annotations
 from itertools import groupby
 
 from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_text, service_colors
+from optior.vocabulary import natural_room_key, room_label
 
 MS_PER_MINUTE = 60_000
 
 
-def room_label(room: str) -> str:
-    """How a room is named on charts: "OR 3" for a numbered suite, the name itself (as plain text) otherwise."""
-    return f"OR {room}" if str(room).isdigit() else plain_text(room)
+def chart_room_label(room: str) -> str:
+    """A room's label (vocabulary.room_label) as a chart shows it: literally, since suite names are imported text."""
+    return plain_text(room_label(room))
 
 
 def _actual_blocks(service: str, cases: list[dict], color: str | None) -> dict:
     """One service's cases as coloured blocks from wheels in to wheels out."""
     return {
-        "type": "bar", "name": plain_text(service), "y": [room_label(c["or_suite"]) for c in cases],
+        "type": "bar", "name": plain_text(service), "y": [chart_room_label(c["or_suite"]) for c in cases],
         "base": [c["wheels_in"] for c in cases], "x": [c["in_room_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.45, "marker": {"color": color},
         "customdata": [[plain_text(c["cpt_code"]), plain_text(c["cpt_description"]), c["in_room_minutes"],
@@ -37,10 +38,11 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
     """
     if not cases:
         return empty_figure("No cases on this day.")
-    rooms = sorted({room_label(c["or_suite"]) for c in cases}, key=lambda r: (len(r), r))
+    stored_rooms = sorted({c["or_suite"] for c in cases}, key=natural_room_key)
+    rooms = list(dict.fromkeys(map(chart_room_label, stored_rooms)))  # one row per label, top to bottom
     colors = service_colors(all_services)
     booked = {
-        "type": "bar", "name": "Booked slot", "y": [room_label(c["or_suite"]) for c in cases],
+        "type": "bar", "name": "Booked slot", "y": [chart_room_label(c["or_suite"]) for c in cases],
         "base": [c["scheduled_start"] for c in cases], "x": [c["booked_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.8,
         "marker": {"color": BOOKED_COLOR, "line": {"color": "rgba(80,80,80,0.8)", "width": 1}},

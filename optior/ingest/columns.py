@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from optior.vocabulary import TEXT_LIMITS as FIELD_LIMITS
+
 # Canonical column -> normalised header spellings accepted (lower case, letters and digits only).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "encounter_id": ("encounterid", "encounter", "caseid"),
@@ -43,14 +45,8 @@ REQUIRED_COLUMNS = tuple(c for c in HEADER_ALIASES if c not in OPTIONAL_COLUMNS)
 TIMESTAMP_COLUMNS = ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out")
 # Text that may span lines (a quoted value with line breaks); every other text column is a single line.
 MULTILINE_COLUMNS = frozenset({"cpt_description"})
-TEXT_LIMITS = {
-    "encounter_id": 64,
-    "or_suite": 64,
-    "service": 128,
-    "cpt_code": 32,
-    "cpt_description": 512,
-    "surgeon": 128,
-}
+# Longest value of each text column of the file (the case label is typed on the Predict page, never imported).
+TEXT_LIMITS = {column: limit for column, limit in FIELD_LIMITS.items() if column in HEADER_ALIASES}
 
 _ALIAS_TO_COLUMN = {alias: column for column, aliases in HEADER_ALIASES.items() for alias in aliases}
 

@@ -31,8 +31,8 @@ from optior.ingest.columns import (
 from optior.ingest.row_kinds import is_actual_time, scheduled_columns, without_actual_times
 from optior.text_rules import FORBIDDEN_IN_LINE, FORBIDDEN_IN_TEXT, forbidden_character
 from optior.units import file_size
+from optior.vocabulary import MAX_MINUTES
 
-MAX_IN_ROOM_MINUTES = 24 * 60
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
 TIMESTAMP_FORMATS = (
     "%m/%d/%y %I:%M %p",
@@ -429,15 +429,15 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, last_lines: pd.Series, today:
     booked = pd.to_numeric(raw["booked_minutes"], errors="coerce")
     errors.add((raw["booked_minutes"] != "") & booked.isna(), "Booked Time (min) is not a number")
     errors.add(booked <= 0, "Booked Time (min) must be positive")
-    errors.add(booked > MAX_IN_ROOM_MINUTES, "Booked Time (min) is over 24 hours")
+    errors.add(booked > MAX_MINUTES, "Booked Time (min) is over 24 hours")
     out["booked_minutes"] = booked.astype(float)
 
     out["in_room_minutes"] = (out["wheels_out"] - out["wheels_in"]).dt.total_seconds() / 60
     out["procedure_minutes"] = (out["procedure_end"] - out["procedure_start"]).dt.total_seconds() / 60
     errors.add(out["in_room_minutes"] <= 0, "Wheels Out is not after Wheels In")
-    errors.add(out["in_room_minutes"] > MAX_IN_ROOM_MINUTES, "in-room time is over 24 hours")
+    errors.add(out["in_room_minutes"] > MAX_MINUTES, "in-room time is over 24 hours")
     errors.add(out["procedure_minutes"] < 0, "End Time is before Start Time")
-    errors.add(out["procedure_minutes"] > MAX_IN_ROOM_MINUTES, "procedure time (Start to End) is over 24 hours")
+    errors.add(out["procedure_minutes"] > MAX_MINUTES, "procedure time (Start to End) is over 24 hours")
     for column in ("scheduled_start", "wheels_in"):
         offset = out[column] - out["case_date"]
         errors.add((offset < pd.Timedelta(0)) | (offset >= pd.Timedelta(days=2)),

@@ -154,7 +154,7 @@ class TrainedModel:
             "p90_minutes": quantiles["0.9"],
             "quantiles": quantiles,
             "notes": notes + result.notes[0],
-            "features": {column: _plain(features.iloc[0][column]) for column in self.columns},
+            "features": {column: _python_scalar(features.iloc[0][column]) for column in self.columns},
             "history": self.history(cpt_code),
         }
 
@@ -166,6 +166,6 @@ class TrainedModel:
         return {"cpt_code": cpt_code, "cases": known["cases"], "median_minutes": known["median_minutes"]}
 
 
-def _plain(value):
+def _python_scalar(value):
     """A JSON-friendly Python value (numpy scalars become int/float)."""
     return value.item() if isinstance(value, np.generic) else value

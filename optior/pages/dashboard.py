@@ -24,6 +24,7 @@ from optior.figures.schedule import schedule_timeline
 from optior.figures.specialty import case_distribution, duration_by_specialty, workload_by_specialty
 from optior.figures.theme import empty_figure
 from optior.services import analytics, metrics
+from optior.vocabulary import room_label
 from optior.web.callbacks import fast_callback
 from optior.web.context import current_runtime
 
@@ -130,7 +131,7 @@ def _range_section(extent: dict) -> html.Section:
             ),
             dbc.Col(
                 [dbc.Label("Rooms", html_for=ROOMS, className="small mb-0"),
-                 dcc.Dropdown(id=ROOMS, options=[{"label": f"OR {r}", "value": r} for r in extent["rooms"]],
+                 dcc.Dropdown(id=ROOMS, options=[{"label": room_label(r), "value": r} for r in extent["rooms"]],
                               multi=True, placeholder="All rooms")],
                 md=3,
             ),

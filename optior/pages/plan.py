@@ -34,6 +34,7 @@ from optior.services.planning_models import (
     WhatIfRequest,
     parse_model,
 )
+from optior.vocabulary import natural_room_key
 from optior.web.callbacks import fast_callback
 from optior.web.context import current_runtime
 
@@ -173,7 +174,7 @@ def _schedule_of(plan: DayPlan) -> dict[str, list[str]]:
 def _answer(plan: DayPlan, *, changed: bool, schedule: dict | None) -> tuple:
     """Every output for a plan; schedule is None when it stays as it was (a what-if keeps the day's schedule)."""
     rows = plan_rows(plan)
-    rooms = sorted({room for room, _start in (schedule or {}).values()}, key=lambda r: (len(r), r))
+    rooms = sorted({room for room, _start in (schedule or {}).values()}, key=natural_room_key)
     ratio = plan.cost_ratio if plan.cost_ratio is not None else plan.quantile / (1 - plan.quantile)
     state = dbc.Badge("What-if · not saved", color="warning", text_color="dark") if changed else None
     return (

@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from optior.components.prediction_result import prediction_card, recent_predictions_table
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.services import prediction, training
+from optior.vocabulary import TEXT_LIMITS, room_label
 from optior.web.auth import current_viewer
 from optior.web.context import current_runtime
 
@@ -57,7 +58,7 @@ def _form(options: dict) -> dbc.Card:
         dbc.Row([
             _field("Service", dcc.Dropdown(id=SERVICE, options=options["services"], placeholder="Choose a service"),
                    SERVICE),
-            _field("OR suite", dcc.Dropdown(id=ROOM, options=[{"label": f"OR {r}", "value": r}
+            _field("OR suite", dcc.Dropdown(id=ROOM, options=[{"label": room_label(r), "value": r}
                                                               for r in options["rooms"]],
                                             placeholder="Choose a room"), ROOM),
         ]),
@@ -68,7 +69,8 @@ def _form(options: dict) -> dbc.Card:
         dbc.Row([
             _field("Booked minutes (optional)", dbc.Input(id=BOOKED, type="number", step=5),
                    BOOKED, "The time you plan to book, to compare with the prediction."),
-            _field("Case label (optional)", dbc.Input(id=LABEL, type="text", maxLength=200), LABEL,
+            _field("Case label (optional)",
+                   dbc.Input(id=LABEL, type="text", maxLength=TEXT_LIMITS["case_label"]), LABEL,
                    "Stored with this prediction only; never written to logs or exports."),
         ]),
         dbc.Button("Predict duration", id=SUBMIT, color="primary", className="mt-1"),

@@ -14,12 +14,13 @@ from functools import partial
 from optior.db import analytics_queries as queries
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
-from optior.services.case_selection import build_case_filter, natural_room_key, parse_day
+from optior.services.case_selection import build_case_filter, parse_day
 from optior.services.metric_definitions import metric_definitions
 from optior.services.metric_summary import from_summary
 from optior.services.metric_summary import service_totals as summary_service_totals
 from optior.services.metrics import overall_figures
 from optior.services.runtime import Runtime
+from optior.vocabulary import natural_room_key
 
 DAY_SUMMARY_FIGURES = (
     "cases", "rooms_used", "in_room_hours", "first_case_count", "late_first_starts",

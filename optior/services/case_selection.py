@@ -1,18 +1,12 @@
-"""The date range, rooms and services a user picks: validated into a CaseFilter; rooms in natural order."""
+"""The date range, rooms and services a user picks: validated into a CaseFilter."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
-
-
-def natural_room_key(room: str) -> tuple:
-    """Sort key putting rooms as people read them: "OR 2" before "OR 10", "9" before "10"."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", room) if part)
 
 
 def parse_day(value: date | str, field: str) -> date:

@@ -23,7 +23,6 @@ from optior.plan.simulate import (
 )
 from optior.plan.turnovers import turnover_pools
 from optior.services.case_distribution import CaseDistributions, CaseQuery, quantile_minutes
-from optior.services.case_selection import natural_room_key
 from optior.services.planning_models import (
     CasePlan,
     DayPlan,
@@ -33,6 +32,7 @@ from optior.services.planning_models import (
     PlanTotals,
     RoomPlan,
 )
+from optior.vocabulary import natural_room_key
 
 # The grid is extended to these levels so draws reach into each case's tails (beyond them they are held).
 TAIL_LEVELS = (0.002, 0.998)

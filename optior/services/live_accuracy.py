@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from optior.db.live_accuracy import advance_error_sums_by_day
+from optior.db.live_accuracy_queries import advance_error_sums_by_day
 from optior.db.model_store import active_version
 from optior.services.runtime import Runtime
 

@@ -25,7 +25,7 @@ from optior.db.analytics_queries import case_extent
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
 from optior.db.metric_queries import case_timeline
-from optior.db.metric_summary import (
+from optior.db.metric_summary_store import (
     Unpacked,
     consistent_reads,
     delete_summary,

@@ -17,7 +17,7 @@ from optior.config import MetricSettings
 from optior.db.case_filter import CaseFilter
 from optior.db.metric_queries import case_timeline
 from optior.errors import InvalidInput
-from optior.services.case_selection import build_case_filter, natural_room_key
+from optior.services.case_selection import build_case_filter
 from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
@@ -31,6 +31,7 @@ from optior.services.metric_calc import (
 from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
 from optior.services.metric_summary import summary_inputs
 from optior.services.runtime import Runtime
+from optior.vocabulary import natural_room_key
 
 TURNOVER_BIN_MINUTES = 5.0
 # Longer ranges get the heatmap by room and ISO week instead of by room-day (280,000 cells over nine years).
@@ -69,7 +70,7 @@ def check_metric_settings(params: MetricSettings) -> None:
             raise InvalidInput(f"The metric setting {field} must not be negative.", {"field": field})
 
 
-def _plain(values: np.ndarray) -> list:
+def _python_values(values: np.ndarray) -> list:
     """A column as a list of Python values, None for NaN."""
     if values.dtype.kind != "f":
         return values.tolist()
@@ -80,7 +81,7 @@ def _plain(values: np.ndarray) -> list:
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:
     """Columns as lists of plain Python values, None for NaN."""
-    return {name: _plain(frame[name].to_numpy()) for name in frame.columns}
+    return {name: _python_values(frame[name].to_numpy()) for name in frame.columns}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

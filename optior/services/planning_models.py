@@ -23,12 +23,12 @@ from pydantic import (
 )
 
 from optior.errors import InvalidInput
+from optior.vocabulary import MAX_MINUTES, TEXT_LIMITS
 
 DEFAULT_COST_RATIO = 2.0
 MIN_COST_RATIO, MAX_COST_RATIO = 0.05, 20.0
 MIN_QUANTILE, MAX_QUANTILE = 0.05, 0.95
 MAX_WHAT_IF_CASES = 400
-MAX_CASE_MINUTES = 24 * 60
 
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"  # one line, no control characters
 
@@ -136,13 +136,13 @@ class PlanCaseInput(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    encounter_id: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
-    or_suite: str = Field(min_length=1, max_length=64, pattern=PLAIN_TEXT)
-    service: str = Field(min_length=1, max_length=128, pattern=PLAIN_TEXT)
-    cpt_code: str = Field(min_length=1, max_length=32, pattern=PLAIN_TEXT)
-    surgeon: str | None = Field(default=None, max_length=128, pattern=PLAIN_TEXT)
+    encounter_id: str = Field(min_length=1, max_length=TEXT_LIMITS["encounter_id"], pattern=PLAIN_TEXT)
+    or_suite: str = Field(min_length=1, max_length=TEXT_LIMITS["or_suite"], pattern=PLAIN_TEXT)
+    service: str = Field(min_length=1, max_length=TEXT_LIMITS["service"], pattern=PLAIN_TEXT)
+    cpt_code: str = Field(min_length=1, max_length=TEXT_LIMITS["cpt_code"], pattern=PLAIN_TEXT)
+    surgeon: str | None = Field(default=None, max_length=TEXT_LIMITS["surgeon"], pattern=PLAIN_TEXT)
     scheduled_start: LocalDateTime = Field(description="Local hospital time on the plan's date, no time zone.")
-    booked_minutes: float = Field(gt=0, le=MAX_CASE_MINUTES)
+    booked_minutes: float = Field(gt=0, le=MAX_MINUTES)
 
 
 class PlanOptions(BaseModel):

@@ -16,16 +16,15 @@ from optior.ml.registry import load_model, version_path
 from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
 from optior.services.runtime import Runtime
 from optior.text_rules import forbidden_character
+from optior.vocabulary import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS, natural_room_key, room_label
 
-MAX_MINUTES = 24 * 60
-MAX_POSITION = 50
 MAX_RECENT = 500
 TEXT_FIELDS = {  # field -> (label in messages, longest accepted value)
-    "service": ("Service", 128),
-    "cpt_code": ("CPT code", 32),
-    "or_suite": ("OR suite", 64),
-    "surgeon": ("Surgeon", 128),
-    "case_label": ("Case label", 200),
+    "service": ("Service", TEXT_LIMITS["service"]),
+    "cpt_code": ("CPT code", TEXT_LIMITS["cpt_code"]),
+    "or_suite": ("OR suite", TEXT_LIMITS["or_suite"]),
+    "surgeon": ("Surgeon", TEXT_LIMITS["surgeon"]),
+    "case_label": ("Case label", TEXT_LIMITS["case_label"]),
 }
 
 
@@ -164,8 +163,9 @@ def predict_duration(
             )
             position = before + 1
             if inputs["scheduled_start"] is None:
-                notes.append(f"No scheduled start given: treated as case {position} in OR {inputs['or_suite']} "
-                             f"that day, after the {before} case(s) already stored for it.")
+                notes.append(f"No scheduled start given: treated as case {position} in "
+                             f"{room_label(inputs['or_suite'])} that day, after the {before} case(s) already stored "
+                             "for it.")
     model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
     result = model.predict_case(**inputs, position_in_day=position)
     inputs["position_in_day"] = position
@@ -230,11 +230,6 @@ def purge_prediction_labels(runtime: Runtime) -> int:
         return clear_case_labels(connection)
 
 
-def _natural_key(name: str) -> list:
-    """Sort 'OR 2' before 'OR 10'."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", name)]
-
-
 def form_options(runtime: Runtime) -> dict:
     """Choices for the predict form: services, CPT codes with descriptions per service, rooms, surgeons per service.
 
@@ -263,6 +258,6 @@ def current_form_options(runtime: Runtime) -> dict:
     return {
         "services": sorted(by_service),
         "procedures": by_service,
-        "rooms": sorted(rooms, key=_natural_key),
+        "rooms": sorted(rooms, key=natural_room_key),
         "surgeons": surgeons_by_service,
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from optior.config import Settings
+from optior.db.case_store import count_cases
 from optior.db.locks import job_lock
 from optior.db.model_store import (
     activate_version,
@@ -16,7 +17,7 @@ from optior.db.model_store import (
     list_versions,
     version_with_report,
 )
-from optior.db.training_data import count_cases, read_case_rows
+from optior.db.training_data import read_case_rows
 from optior.errors import JobAlreadyRunning, ModelUnavailable
 from optior.ml.estimators import DISPLAY_NAMES
 from optior.ml.evaluation import metrics_table

@@ -14,23 +14,24 @@ from dash import callback
 from dash.development.base_component import Component
 
 
-def plain(value):
+def components_as_json(value):
     """value with every component in it (as an item, in a list, or in a component's props) as its JSON dict."""
     if isinstance(value, Component):
         encoded = value.to_plotly_json()
-        return {**encoded, "props": {name: plain(prop) for name, prop in encoded["props"].items()}}
+        return {**encoded, "props": {name: components_as_json(prop) for name, prop in encoded["props"].items()}}
     if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
+        return [components_as_json(item) for item in value]
     return value
 
 
 def fast_callback(*dependencies, **options) -> Callable[[Callable], Callable]:
-    """Like dash.callback; the registered callback returns plain(answer). The function itself is returned as it is."""
+    """Like dash.callback; the registered callback returns components_as_json(answer). The function itself is
+    returned as it is."""
 
     def register(function: Callable) -> Callable:
         @wraps(function)
         def answered(*args, **kwargs):
-            return plain(function(*args, **kwargs))
+            return components_as_json(function(*args, **kwargs))
 
         callback(*dependencies, **options)(answered)
         return function

@@ -1,0 +1,50 @@
+"""The terms every layer shares: how long each text field may be, the largest minutes and case position, and how
+operating rooms are ordered and named.
+
+Kept in one place, below every package, so the database columns, the CSV import, the API, the services, the pages
+and the charts cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longest value, in characters, of each text a file or a user supplies. db/schema.py sizes its columns from these
+# (tests/test_vocabulary.py checks every column of these names), and the import, the API and the forms refuse a
+# longer value with a message instead of a database error. Changing one needs a schema revision (CONTRIBUTING.md).
+TEXT_LIMITS: dict[str, int] = {
+    "encounter_id": 64,
+    "or_suite": 64,
+    "service": 128,
+    "cpt_code": 32,
+    "cpt_description": 512,
+    "surgeon": 128,
+    "case_label": 200,
+}
+MAX_MINUTES = 24 * 60  # the longest booked, in-room or procedure time of one case: a day
+MAX_POSITION = 50  # the latest place a case can take in its room's day (more than any OR runs)
+
+_DIGIT_RUN = re.compile(r"([0-9]+)")
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def natural_room_key(room: str) -> tuple:
+    """Sort key putting rooms as people read them: "OR 2" before "OR 10", "9" before "10".
+
+    Digit runs compare as numbers, the text between them as text; the name itself breaks ties ("OR 01", "OR 1"),
+    so the order never depends on the order rooms arrived in. Only ASCII digits count as numbers: a name holding
+    other digit characters ("²", "١") sorts as text instead of failing.
+    """
+    parts = tuple((0, int(part), "") if index % 2 else (1, 0, part)
+                  for index, part in enumerate(_DIGIT_RUN.split(room)) if part)
+    return parts, room
+
+
+def room_label(room: str) -> str:
+    """How a room is named to people: "OR 3" for a room stored as a bare number ("3", as the public OR utilization
+    file and the sample store rooms), any other name exactly as stored ("OR 1", "OR-77", "Room 3"; never "OR OR-77").
+
+    For display only: the API, the CLI, filters and the database use the stored name. Charts pass the label
+    through figures' plain_text (Plotly reads markup in text); Dash components show it as text already.
+    """
+    return f"OR {room}" if _NUMBER.fullmatch(room) else room
