@@ -53,6 +53,13 @@ def _reset_database(url: str) -> None:
 RETRAIN_WATCH_TIMEOUT_S = 180
 
 
+def wait_for_background_retrains() -> None:
+    """Join the app's retrain watcher threads (each waits for its job's process to end)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(WATCH_THREAD_PREFIX):
+            thread.join(RETRAIN_WATCH_TIMEOUT_S)
+
+
 @pytest.fixture(autouse=True)
 def _retrains_finish_within_their_test():
     """Wait for retrain jobs a test started in the background (the app's watcher threads) before the next test.
@@ -60,9 +67,7 @@ def _retrains_finish_within_their_test():
     Otherwise a job still running would record its end in the next test's freshly reset database.
     """
     yield
-    for thread in threading.enumerate():
-        if thread.name.startswith(WATCH_THREAD_PREFIX):
-            thread.join(RETRAIN_WATCH_TIMEOUT_S)
+    wait_for_background_retrains()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from dash.testing.wait import until
 
 from optior.services.importing import import_cases
+from tests.conftest import wait_for_background_retrains
 from tests.ports import free_port
 from tests.test_database_unavailable import serving
 
@@ -27,7 +28,10 @@ def open_app(dash_duo, optior_app):
         dash_duo.wait_for_element(ready_selector, timeout=20)
         until(lambda: dash_duo.redux_state_rqs == [], timeout=20)  # every callback the page fired has answered
 
-    return visit
+    yield visit
+    # dash[testing] stops its server by raising SystemExit in the server's threads; a retrain watcher the page
+    # started must have ended first, or it can receive that exception while waiting for its job's process.
+    wait_for_background_retrains()
 
 
 def save_screenshot(dash_duo, name: str, width: int = 1280, height: int = 1024) -> Path:
