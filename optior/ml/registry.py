@@ -1,8 +1,13 @@
-"""Model files: versioned names, atomic saves with a JSON card beside, and loading only on a matching SHA-256."""
+"""Model files: versioned names, atomic saves with a JSON card beside, and loading only on a matching SHA-256.
+
+The database holds every version's bytes (optior.services.model_files); a folder of these files is one server's
+cache of them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -42,6 +47,10 @@ def version_path(model_dir: Path, file_name: str) -> Path:
     return model_dir / Path(file_name).name
 
 
+def content_sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -75,16 +84,33 @@ def _remove_stale_temporaries(model_dir: Path) -> None:
             continue
 
 
-def save_model(model_dir: Path, *, version: str, model: TrainedModel, card: dict) -> dict:
-    """Save the model and its card (never half-written); return the card with file name and SHA-256 added."""
+def serialise_model(model: TrainedModel) -> bytes:
+    """The model as the bytes of a joblib file (what is stored, cached and checksummed)."""
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    return buffer.getvalue()
+
+
+def cache_model_file(model_dir: Path, file_name: str, content: bytes) -> Path:
+    """Put a model file into the folder (never half-written, replacing whatever is there) and return its path."""
     model_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(model_dir)
-    model_path = model_dir / model_file_name(version)
-    _write_atomically(model_path, lambda handle: joblib.dump(model, handle))
-    card = {**card, "file_name": model_path.name, "sha256": file_sha256(model_path)}
+    path = version_path(model_dir, file_name)
+    _write_atomically(path, lambda handle: handle.write(content))
+    return path
+
+
+def save_model(model_dir: Path, *, version: str, content: bytes, card: dict) -> dict:
+    """Save a serialised model and its card (never half-written); return the card with file name and SHA-256."""
+    model_path = cache_model_file(model_dir, model_file_name(version), content)
+    card = {**card, "file_name": model_path.name, "sha256": content_sha256(content)}
     text = json.dumps(card, indent=2, sort_keys=False).encode()
     _write_atomically(model_dir / card_file_name(version), lambda handle: handle.write(text))
     return card
+
+
+class CachedFileUnusable(ModelUnavailable):
+    """The model file is missing, unreadable or not the recorded one: a copy from the database can replace it."""
 
 
 # What unpickling a file with the right checksum can still raise: a scikit-learn or OptiOR version it was not
@@ -96,19 +122,19 @@ _LOAD_ERRORS = (OSError, EOFError, pickle.UnpicklingError, ImportError, Attribut
 def load_model(path: Path, sha256: str) -> TrainedModel:
     """Load a saved model only if the file's SHA-256 matches the recorded one (joblib files are pickles)."""
     if not path.is_file():
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} is missing from {path.parent}; restore it or retrain.",
             {"file": str(path)},
         )
     try:
         matches = file_sha256(path) == sha256
     except OSError as error:
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} could not be read ({error.strerror}); check its permissions or retrain.",
             {"file": str(path)},
         ) from None
     if not matches:
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} does not match its recorded SHA-256, so it was not loaded; "
             "restore the original file or retrain.",
             {"file": str(path)},
