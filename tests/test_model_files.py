@@ -11,6 +11,7 @@ import logging
 import pytest
 from sqlalchemy import delete, select, update
 
+from optior.db import model_files as model_files_store
 from optior.db.schema import model_files
 from optior.errors import ModelUnavailable
 from optior.ml.registry import content_sha256, load_model
@@ -57,7 +58,9 @@ def test_a_retrain_stores_the_model_file_in_the_database_with_its_version(traine
     assert bytes(stored) == (trained.settings.model_dir / card["file_name"]).read_bytes()
 
 
-def test_a_server_with_an_empty_model_folder_serves_the_active_version_from_the_database(trained, other_server):
+def test_a_server_with_an_empty_model_folder_serves_the_active_version_from_the_database(trained, other_server,
+                                                                                           monkeypatch):
+    monkeypatch.setattr(model_files_store, "FETCH_PIECE_BYTES", 4096)  # fetched in many pieces, as a large model is
     card = active_model_card(trained)
     here = predict_duration(trained, **CASE)
     load_model.cache_clear()  # the other server is another process: nothing loaded
@@ -67,6 +70,7 @@ def test_a_server_with_an_empty_model_folder_serves_the_active_version_from_the_
     assert there["model_version"] == here["model_version"] == card["version"]
     assert there["predicted_minutes"] == here["predicted_minutes"]
     cached = other_server.settings.model_dir / card["file_name"]
+    assert cached.stat().st_size > 3 * 4096
     assert cached.read_bytes() == (trained.settings.model_dir / card["file_name"]).read_bytes()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from optior.db.engine import Database
 from optior.db.schema import model_files, model_versions
+
+FETCH_PIECE_BYTES = 8 << 20
 
 
 def insert_model_file(connection: Connection, *, version: str, content: bytes) -> None:
@@ -25,10 +29,19 @@ def store_file_unless_stored(db: Database, *, version: str, content: bytes) -> b
     return True
 
 
-def model_file_content(connection: Connection, version: str) -> bytes | None:
-    """The stored bytes of a version's model, or None when the database holds no copy of it."""
-    content = connection.execute(select(model_files.c.content).where(model_files.c.version == version)).scalar()
-    return None if content is None else bytes(content)
+def stored_size(connection: Connection, version: str) -> int | None:
+    """How many bytes the stored model of a version has, or None when the database holds no copy of it."""
+    return connection.execute(select(model_files.c.size_bytes).where(model_files.c.version == version)).scalar()
+
+
+def stored_pieces(connection: Connection, version: str, size: int) -> Iterator[bytes]:
+    """A stored model's bytes in pieces of at most FETCH_PIECE_BYTES, so memory stays flat for a large model.
+
+    A whole 100 MB value fetched at once from PostgreSQL took about 570 MB of the process's memory.
+    """
+    for start in range(0, size, FETCH_PIECE_BYTES):
+        piece = func.substr(model_files.c.content, start + 1, FETCH_PIECE_BYTES)  # SQL counts from 1
+        yield bytes(connection.execute(select(piece).where(model_files.c.version == version)).scalar())
 
 
 def versions_without_file(connection: Connection) -> list[dict]:

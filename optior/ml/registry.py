@@ -14,6 +14,7 @@ import pickle
 import secrets
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -91,26 +92,42 @@ def serialise_model(model: TrainedModel) -> bytes:
     return buffer.getvalue()
 
 
-def cache_model_file(model_dir: Path, file_name: str, content: bytes) -> Path:
-    """Put a model file into the folder (never half-written, replacing whatever is there) and return its path."""
+class CachedFileUnusable(ModelUnavailable):
+    """The model file is missing, unreadable or not the recorded one: a copy from the database can replace it."""
+
+
+class CopyMismatch(ModelUnavailable):
+    """The bytes offered as a copy of a model file do not match its recorded SHA-256 (nothing was written)."""
+
+
+def cache_model_file(model_dir: Path, file_name: str, pieces: Iterable[bytes], sha256: str) -> Path:
+    """Write the pieces as the folder's copy of a model file and return its path; never half-written, and put in
+    place (replacing whatever is there) only when together they match `sha256` (else CopyMismatch)."""
+    digest = hashlib.sha256()
+
+    def write(handle) -> None:
+        for piece in pieces:
+            digest.update(piece)
+            handle.write(piece)
+        if digest.hexdigest() != sha256:
+            raise CopyMismatch(f"The copy of the model file {file_name} does not match its recorded SHA-256.",
+                               {"file": file_name})
+
     model_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(model_dir)
     path = version_path(model_dir, file_name)
-    _write_atomically(path, lambda handle: handle.write(content))
+    _write_atomically(path, write)
     return path
 
 
 def save_model(model_dir: Path, *, version: str, content: bytes, card: dict) -> dict:
     """Save a serialised model and its card (never half-written); return the card with file name and SHA-256."""
-    model_path = cache_model_file(model_dir, model_file_name(version), content)
-    card = {**card, "file_name": model_path.name, "sha256": content_sha256(content)}
+    sha256 = content_sha256(content)
+    model_path = cache_model_file(model_dir, model_file_name(version), [content], sha256)
+    card = {**card, "file_name": model_path.name, "sha256": sha256}
     text = json.dumps(card, indent=2, sort_keys=False).encode()
     _write_atomically(model_dir / card_file_name(version), lambda handle: handle.write(text))
     return card
-
-
-class CachedFileUnusable(ModelUnavailable):
-    """The model file is missing, unreadable or not the recorded one: a copy from the database can replace it."""
 
 
 # What unpickling a file with the right checksum can still raise: a scikit-learn or OptiOR version it was not

@@ -11,12 +11,19 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from optior.db.model_files import insert_model_file, model_file_content, store_file_unless_stored, versions_without_file
+from optior.db.model_files import (
+    insert_model_file,
+    store_file_unless_stored,
+    stored_pieces,
+    stored_size,
+    versions_without_file,
+)
 from optior.db.model_store import activate_version, insert_version
 from optior.errors import ModelUnavailable
 from optior.ml.model import TrainedModel
 from optior.ml.registry import (
     CachedFileUnusable,
+    CopyMismatch,
     cache_model_file,
     content_sha256,
     load_model,
@@ -61,25 +68,25 @@ def load_version(runtime: Runtime, row: dict) -> TrainedModel:
 
 
 def _copy_from_database(runtime: Runtime, row: dict, unusable: CachedFileUnusable) -> None:
-    """Replace this server's missing or altered copy of a version's file by the database's (checked first)."""
+    """Replace this server's missing or altered copy of a version's file by the database's, checked on the way."""
     version, folder = row["version"], runtime.settings.model_dir
     with runtime.db.read() as connection:
-        content = model_file_content(connection, version)
-    if content is None:
-        raise ModelUnavailable(
-            f"{unusable.message} The database holds no copy of version {version} either: its file was not found "
-            "when model files were moved into the database.", {**(unusable.details or {}), "version": version})
-    if content_sha256(content) != row["sha256"]:
-        raise ModelUnavailable(
-            f"The database's copy of model version {version} does not match its recorded SHA-256, so it was not "
-            "loaded; retrain.", {"version": version})
-    try:
-        cache_model_file(folder, row["file_name"], content)
-    except OSError as error:
-        raise ModelUnavailable(
-            f"Model version {version} could not be copied from the database into the model folder {folder} "
-            f"({error.strerror or error}); give OptiOR write access to that folder (OPTIOR_MODEL_DIR), or retrain.",
-            {"folder": str(folder), "version": version}) from None
+        size = stored_size(connection, version)
+        if size is None:
+            raise ModelUnavailable(
+                f"{unusable.message} The database holds no copy of version {version} either: its file was not found "
+                "when model files were moved into the database.", {**(unusable.details or {}), "version": version})
+        try:
+            cache_model_file(folder, row["file_name"], stored_pieces(connection, version, size), row["sha256"])
+        except CopyMismatch:
+            raise ModelUnavailable(
+                f"The database's copy of model version {version} does not match its recorded SHA-256, so it was "
+                "not loaded; retrain.", {"version": version}) from None
+        except OSError as error:
+            raise ModelUnavailable(
+                f"Model version {version} could not be copied from the database into the model folder {folder} "
+                f"({error.strerror or error}); give OptiOR write access to that folder (OPTIOR_MODEL_DIR), or "
+                "retrain.", {"folder": str(folder), "version": version}) from None
     log.info("model version %s copied from the database into %s", version, folder)
 
 
