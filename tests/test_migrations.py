@@ -24,7 +24,7 @@ from optior.config import SAMPLE_CSV
 from optior.db.engine import Database
 from optior.db.migrate import BASELINE, SchemaNotRecognised, alembic_config, head_revision, migrate, schema_lock
 from optior.db.schema import metadata, model_files
-from optior.ml.registry import content_sha256
+from optior.ml.model_file import content_sha256
 from optior.services import metric_summary
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select, update
 from optior.db import model_files as model_files_store
 from optior.db.schema import model_files
 from optior.errors import ModelUnavailable
-from optior.ml.registry import content_sha256, load_model
+from optior.ml.model_file import content_sha256
+from optior.ml.registry import load_model
 from optior.services.prediction import predict_duration
 from optior.services.runtime import Runtime, build_runtime
 from optior.services.training import active_model_card, retrain

@@ -23,6 +23,7 @@ import joblib
 
 from optior.errors import ModelUnavailable
 from optior.ml.model import FORMAT_VERSION, TrainedModel
+from optior.ml.model_file import card_file_name, content_sha256, file_sha256, model_file_name, version_path
 
 # Loaded models per process, keyed by file path (which carries the version) and SHA-256; never "the current model".
 LOADED_MODELS_KEPT = 2
@@ -33,31 +34,6 @@ STALE_TEMPORARY_S = 3600
 def new_version(now: datetime) -> str:
     """A sortable, unique version name such as 20261129T101500-3fa9c1."""
     return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-
-
-def model_file_name(version: str) -> str:
-    return f"model-{version}.joblib"
-
-
-def card_file_name(version: str) -> str:
-    return f"model-{version}.json"
-
-
-def version_path(model_dir: Path, file_name: str) -> Path:
-    """Where a recorded model file lives (only the base name is taken from the record)."""
-    return model_dir / Path(file_name).name
-
-
-def content_sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, write) -> None:

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from optior.db.model_files import (
-    insert_model_file,
-    store_file_unless_stored,
-    stored_pieces,
-    stored_size,
-    versions_without_file,
-)
+from optior.db.model_files import insert_model_file, stored_pieces, stored_size
 from optior.db.model_store import activate_version, insert_version
 from optior.errors import ModelUnavailable
 from optior.ml.model import TrainedModel
@@ -25,15 +18,12 @@ from optior.ml.registry import (
     CachedFileUnusable,
     CopyMismatch,
     cache_model_file,
-    content_sha256,
     load_model,
     save_model,
     serialise_model,
     version_path,
 )
-
-if TYPE_CHECKING:  # runtime.py calls store_files_the_database_lacks while building a Runtime
-    from optior.services.runtime import Runtime
+from optior.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -88,27 +78,3 @@ def _copy_from_database(runtime: Runtime, row: dict, unusable: CachedFileUnusabl
                 f"({error.strerror or error}); give OptiOR write access to that folder (OPTIOR_MODEL_DIR), or "
                 "retrain.", {"folder": str(folder), "version": version}) from None
     log.info("model version %s copied from the database into %s", version, folder)
-
-
-def store_files_the_database_lacks(runtime: Runtime) -> list[str]:
-    """At every process start: store this server's copies of versions the database has no file for (recorded
-    before files were kept there, when the file was on another machine); return lines saying what was stored, or
-    that the active version is still without a file."""
-    with runtime.db.read() as connection:
-        lacking = versions_without_file(connection)
-    lines = []
-    for row in lacking:
-        path = version_path(runtime.settings.model_dir, row["file_name"])
-        try:
-            content = path.read_bytes() if path.is_file() else None
-        except OSError:
-            content = None
-        matches = content is not None and content_sha256(content) == row["sha256"]
-        if matches and store_file_unless_stored(runtime.db, version=row["version"], content=content):
-            lines.append(f"Stored model version {row['version']} from {path} in the database.")
-        elif row["is_active"] and not matches:
-            lines.append(f"The active model version {row['version']} has no file in the database nor a matching "
-                         f"{path.name} in {path.parent}: predictions are unavailable until the file is copied into a "
-                         "server's model folder (then restart that server) or a retrain replaces it.")
-    return lines
-

@@ -12,7 +12,7 @@ from pathlib import Path
 from optior.config import Settings
 from optior.db.engine import Database
 from optior.db.migrate import MigrationResult, migrate
-from optior.services.model_files import store_files_the_database_lacks
+from optior.services.model_file_upkeep import store_files_the_database_lacks
 
 log = logging.getLogger(__name__)
 
