@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
@@ -86,6 +87,16 @@ def parse_host_names(text: str) -> tuple[str, ...]:
             raise ValueError(f"OPTIOR_ALLOWED_HOSTS: '{entry}' must be a host name or address, without port or path.")
         names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def instance_name() -> str:
+    """This server's name in job and lock records: OPTIOR_INSTANCE_NAME, else the host name.
+
+    Read when asked (not a Settings field): it names the process, like its pid, and a retrain's child process
+    inherits it. Servers sharing a database need distinct names, each the same after a restart, so a server
+    judges only its own jobs' processes gone (and can recognise them after it restarts).
+    """
+    return os.environ.get("OPTIOR_INSTANCE_NAME", "").strip() or socket.gethostname()
 
 
 def settings_from_env(environ: dict | None = None) -> Settings:

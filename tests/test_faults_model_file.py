@@ -1,5 +1,6 @@
-"""A broken model file (missing, unreadable, wrong checksum, from another version): the app still starts, the
-dashboard and the schedule work, predictions say the model is unavailable, and a retrain recovers."""
+"""A broken model file (missing, unreadable, wrong checksum, from another version) in the model folder and in the
+database: the app still starts, the dashboard and the schedule work, predictions say the model is unavailable, and
+a retrain recovers. (A folder copy alone broken is replaced from the database: tests/test_model_files.py.)"""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from benchmarks.harness.app_process import AppProcess, app_command, app_environment
 from benchmarks.load_test import Browser, Http, Recorder
 from optior.db.model_store import active_version
-from optior.db.schema import model_versions
+from optior.db.schema import model_files, model_versions
 from optior.ml.registry import file_sha256, version_path
 from optior.services.runtime import Runtime
 from tests.ports import free_port
@@ -36,7 +37,14 @@ def can_refuse_reading_as_this_user() -> list[str] | None:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if setpriv else None
 
 
+def forget_stored_copy(runtime: Runtime) -> None:
+    """Remove the database's copy of the active version (as for a version whose file an upgrade did not find)."""
+    with runtime.db.transaction() as connection:
+        connection.execute(delete(model_files).where(model_files.c.version == active(runtime)["version"]))
+
+
 def make_missing(runtime: Runtime, path: Path) -> list[str]:
+    forget_stored_copy(runtime)
     path.unlink()
     return []
 
@@ -45,6 +53,7 @@ def make_unreadable(runtime: Runtime, path: Path) -> list[str]:
     prefix = can_refuse_reading_as_this_user()
     if prefix is None:
         pytest.skip("running as root without setpriv: a chmod 000 file stays readable")
+    forget_stored_copy(runtime)
     path.chmod(0)
     return prefix
 
@@ -52,6 +61,9 @@ def make_unreadable(runtime: Runtime, path: Path) -> list[str]:
 def make_tampered(runtime: Runtime, path: Path) -> list[str]:
     with path.open("ab") as handle:
         handle.write(b"\0")
+    with runtime.db.transaction() as connection:
+        connection.execute(update(model_files).where(model_files.c.version == active(runtime)["version"])
+                           .values(content=path.read_bytes()))
     return []
 
 

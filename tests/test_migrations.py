@@ -23,7 +23,8 @@ from sqlalchemy import insert, inspect, select, text, update
 from optior.config import SAMPLE_CSV
 from optior.db.engine import Database
 from optior.db.migrate import BASELINE, SchemaNotRecognised, alembic_config, head_revision, migrate, schema_lock
-from optior.db.schema import metadata
+from optior.db.schema import metadata, model_files
+from optior.ml.model_file import content_sha256
 from optior.services import metric_summary
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics
@@ -45,6 +46,11 @@ def _card(version: str, mae: float) -> dict:
         "baselines": {"booked": {"mae": 19.4}, "procedure_median": {"mae": 16.7}},
         "decision": {"reason": "Not worse than the active version."},
     }
+
+
+def _release_model_bytes(number: int) -> bytes:
+    """What the release saved as version number's model file (only its bytes and their SHA-256 matter here)."""
+    return f"model file {number} as the release saved it".encode()
 
 
 def _sample_imported_by_this_release(settings) -> Database:
@@ -79,7 +85,8 @@ def _build_release_database(settings) -> Runtime:
             version = f"v2026110{number}-0600"
             connection.execute(insert(release_schema.model_versions).values(
                 version=version, trained_at=trained.replace(day=number), file_name=f"{version}.joblib",
-                sha256=f"{number:064d}", rows_used=2524, card=_card(version, mae), report={"points": [[61.5, 70.0]]},
+                sha256=content_sha256(_release_model_bytes(number)), rows_used=2524, card=_card(version, mae),
+                report={"points": [[61.5, 70.0]]},
                 is_active=active, activated_at=trained.replace(day=number) if active else None))
         connection.execute(insert(release_schema.predictions).values(
             created_at=datetime(2026, 11, 30, 9, 15), model_version="v20261102-0600",
@@ -137,6 +144,36 @@ def test_a_release_database_is_stamped_not_recreated_and_keeps_every_row(release
     assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
     assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
     assert migrate(db).action == "current"
+
+
+def _stored_model_files(db: Database) -> dict[str, bytes]:
+    with db.read() as connection:
+        return {version: bytes(content) for version, content in connection.execute(
+            select(model_files.c.version, model_files.c.content))}
+
+
+def test_an_upgrade_stores_the_model_files_it_finds_and_names_the_versions_it_cannot(release_runtime, settings):
+    """A matching file is carried into the database; an altered one is not, and the user is told which."""
+    (settings.model_dir / "v20261101-0600.joblib").write_bytes(_release_model_bytes(1))
+    (settings.model_dir / "v20261102-0600.joblib").write_bytes(b"edited since it was recorded")
+
+    result = migrate(release_runtime.db, settings.model_dir)
+
+    assert _stored_model_files(release_runtime.db) == {"v20261101-0600": _release_model_bytes(1)}
+    assert f"Stored 1 model file(s) from the model folder {settings.model_dir} in the database." in result.summary()
+    assert ("Model version(s) v20261102-0600: the file in the model folder "
+            f"{settings.model_dir} does not match its recorded SHA-256") in result.summary()
+    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+
+
+def test_an_upgrade_without_the_model_files_keeps_every_version_and_says_which_files_were_missing(
+        release_runtime, settings):
+    result = migrate(release_runtime.db, settings.model_dir)
+
+    assert _stored_model_files(release_runtime.db) == {}
+    assert (f"Model version(s) v20261101-0600, v20261102-0600: no readable file in the model folder "
+            f"{settings.model_dir}") in result.summary()
+    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
 
 
 def test_the_metric_summary_of_a_release_is_used_as_is_when_its_layout_is_current(release_runtime):
@@ -230,9 +267,12 @@ def _cli(settings, *args: str) -> subprocess.CompletedProcess:
 
 def test_python_m_optior_migrate_says_what_it_did_and_then_that_nothing_was_needed(release_runtime, settings):
     cases_before = len(_every_row(release_runtime.db)["cases"])
+    (settings.model_dir / "v20261102-0600.joblib").write_bytes(_release_model_bytes(2))
     first = _cli(settings, "migrate")
     assert first.returncode == 0, first.stderr
     assert f"stamped {BASELINE}" in first.stdout
+    assert f"Stored 1 model file(s) from the model folder {settings.model_dir}" in first.stdout
+    assert _stored_model_files(release_runtime.db) == {"v20261102-0600": _release_model_bytes(2)}
     second = _cli(settings, "init")
     assert second.returncode == 0, second.stderr
     assert f"already at {head_revision()}" in second.stdout

@@ -194,18 +194,18 @@ def test_files_of_the_earlier_format_load_and_a_newer_format_is_refused(outcome,
     """A format-1 file has no spread or format fields at all; a file from a newer OptiOR is refused clearly."""
     from optior.errors import ModelUnavailable
     from optior.ml.model import FORMAT_VERSION
-    from optior.ml.registry import load_model, save_model
+    from optior.ml.registry import load_model, save_model, serialise_model
 
     rows, trained = outcome
     older = replace(trained.model)
     del older.__dict__["spread"], older.__dict__["format_version"]  # as pickled before these fields existed
-    card = save_model(tmp_path, version="20261129T100000-aaaaaa", model=older, card={})
+    card = save_model(tmp_path, version="20261129T100000-aaaaaa", content=serialise_model(older), card={})
     loaded = load_model(tmp_path / card["file_name"], card["sha256"])
     assert loaded.spread is None and loaded.format_version == 1
     result = loaded.quantiles(build_features(rows.head(5)), REPORTED_LEVELS)
     assert np.all(np.diff(result.minutes, axis=1) > 0)
 
     newer = replace(trained.model, format_version=FORMAT_VERSION + 1)
-    card = save_model(tmp_path, version="20261129T110000-bbbbbb", model=newer, card={})
+    card = save_model(tmp_path, version="20261129T110000-bbbbbb", content=serialise_model(newer), card={})
     with pytest.raises(ModelUnavailable, match=f"model format {FORMAT_VERSION + 1}"):
         load_model(tmp_path / card["file_name"], card["sha256"])

@@ -10,7 +10,7 @@ import pytest
 
 from optior.errors import ModelUnavailable
 from optior.ml import registry
-from optior.ml.registry import file_sha256, load_model, new_version, save_model
+from optior.ml.registry import file_sha256, load_model, new_version, save_model, serialise_model
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def fresh_cache():
 
 def _save(model_dir, payload, version=None):
     version = version or new_version(datetime(2026, 11, 29, 10, 15))
-    return save_model(model_dir, version=version, model=payload, card={"version": version})
+    return save_model(model_dir, version=version, content=serialise_model(payload), card={"version": version})
 
 
 def test_save_writes_the_model_and_a_card_with_its_checksum(tmp_path):
@@ -46,11 +46,10 @@ def test_versions_sort_by_time_and_never_collide():
 def test_a_crash_while_saving_leaves_no_half_written_model(tmp_path, monkeypatch):
     previous = _save(tmp_path, {"weights": [1]}, version="20261129T100000-aaaaaa")
 
-    def crash_half_way(model, handle):
-        handle.write(b"partial pickle bytes")
+    def disk_full(descriptor):
         raise OSError("disk full")
 
-    monkeypatch.setattr(registry.joblib, "dump", crash_half_way)
+    monkeypatch.setattr(registry.os, "fsync", disk_full)  # the bytes are written, not yet in place
     with pytest.raises(OSError, match="disk full"):
         _save(tmp_path, {"weights": [2]}, version="20261129T110000-bbbbbb")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from optior.config import instance_name
 from optior.db.engine import Database
 from optior.db.schema import job_locks
 from optior.errors import JobAlreadyRunning
@@ -20,14 +20,18 @@ STALE_AFTER = timedelta(hours=2)
 
 
 def process_identity() -> str:
-    """This process as "host:pid", as recorded in lock and job rows."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as "instance:pid" (the instance is the host name unless named), as recorded in lock and job
+    rows."""
+    return f"{instance_name()}:{os.getpid()}"
 
 
 def process_is_gone(holder: str) -> bool:
-    """True when the holder ran on this host and its process no longer exists (killed mid-job)."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """True when the holder ran on this server instance and its process no longer exists (killed mid-job).
+
+    Another instance's process ids mean nothing here, so its holders are never judged gone (only stale by age).
+    """
+    instance, _, pid = holder.rpartition(":")
+    if instance != instance_name() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -38,7 +42,8 @@ def process_is_gone(holder: str) -> bool:
     return False
 
 
-def _clear_if_stale(db: Database, name: str) -> None:
+def clear_if_stale(db: Database, name: str) -> None:
+    """Delete the lock when its holder is gone or it is older than STALE_AFTER."""
     with db.transaction() as connection:
         row = connection.execute(select(job_locks).where(job_locks.c.name == name)).first()
         if row and (process_is_gone(row.holder) or datetime.now() - row.acquired_at > STALE_AFTER):
@@ -47,14 +52,14 @@ def _clear_if_stale(db: Database, name: str) -> None:
 
 def current_holder(db: Database, name: str) -> dict | None:
     """Who holds the lock and since when, or None when it is free (stale locks count as free)."""
-    _clear_if_stale(db, name)
+    clear_if_stale(db, name)
     with db.read() as connection:
         row = connection.execute(select(job_locks).where(job_locks.c.name == name)).first()
     return dict(row._mapping) if row else None
 
 
 def _try_to_take(db: Database, name: str, what: str) -> bool:
-    _clear_if_stale(db, name)
+    clear_if_stale(db, name)
     try:
         with db.transaction() as connection:
             connection.execute(

@@ -4,6 +4,8 @@ A new database gets every table from optior.db.schema and is stamped with the ne
 for new databases: one create_all instead of replaying each revision). A database made before the schema had
 revisions (the tables, no alembic_version) is stamped with the baseline and then upgraded, never recreated.
 tests/test_migrations.py checks that replaying every revision gives the same schema as create_all.
+Revisions that move data read Alembic attributes: "model_dir" (the folder holding this server's model files) and
+append what the user should know to "notes".
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ class MigrationResult:
     action: Action
     before: str | None
     after: str
+    notes: tuple[str, ...] = ()  # what the revisions found in the data (e.g. model files they could not carry)
 
     def summary(self) -> str:
+        return " ".join((self._what_was_done(), *self.notes))
+
+    def _what_was_done(self) -> str:
         if self.action == "current":
             return f"Database schema already at {self.after}; nothing to do."
         if self.action == "created":
@@ -59,11 +65,14 @@ class MigrationResult:
         return f"Upgraded the database schema from {self.before} to {self.after}."
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's settings in code (no alembic.ini needed); env.py runs on `connection` when one is given."""
+def alembic_config(connection: Connection | None = None, model_dir: Path | None = None) -> Config:
+    """Alembic's settings in code (no alembic.ini needed); env.py runs on `connection` when one is given.
+
+    model_dir: where the revision that moves model files into the database looks for them (None: nowhere).
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
+    config.attributes.update(connection=connection, model_dir=model_dir, notes=[])
     return config
 
 
@@ -103,19 +112,23 @@ def _known(revision: str) -> bool:
     return any(script.revision == revision for script in _scripts().walk_revisions())
 
 
-def migrate(db: Database) -> MigrationResult:
-    """Create, stamp or upgrade the schema to the newest revision (a no-op when it is current)."""
+def migrate(db: Database, model_dir: Path | None = None) -> MigrationResult:
+    """Create, stamp or upgrade the schema to the newest revision (a no-op when it is current).
+
+    model_dir: this server's model folder, whose files an upgrade stores in the database.
+    """
     head = head_revision()
     where = db.url.render_as_string(hide_password=True)
     with schema_lock(db) as connection:
         before = MigrationContext.configure(connection).get_current_revision()
         if before == head:
             return MigrationResult(where, "current", before, head)
-        config = alembic_config(connection)
+        config = alembic_config(connection, model_dir)
+        notes = config.attributes["notes"]
         if before is None:
             if BASELINE_TABLES & set(inspect(connection).get_table_names()):
                 _stamp_release_database(connection, config)
-                return MigrationResult(where, "stamped", None, head)
+                return MigrationResult(where, "stamped", None, head, tuple(notes))
             metadata.create_all(connection)
             command.stamp(config, "head")
             return MigrationResult(where, "created", None, head)
@@ -124,4 +137,4 @@ def migrate(db: Database) -> MigrationResult:
                 f"The database is at schema revision {before}, which this version of OptiOR does not know: a newer "
                 "release upgraded it. Run that release, or restore a backup made before the upgrade.")
         command.upgrade(config, "head")
-        return MigrationResult(where, "upgraded", before, head)
+        return MigrationResult(where, "upgraded", before, head, tuple(notes))

@@ -1,4 +1,4 @@
-"""Table definitions: cases, the metric summary, import batches, model versions, predictions and the job lock."""
+"""Table definitions: cases, the metric summary, import batches, model versions and files, predictions, job locks."""
 
 from __future__ import annotations
 
@@ -134,6 +134,17 @@ model_versions = Table(
     Column("report", JSON, nullable=True),
     Column("is_active", Boolean, nullable=False, default=False),
     Column("activated_at", DateTime, nullable=True),
+)
+
+# Each version's saved model (a joblib pickle), written in the transaction that records the version, so every app
+# server can load any version; a server's model folder only caches these. The SHA-256 checked on every load is
+# model_versions.sha256. A version recorded before this table existed may lack a row (its file was not found).
+model_files = Table(
+    "model_files",
+    metadata,
+    Column("version", String(64), ForeignKey("model_versions.version"), primary_key=True),
+    Column("size_bytes", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )
 
 predictions = Table(

@@ -1,14 +1,20 @@
-"""Model files: versioned names, atomic saves with a JSON card beside, and loading only on a matching SHA-256."""
+"""Model files: versioned names, atomic saves with a JSON card beside, and loading only on a matching SHA-256.
+
+The database holds every version's bytes (optior.services.model_files); a folder of these files is one server's
+cache of them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
 import secrets
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +23,7 @@ import joblib
 
 from optior.errors import ModelUnavailable
 from optior.ml.model import FORMAT_VERSION, TrainedModel
+from optior.ml.model_file import card_file_name, content_sha256, file_sha256, model_file_name, version_path
 
 # Loaded models per process, keyed by file path (which carries the version) and SHA-256; never "the current model".
 LOADED_MODELS_KEPT = 2
@@ -27,27 +34,6 @@ STALE_TEMPORARY_S = 3600
 def new_version(now: datetime) -> str:
     """A sortable, unique version name such as 20261129T101500-3fa9c1."""
     return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-
-
-def model_file_name(version: str) -> str:
-    return f"model-{version}.joblib"
-
-
-def card_file_name(version: str) -> str:
-    return f"model-{version}.json"
-
-
-def version_path(model_dir: Path, file_name: str) -> Path:
-    """Where a recorded model file lives (only the base name is taken from the record)."""
-    return model_dir / Path(file_name).name
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, write) -> None:
@@ -75,13 +61,46 @@ def _remove_stale_temporaries(model_dir: Path) -> None:
             continue
 
 
-def save_model(model_dir: Path, *, version: str, model: TrainedModel, card: dict) -> dict:
-    """Save the model and its card (never half-written); return the card with file name and SHA-256 added."""
+def serialise_model(model: TrainedModel) -> bytes:
+    """The model as the bytes of a joblib file (what is stored, cached and checksummed)."""
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    return buffer.getvalue()
+
+
+class CachedFileUnusable(ModelUnavailable):
+    """The model file is missing, unreadable or not the recorded one: a copy from the database can replace it."""
+
+
+class CopyMismatch(ModelUnavailable):
+    """The bytes offered as a copy of a model file do not match its recorded SHA-256 (nothing was written)."""
+
+
+def cache_model_file(model_dir: Path, file_name: str, pieces: Iterable[bytes], sha256: str) -> Path:
+    """Write the pieces as the folder's copy of a model file and return its path; never half-written, and put in
+    place (replacing whatever is there) only when together they match `sha256` (else CopyMismatch)."""
+    digest = hashlib.sha256()
+
+    def write(handle) -> None:
+        for piece in pieces:
+            digest.update(piece)
+            handle.write(piece)
+        if digest.hexdigest() != sha256:
+            raise CopyMismatch(f"The copy of the model file {file_name} does not match its recorded SHA-256.",
+                               {"file": file_name})
+
     model_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(model_dir)
-    model_path = model_dir / model_file_name(version)
-    _write_atomically(model_path, lambda handle: joblib.dump(model, handle))
-    card = {**card, "file_name": model_path.name, "sha256": file_sha256(model_path)}
+    path = version_path(model_dir, file_name)
+    _write_atomically(path, write)
+    return path
+
+
+def save_model(model_dir: Path, *, version: str, content: bytes, card: dict) -> dict:
+    """Save a serialised model and its card (never half-written); return the card with file name and SHA-256."""
+    sha256 = content_sha256(content)
+    model_path = cache_model_file(model_dir, model_file_name(version), [content], sha256)
+    card = {**card, "file_name": model_path.name, "sha256": sha256}
     text = json.dumps(card, indent=2, sort_keys=False).encode()
     _write_atomically(model_dir / card_file_name(version), lambda handle: handle.write(text))
     return card
@@ -96,19 +115,19 @@ _LOAD_ERRORS = (OSError, EOFError, pickle.UnpicklingError, ImportError, Attribut
 def load_model(path: Path, sha256: str) -> TrainedModel:
     """Load a saved model only if the file's SHA-256 matches the recorded one (joblib files are pickles)."""
     if not path.is_file():
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} is missing from {path.parent}; restore it or retrain.",
             {"file": str(path)},
         )
     try:
         matches = file_sha256(path) == sha256
     except OSError as error:
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} could not be read ({error.strerror}); check its permissions or retrain.",
             {"file": str(path)},
         ) from None
     if not matches:
-        raise ModelUnavailable(
+        raise CachedFileUnusable(
             f"The model file {path.name} does not match its recorded SHA-256, so it was not loaded; "
             "restore the original file or retrain.",
             {"file": str(path)},

@@ -14,8 +14,8 @@ from optior.db.model_store import active_version
 from optior.errors import ModelUnavailable
 from optior.ml.features import build_features
 from optior.ml.model import LEGACY_SPREAD_NOTE
-from optior.ml.registry import load_model, version_path
 from optior.ml.spread import QUANTILE_LEVELS, check_levels
+from optior.services.model_files import load_version
 from optior.services.runtime import Runtime
 
 __all__ = ["QUANTILE_LEVELS", "CaseDistributions", "CaseQuery", "case_distributions", "quantile_minutes"]
@@ -76,7 +76,7 @@ def case_distributions(runtime: Runtime, cases: Sequence[CaseQuery]) -> CaseDist
         active = active_version(connection)
     if active is None:
         raise ModelUnavailable("No model has been trained yet: import cases, then retrain (python -m optior train).")
-    model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
+    model = load_version(runtime, active)
     if not cases:
         return CaseDistributions(QUANTILE_LEVELS.copy(), np.zeros((0, len(QUANTILE_LEVELS))), active["version"], ())
     rows, filled = _rows(cases, model)

@@ -16,7 +16,7 @@ import uuid
 
 from optior.config import PROJECT_ROOT, settings_to_env
 from optior.db.job_store import claim_job, create_job, finish_job, read_job
-from optior.db.locks import current_holder, process_is_gone
+from optior.db.locks import clear_if_stale, current_holder, process_is_gone
 from optior.errors import (
     DatabaseBusy,
     DatabaseReadOnly,
@@ -63,9 +63,11 @@ def run_retrain_job(runtime: Runtime, job_id: int, *, force: bool = False) -> st
 
 
 def _watch(runtime: Runtime, job_id: int, child: subprocess.Popen) -> None:
-    """Wait for the job's process (so a killed one is reaped) and close the job if it ended without doing so."""
+    """Wait for the job's process (so a killed one is reaped), close the job if it ended without doing so and
+    free the retrain lock it may have left: only this server can tell that its process is gone."""
     code = child.wait()
     try:
+        clear_if_stale(runtime.db, RETRAIN_LOCK)
         unfinished = job_state(runtime, job_id)["status"] in {"running", "interrupted"}
         if unfinished:
             log.warning("retrain job %s: its process ended with exit code %s", job_id, code)

@@ -12,7 +12,7 @@ from optior.db.training_data import cases_before_in_room, procedure_rows, room_n
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.ml.explain import explain
 from optior.ml.features import TARGET_LABEL
-from optior.ml.registry import load_model, version_path
+from optior.services.model_files import load_version
 from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
 from optior.services.runtime import Runtime
 from optior.text_rules import forbidden_character
@@ -166,7 +166,7 @@ def predict_duration(
                 notes.append(f"No scheduled start given: treated as case {position} in "
                              f"{room_label(inputs['or_suite'])} that day, after the {before} case(s) already stored "
                              "for it.")
-    model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
+    model = load_version(runtime, active)
     result = model.predict_case(**inputs, position_in_day=position)
     inputs["position_in_day"] = position
     predicted, p10, p90 = (round(result[key], 1) for key in ("predicted_minutes", "p10_minutes", "p90_minutes"))

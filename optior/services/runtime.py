@@ -12,6 +12,7 @@ from pathlib import Path
 from optior.config import Settings
 from optior.db.engine import Database
 from optior.db.migrate import MigrationResult, migrate
+from optior.services.model_file_upkeep import store_files_the_database_lacks
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +26,24 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Open the database named by settings and bring its schema to the newest revision, logging what was done.
+    """Open the database named by settings, bring its schema to the newest revision and store the model files of
+    this server's folder that the database lacks, logging what was done.
 
     Every process does this at start (each gunicorn worker too); one at a time migrates, the rest find it done.
     """
     db = Database(settings.database_url)
-    log.info(migrate(db).summary())
-    return Runtime(settings=settings, db=db)
+    log.info(migrate(db, settings.model_dir).summary())
+    runtime = Runtime(settings=settings, db=db)
+    for line in store_files_the_database_lacks(runtime):
+        log.info(line)
+    return runtime
 
 
 def migrate_database(settings: Settings) -> MigrationResult:
     """Bring the schema of the settings' database to the newest revision and say what was done."""
     db = Database(settings.database_url)
     try:
-        return migrate(db)
+        return migrate(db, settings.model_dir)
     finally:
         db.dispose()
 

@@ -10,20 +10,15 @@ import pandas as pd
 from optior.config import Settings
 from optior.db.case_store import count_cases
 from optior.db.locks import job_lock
-from optior.db.model_store import (
-    activate_version,
-    active_version,
-    insert_version,
-    list_versions,
-    version_with_report,
-)
+from optior.db.model_store import active_version, list_versions, version_with_report
 from optior.db.training_data import read_case_rows
 from optior.errors import JobAlreadyRunning, ModelUnavailable
 from optior.ml.estimators import DISPLAY_NAMES
 from optior.ml.evaluation import metrics_table
-from optior.ml.registry import load_model, new_version, save_model, version_path
+from optior.ml.registry import new_version
 from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
+from optior.services.model_files import load_version, record_version
 from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, scratch_runtime
 
@@ -76,7 +71,7 @@ def _decide(runtime: Runtime, outcome: TrainingOutcome, active: dict | None, for
         return {**keep, "reason": f"Kept version {active['version']}: {too_few} Retrain with --force to activate "
                                   "the new version anyway."}
     try:
-        active_model = load_model(version_path(runtime.settings.model_dir, active["file_name"]), active["sha256"])
+        active_model = load_version(runtime, active)
     except ModelUnavailable as error:
         return {**decision, "reason": f"The active version could not be loaded: {error.message}"}
     compared = _compare(outcome, active, active_model)
@@ -123,18 +118,12 @@ def retrain(runtime: Runtime, *, force: bool = False) -> dict:
         decision = _decide(runtime, outcome, active, force)
         trained_at = datetime.now()
         version = new_version(trained_at)
-        card = save_model(
-            runtime.settings.model_dir, version=version, model=outcome.model,
+        card = record_version(
+            runtime, model=outcome.model, version=version, trained_at=trained_at,
             card=outcome.card(version=version, trained_at=trained_at, decision=decision),
+            rows_used=outcome.rows_used, report={**outcome.report, "form_options": options},
+            activate=decision["activate"],
         )
-        with runtime.db.transaction() as connection:
-            insert_version(
-                connection, version=version, trained_at=trained_at, file_name=card["file_name"],
-                sha256=card["sha256"], rows_used=outcome.rows_used, card=card,
-                report={**outcome.report, "form_options": options},
-            )
-            if decision["activate"]:
-                activate_version(connection, version, at=datetime.now())
     activated = decision["activate"]
     return {
         "status": "activated" if activated else "kept",

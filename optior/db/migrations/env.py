@@ -24,7 +24,10 @@ def _run_from_command_line() -> None:
     from optior.db.migrate import schema_lock
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    url = settings_from_env().database_url
+    settings = settings_from_env()
+    url = settings.database_url
+    if context.config.attributes.get("model_dir") is None:  # where the revision moving model files looks
+        context.config.attributes["model_dir"] = settings.model_dir
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
         with context.begin_transaction():
