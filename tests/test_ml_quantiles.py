@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from optior.config import SAMPLE_CSV, Settings
 from optior.db.training_data import read_case_rows
+from optior.ingest.generator import generate_cases
+from optior.ml.estimators import LOG_LINEAR
 from optior.ml.evaluation import by_frequency
 from optior.ml.explain import baseline_case, explain
 from optior.ml.features import build_features
@@ -74,8 +76,9 @@ def test_a_wide_spread_case_type_gets_a_wide_range_and_each_is_calibrated(known_
 
 
 def test_sample_quantiles_are_calibrated_and_reported(outcome):
-    """Within 0.06 of each level: the sample's latest weeks ran about 2% longer than the earlier ones (every
-    predictor, the booked time included, under-predicts them), which moves the middle quantiles' shares."""
+    """Within 0.06 of each level on the sample's 540 holdout cases: their actual minutes ran 1.8% above the
+    predictions on average (0.6% on 30,000 new cases of the same generator), which moves the middle quantiles'
+    shares by about two standard errors; the larger holdout below is held to 0.03."""
     _, trained = outcome
     model = trained.metrics["model"]
     assert set(model["quantile_calibration"]) == {"0.1", "0.25", "0.5", "0.75", "0.9"}
@@ -84,6 +87,26 @@ def test_sample_quantiles_are_calibrated_and_reported(outcome):
     assert model["interval_coverage_50"] < model["interval_coverage"] < model["interval_coverage_90"]
     assert model["interval_width_50"] < model["interval_width"] < model["interval_width_90"]
     assert 0 < model["pinball_loss"] < model["mae"]
+
+
+def test_every_quantile_is_within_three_points_on_a_large_generated_holdout(tmp_path):
+    """About 3,000 holdout cases (a share's standard error is under 0.01 there), a world other than the sample's."""
+    folder = tmp_path / "large"
+    folder.mkdir()
+    cases = generate_cases(15_000, seed=7, start=date(2022, 1, 3))
+    runtime = build_runtime(Settings(database_url=f"sqlite:///{folder / 'rows.db'}", model_dir=folder,
+                                     auto_seed=False))
+    try:
+        import_cases(runtime, source=cases.to_csv(index=False).encode(), source_name="cases.csv")
+        with runtime.db.read() as connection:
+            rows = read_case_rows(connection)
+    finally:
+        runtime.db.dispose()
+    trained = train_and_evaluate(rows, estimators=(LOG_LINEAR,))
+    assert trained.n_test > 2_500
+    for level, share in trained.metrics["model"]["quantile_calibration"].items():
+        assert share == pytest.approx(float(level), abs=0.03)
+    assert trained.metrics["model"]["interval_coverage"] == pytest.approx(0.8, abs=0.03)
 
 
 def test_rare_combinations_are_no_worse_than_the_procedure_median(outcome):

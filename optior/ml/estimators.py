@@ -62,18 +62,35 @@ def _forest(categorical: list[int], n_rows: int, random_state: int) -> Pipeline:
     return Pipeline([("encode", encode), ("model", _on_log_scale(forest))])
 
 
-def _log_linear(columns: list[str]) -> Pipeline:
-    """Ridge regression of log minutes on one-hot categories and weekday, log booked minutes, scaled times."""
-    one_hot = _positions(columns, lambda c: c in CATEGORICAL or c == "weekday")
+def _log_linear(columns: list[str], surgeon_alpha: float) -> Pipeline:
+    """Ridge regression of log minutes on one-hot categories and weekday, log booked minutes, scaled times.
+
+    The surgeon's one-hot block has a penalty of its own, `surgeon_alpha`: a surgeon seen n times keeps about
+    n / (n + surgeon_alpha) of their cases' mean deviation, so one with few cases (and any rare surgeon-and-
+    procedure combination of theirs) stays near the procedure's typical duration instead of following a few
+    cases. Scaling the block's columns by w makes Ridge penalise its coefficients by RIDGE_ALPHA / w^2.
+    """
+    one_hot = _positions(columns, lambda c: (c in CATEGORICAL and c != "surgeon") or c == "weekday")
     scaled = _positions(columns, lambda c: c not in CATEGORICAL and c not in ("booked_minutes", "weekday"))
-    encode = ColumnTransformer(
-        [
-            ("onehot", OneHotEncoder(handle_unknown="ignore"), one_hot),
-            ("log_booked", FunctionTransformer(np.log, validate=True), [columns.index("booked_minutes")]),
-            ("scaled", StandardScaler(), scaled),
-        ]
-    )
+    blocks = [
+        ("onehot", OneHotEncoder(handle_unknown="ignore"), one_hot),
+        ("log_booked", FunctionTransformer(np.log, validate=True), [columns.index("booked_minutes")]),
+        ("scaled", StandardScaler(), scaled),
+    ]
+    weights = None
+    if "surgeon" in columns:
+        blocks.append(("surgeon", OneHotEncoder(handle_unknown="ignore"), [columns.index("surgeon")]))
+        weights = {"surgeon": float(np.sqrt(RIDGE_ALPHA / surgeon_alpha))}
+    encode = ColumnTransformer(blocks, transformer_weights=weights)
     return Pipeline([("encode", encode), ("model", _on_log_scale(Ridge(alpha=RIDGE_ALPHA)))])
+
+
+def surgeon_alpha_of(pipeline: Pipeline) -> float | None:
+    """The surgeon block's penalty of a fitted log-linear pipeline (None when it has no surgeon block of its own)."""
+    weights = pipeline.named_steps["encode"].transformer_weights or {}
+    if "surgeon" not in weights:
+        return None
+    return float(pipeline.named_steps["model"].regressor_.alpha / weights["surgeon"] ** 2)
 
 
 def _on_log_scale(regressor) -> TransformedTargetRegressor:
@@ -85,12 +102,17 @@ def _positions(columns: list[str], wanted) -> list[int]:
     return [index for index, column in enumerate(columns) if wanted(column)]
 
 
-def build_pipeline(name: str, *, columns: list[str], n_rows: int, random_state: int = 0) -> Pipeline:
-    """An unfitted Pipeline for estimator `name` (one of ESTIMATORS) on design_matrix(features[columns])."""
+def build_pipeline(
+    name: str, *, columns: list[str], n_rows: int, random_state: int = 0, surgeon_alpha: float = RIDGE_ALPHA
+) -> Pipeline:
+    """An unfitted Pipeline for estimator `name` (one of ESTIMATORS) on design_matrix(features[columns]).
+
+    `surgeon_alpha` is the linear model's penalty on surgeon effects (see _log_linear); the forest ignores it.
+    """
     if name == RANDOM_FOREST:
         return _forest(_positions(columns, lambda c: c in CATEGORICAL), n_rows, random_state)
     if name == LOG_LINEAR:
-        return _log_linear(columns)
+        return _log_linear(columns, surgeon_alpha)
     raise ValueError(f"unknown estimator {name!r}")
 
 
@@ -116,9 +138,13 @@ def describe(name: str, pipeline: Pipeline) -> dict:
     """The estimator's class and the parameters that matter, for the model card."""
     model = pipeline.named_steps["model"].regressor_
     keys = ("n_estimators", "min_samples_leaf", "max_features", "max_samples", "random_state")
-    params = {k: v for k, v in model.get_params().items() if k in keys} if name == RANDOM_FOREST else {
-        "alpha": model.alpha
-    }
+    if name == RANDOM_FOREST:
+        params = {k: v for k, v in model.get_params().items() if k in keys}
+    else:
+        params = {"alpha": model.alpha}
+        surgeon_alpha = surgeon_alpha_of(pipeline)
+        if surgeon_alpha is not None:
+            params["surgeon_alpha"] = surgeon_alpha
     encoding = (
         "target encoding + ordinal codes" if name == RANDOM_FOREST else "one-hot categories, log booked minutes"
     )

@@ -16,6 +16,8 @@ from optior.errors import ModelUnavailable
 from optior.ml.estimators import (
     DISPLAY_NAMES,
     ESTIMATORS,
+    LOG_LINEAR,
+    RIDGE_ALPHA,
     all_cores,
     build_pipeline,
     describe,
@@ -44,6 +46,7 @@ from optior.ml.features import (
 from optior.ml.intervals import RANGE_LEVEL, fit_ratio_intervals
 from optior.ml.model import FORMAT_VERSION, TrainedModel
 from optior.ml.reference import build_reference
+from optior.ml.shrinkage import choose_surgeon_alpha
 from optior.ml.spread import fit_scaled_residuals
 
 MIN_CASES = 60
@@ -131,9 +134,14 @@ def _check_enough(rows: pd.DataFrame) -> None:
         )
 
 
-def _fit(name: str, features: pd.DataFrame, minutes: pd.Series, columns: list[str], reference, random_state: int):
+def _fit(
+    name: str, features: pd.DataFrame, minutes: pd.Series, case_dates: pd.Series, columns: list[str], reference,
+    random_state: int,
+):
     """Fit one candidate on the training rows and calibrate its ranges on out-of-sample predictions."""
-    pipeline = build_pipeline(name, columns=columns, n_rows=len(features), random_state=random_state)
+    surgeon_alpha = choose_surgeon_alpha(features, minutes, case_dates, columns) if name == LOG_LINEAR else RIDGE_ALPHA
+    pipeline = build_pipeline(name, columns=columns, n_rows=len(features), random_state=random_state,
+                              surgeon_alpha=surgeon_alpha)
     with all_cores():
         pipeline.fit(design_matrix(features[columns]), minutes)
     unseen = out_of_sample_predictions(name, pipeline, features[columns], minutes, random_state=random_state)
@@ -176,14 +184,14 @@ def train_and_evaluate(
     features, minutes = build_features(rows), rows[TARGET].astype(float)
     columns = feature_columns(with_surgeon=has_surgeons(rows))
     test = time_split(rows["case_date"])
-    train_x, train_y = features[~test], minutes[~test]
+    train_x, train_y, train_dates = features[~test], minutes[~test], rows.loc[~test, "case_date"]
     reference = build_reference(train_x, train_y)
     holdout = features[test].assign(case_date=rows.loc[test, "case_date"], actual=minutes[test].to_numpy())
     holdout = holdout.reset_index(drop=True)
 
     fitted, quantiles, candidates = {}, {}, {}
     for name in estimators:
-        fitted[name] = _fit(name, train_x, train_y, columns, reference, random_state)
+        fitted[name] = _fit(name, train_x, train_y, train_dates, columns, reference, random_state)
         quantiles[name] = fitted[name].quantiles(holdout, HOLDOUT_LEVELS)
         candidates[name] = {
             "mae": accuracy(holdout["actual"], quantiles[name].predicted)["mae"],
@@ -207,7 +215,8 @@ def train_and_evaluate(
             "procedure_median": accuracy(actual, procedure_median),
         },
     }
-    everything = _fit(best, features, minutes, columns, build_reference(features, minutes), random_state)
+    everything = _fit(best, features, minutes, rows["case_date"], columns, build_reference(features, minutes),
+                      random_state)
     return TrainingOutcome(
         model=everything,
         holdout_model=fitted[best],
