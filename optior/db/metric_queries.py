@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, select, tuple_
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, select, tuple_
 
 from optior.db.case_filter import CaseFilter, filter_condition
+from optior.db.driver_rows import driver_rows
 from optior.db.schema import cases
 from optior.db.sql_time import epoch_day
 
@@ -18,32 +18,6 @@ _RECORD = np.dtype([
     ("out_minute", "float64"),
 ])
 _NUMBERS = ("booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute", "out_minute", "day")
-
-
-def _driver_rows(connection: Connection, query: Select) -> list[tuple]:
-    """The query's rows as the driver's plain tuples, binary from PostgreSQL, in the connection's transaction.
-
-    For the hundreds of thousands of cases a summary rebuild reads, SQLAlchemy's row objects and text
-    results would cost about as much as the fetch itself.
-    """
-    state = query.compile(connection).construct_expanded_state()
-    values = {
-        name: state.processors[name](value) if name in state.processors else value
-        for name, value in state.parameters.items()
-    }
-    parameters = values if state.positiontup is None else [values[name] for name in state.positiontup]
-    driver = connection.connection.driver_connection
-    cursor = driver.cursor(binary=True) if connection.dialect.driver == "psycopg" else driver.cursor()
-    try:
-        cursor.execute(state.statement, parameters)
-        return cursor.fetchall()
-    except connection.dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy's, as every other query's
-        raise DBAPIError.instance(
-            state.statement, parameters, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True,
-            dialect=connection.dialect,
-        ) from error
-    finally:
-        cursor.close()
 
 
 def case_timeline(connection: Connection, case_filter: CaseFilter) -> pd.DataFrame:
@@ -61,7 +35,7 @@ def case_timeline(connection: Connection, case_filter: CaseFilter) -> pd.DataFra
         cases.c.or_suite, epoch_day(cases.c.case_date), cases.c.service, cases.c.booked_minutes,
         cases.c.in_room_minutes, cases.c.scheduled_start_minute, cases.c.wheels_in_minute, cases.c.wheels_out_minute,
     ).where(condition)
-    rows = _driver_rows(connection, query)
+    rows = driver_rows(connection, query)
     records = np.fromiter(rows, dtype=_RECORD, count=len(rows))
     room, service = pd.Categorical(records["room"]), pd.Categorical(records["service"])
     # Sorting here is cheaper than ORDER BY in SQLite; a room-day's cases end up contiguous.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, insert, select
 
+from optior.db.driver_rows import driver_rows
 from optior.db.schema import cases, metric_room_months, metric_summary_state
 
 _LOOKUP_BATCH = 5_000
@@ -53,7 +54,7 @@ def read_room_months(
     if rooms is not None:
         condition.append(table.c.or_suite.in_(rooms))
     query = select(table.c.or_suite, table.c.services, *(table.c[name] for name in widths)).where(and_(*condition))
-    rows = connection.execute(query).all()
+    rows = driver_rows(connection, query)
     arrays = {
         name: _unpack([row[2 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
     }
