@@ -72,6 +72,7 @@ cases = Table(
     Index("ix_cases_suite_date_start", "or_suite", "case_date", "scheduled_start"),
     Index("ix_cases_service_date", "service", "case_date"),
     Index("ix_cases_cpt", "cpt_code"),
+    Index("ix_cases_batch", "batch_id"),  # an import's summary refresh finds its own batch's rooms and dates
 )
 
 # The OR metric summary (optior/services/metric_summary.py): per-room-day sums, per-room-day-service case sums
