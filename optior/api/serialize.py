@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask import Response, jsonify
+from pydantic import BaseModel
 
 
 def plain(value: Any) -> Any:
@@ -31,6 +32,8 @@ def plain(value: Any) -> Any:
         return [plain(row) for row in value.to_dict("records")]
     if isinstance(value, (pd.Series, np.ndarray)):
         return [plain(item) for item in value.tolist()]
+    if isinstance(value, BaseModel):  # a typed result: its fields as declared
+        return plain(value.model_dump())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return plain(dataclasses.asdict(value))
     if isinstance(value, dict):
