@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Response
 
 from optior.api.operation import Operation
-from optior.api.response_models import LiveAccuracy
 from optior.api.serialize import json_response
 from optior.services.live_accuracy import live_accuracy
+from optior.services.live_accuracy_models import LiveAccuracy
 from optior.web.context import current_runtime
 
 
 def live() -> Response:
     """Weekly accuracy of advance predictions against the holdout figures, with drift flags."""
-    return json_response(LiveAccuracy.model_validate(live_accuracy(current_runtime())))
+    return json_response(live_accuracy(current_runtime()))
 
 
 LIVE = Operation("liveAccuracy", "Accuracy of predictions made at schedule import, by week, once actual times "

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optior.services.analytics_models import DaySummary
 from optior.services.importing import ImportReport
-from optior.services.metric_models import Figure, MetricDefinition
 from optior.services.planning_models import LocalDateTime
 from optior.services.prediction_models import Prediction
 
@@ -72,24 +72,6 @@ class Case(Closed):
     difference_minutes: float = Field(description="In-room minus booked minutes.")
     procedure_minutes: float
     start_delay_minutes: float = Field(description="Wheels in minus scheduled start.")
-
-
-class DaySummary(Closed):
-    """A day's headline figures, None where undefined, with their definitions."""
-
-    day: date
-    cases: int
-    rooms_used: Figure
-    in_room_hours: Figure
-    first_case_count: Figure
-    late_first_starts: Figure
-    first_case_on_time_pct: Figure
-    booking_accurate_pct: Figure
-    raw_utilization_pct: Figure
-    adjusted_utilization_pct: Figure
-    turnover_median_minutes: Figure
-    overtime_minutes: Figure
-    definitions: dict[str, MetricDefinition]
 
 
 class Schedule(Closed):
@@ -170,32 +152,3 @@ class ModelVersion(Closed):
 class Models(Closed):
     active_version: str | None
     versions: list[ModelVersion] = Field(description="Newest first.")
-
-
-class WeekAccuracy(Closed):
-    week_start: date
-    cases: int = Field(description="Scheduled cases whose actual minutes arrived.")
-    mae: float = Field(description="Mean |actual − advance P50|, minutes.")
-    bias: float = Field(description="Mean actual − advance P50, minutes (positive: ran longer).")
-    interval_coverage: float = Field(description="Share of actuals inside the advance P10–P90.")
-
-
-class Holdout(Closed):
-    mae: float | None
-    interval_coverage: float | None
-    version: str
-
-
-class LastWeeks(Closed):
-    weeks: int
-    cases: int
-    mae: float
-    bias: float
-    interval_coverage: float
-
-
-class LiveAccuracy(Closed):
-    weeks: list[WeekAccuracy]
-    holdout: Holdout | None = Field(description="The active model's holdout figures (null without a model).")
-    last_weeks: LastWeeks | None = Field(description="The last four weeks with matched cases, together.")
-    drift: list[str] = Field(description="Coverage outside 70–90% or MAE over 20% above the holdout's, in words.")
