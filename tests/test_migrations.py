@@ -135,7 +135,7 @@ def test_a_release_database_is_stamped_not_recreated_and_keeps_every_row(release
     assert _revision(db) == head_revision()
     assert _every_row(db) == rows
     assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
-    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+    assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
     assert migrate(db).action == "current"
 
 

@@ -65,7 +65,7 @@ def test_first_retrain_activates_a_saved_and_recorded_version(sample_runtime):
                                   "interval_coverage", "interval_width"}
     assert set(card["baselines"]) == {"booked", "procedure_median"}
     [listed] = model_versions(sample_runtime)
-    assert listed["is_active"] and listed["version"] == result["version"]
+    assert listed.is_active and listed.version == result["version"]
     assert active_model_card(sample_runtime)["version"] == result["version"]
 
 
@@ -79,8 +79,8 @@ def test_a_worse_model_is_saved_but_not_activated_unless_forced(sample_runtime):
     assert worse["active_version"] == first["version"]
     assert worse["decision"]["new_mae"] > worse["decision"]["active_mae"]
     assert "Kept version" in worse["message"]
-    versions = {v["version"]: v for v in model_versions(sample_runtime)}
-    assert versions[first["version"]]["is_active"] and not versions[worse["version"]]["is_active"]
+    versions = {v.version: v for v in model_versions(sample_runtime)}
+    assert versions[first["version"]].is_active and not versions[worse["version"]].is_active
     assert predict_duration(sample_runtime, **CASE).model_version == first["version"]
 
     forced = retrain(sample_runtime, force=True)

@@ -4,6 +4,10 @@ apispec assembles the document (paths, components, security schemes, and refuses
 pydantic writes every schema from the models the views validate and serialise with, so the description
 cannot drift from the code. Query models become query parameters field by field; array fields are repeated
 parameters (?room=OR 1&room=OR 2).
+
+apispec rather than spectree or flask-openapi3: it only generates. Those two validate requests themselves
+(answering 422 in their own shape, and flask-openapi3 replaces Flask's app and blueprint classes), while this
+API keeps its own 400/404/405/413/415 contract, its own routing of unknown /api paths and its own messages.
 """
 
 from __future__ import annotations

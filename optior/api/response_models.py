@@ -13,6 +13,7 @@ from optior.services.analytics_models import DaySummary
 from optior.services.importing import ImportReport
 from optior.services.planning_models import LocalDateTime
 from optior.services.prediction_models import Prediction
+from optior.services.training_models import ModelVersionSummary
 
 
 class Closed(BaseModel):
@@ -133,22 +134,6 @@ class Job(Closed):
     result: dict[str, Any] | None = Field(description="The retrain result when done.")
 
 
-class ModelVersion(Closed):
-    version: str
-    trained_at: LocalDateTime
-    activated_at: LocalDateTime | None
-    is_active: bool
-    rows_used: int
-    estimator: str
-    train_dates: dict[str, Any]
-    test_dates: dict[str, Any]
-    mae: float | None
-    interval_coverage: float | None
-    booked_mae: float | None
-    procedure_median_mae: float | None
-    decision: str
-
-
 class Models(Closed):
     active_version: str | None
-    versions: list[ModelVersion] = Field(description="Newest first.")
+    versions: list[ModelVersionSummary] = Field(description="Newest first.")

@@ -25,6 +25,7 @@ from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_eva
 from optior.services.importing import import_cases
 from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, scratch_runtime
+from optior.services.training_models import ModelVersionSummary
 
 
 def _trained_until(card: dict) -> pd.Timestamp:
@@ -170,12 +171,12 @@ def active_model_card(runtime: Runtime) -> dict | None:
     return active["card"] if active else None
 
 
-def model_versions(runtime: Runtime) -> list[dict]:
+def model_versions(runtime: Runtime) -> list[ModelVersionSummary]:
     """Every saved version, newest first, with its headline holdout figures and why it was (not) activated."""
     with runtime.db.read() as connection:
         rows = list_versions(connection)
     return [
-        {
+        ModelVersionSummary.model_validate({
             "version": row["version"],
             "trained_at": row["trained_at"],
             "activated_at": row["activated_at"],
@@ -189,7 +190,7 @@ def model_versions(runtime: Runtime) -> list[dict]:
             "booked_mae": row["card"]["baselines"]["booked"]["mae"],
             "procedure_median_mae": row["card"]["baselines"]["procedure_median"]["mae"],
             "decision": row["card"]["decision"]["reason"],
-        }
+        })
         for row in rows
     ]
 
