@@ -116,7 +116,7 @@ HEALTH = Operation("health", "Database reachable, number of cases, active model 
 SEED = Operation(
     "seed", "Import an OR case CSV (upload or text/csv body), or the bundled sample when no body.",
     SeedResult, "Imported; rejected rows are listed in the report.",
-    description="Returns the import report; `message` and `count` as the original tool did.",
+    description="Returns the import report, with `message` and `count` kept for older clients.",
     query=ImportFlags, upload=SeedUpload, errors=(400, 401, 403, 409, 413, 415, 422), admin=True,
 )
 CLEAR = Operation("clear", "Delete every case (models and predictions are kept).", ClearResult, "Cleared.",

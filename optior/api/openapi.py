@@ -31,7 +31,7 @@ DESCRIPTION = (
     "times are naive local hospital time, durations are minutes. Every 4xx body is {\"error\": ..., \"details\": ...}."
 )
 ALWAYS = (500, 503)  # any operation may fail unexpectedly or find the database unreachable
-ADMIN_SECURITY = [{"adminToken": []}, {}]
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"adminToken": []}, {}]
 ADMIN_NOTE = (
     f" Changes data: when {ADMIN_TOKEN_VARIABLE} is set it needs 'Authorization: Bearer <token>' (401 "
     "otherwise); when it is not set and the server listens on a non-loopback address it is refused (403)."
@@ -125,7 +125,7 @@ def _models(operations: Iterable[Operation]) -> tuple[tuple[type[BaseModel], ...
     """The models clients send (bodies) and get (results, responses), each once, in route order."""
     operations = tuple(operations)
     requests = [model for op in operations for model in (op.body, op.upload) if model is not None]
-    results = [Error, InternalError]
+    results: list[type[BaseModel]] = [Error, InternalError]
     for op in operations:
         results += [model for model in (op.result, *(model for model, _ in op.responses.values())) if model]
     return tuple(dict.fromkeys(requests)), tuple(dict.fromkeys(results))

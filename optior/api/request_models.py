@@ -3,7 +3,8 @@ generated from them, so the two cannot disagree.
 
 Every field runs through the checks in params.py first, so a bad value raises InvalidInput naming the field in
 the API's own words (pydantic lets exceptions other than ValueError pass through untouched); the Field
-constraints repeat the same limits for the generated schema.
+constraints repeat the same limits for the generated schema, and should one still refuse a value, parse_model
+turns pydantic's error into the same 400 naming the field (never a 422 or a 500).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from optior.api.params import (
     parse_text,
 )
 from optior.errors import InvalidInput
+from optior.services.planning_models import parse_model
 from optior.text_rules import SINGLE_LINE_PATTERN
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -62,17 +64,17 @@ def _text(field: str, description: str, *, required: bool = False) -> Any:
     return Field(... if required else None, min_length=1, max_length=TEXT_LIMITS[field], description=description)
 
 
-def _name_list(field: str) -> Any:
+def _names_schema(field: str) -> WithJsonSchema:
     """A repeated text parameter (?room=OR 1&room=OR 2), described as the array it is."""
     item = {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[field], "pattern": SINGLE_LINE_PATTERN}
-    return Annotated[tuple[str, ...] | None, BeforeValidator(_texts), WithJsonSchema({"type": "array", "items": item})]
+    return WithJsonSchema({"type": "array", "items": item})
 
 
 Text = Annotated[str, _checked(parse_text), Field(json_schema_extra={"pattern": SINGLE_LINE_PATTERN})]
 Day = Annotated[date, _checked(parse_date)]
 Flag = Annotated[bool, BeforeValidator(lambda value, info: False if value is None else parse_flag(value, _name(info)))]
-ServiceList = _name_list("service")
-RoomList = _name_list("room")
+ServiceList = Annotated[tuple[str, ...] | None, BeforeValidator(_texts), _names_schema("service")]
+RoomList = Annotated[tuple[str, ...] | None, BeforeValidator(_texts), _names_schema("room")]
 
 
 def date_field(description: str, *, pattern: str = DATE_PATTERN, default: Any = None) -> Any:
@@ -167,7 +169,7 @@ def repeated_fields(kind: type[BaseModel]) -> frozenset[str]:
 def query(kind: type[Model]) -> Model:
     """The request's query parameters as the model: every field given (None when absent), lists for arrays."""
     repeated = repeated_fields(kind)
-    return kind.model_validate({
+    return parse_model(kind, {
         name: request.args.getlist(name) if name in repeated else request.args.get(name) for name in kind.model_fields
     })
 
@@ -175,9 +177,9 @@ def query(kind: type[Model]) -> Model:
 def form_or_query(kind: type[Model]) -> Model:
     """Flags from the form fields of a form upload, else from the query."""
     source = request.values if request.mimetype in FORM_TYPES else request.args
-    return kind.model_validate({name: source.get(name) for name in kind.model_fields})
+    return parse_model(kind, {name: source.get(name) for name in kind.model_fields})
 
 
 def json_body(kind: type[Model]) -> Model:
     """The JSON object body as the model; unknown fields refused by name."""
-    return kind.model_validate(json_object(allowed=frozenset(kind.model_fields)))
+    return parse_model(kind, json_object(allowed=frozenset(kind.model_fields)))

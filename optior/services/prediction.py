@@ -13,7 +13,7 @@ from optior.ml.explain import explain
 from optior.ml.features import TARGET_LABEL
 from optior.ml.registry import load_model, version_path
 from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
-from optior.services.prediction_models import Explanation, Prediction, PredictionInputs
+from optior.services.prediction_models import Contribution, Explanation, Prediction, PredictionInputs
 from optior.services.runtime import Runtime
 from optior.text_rules import forbidden_character
 
@@ -206,7 +206,8 @@ def _rounded(explanation: dict) -> Explanation:
     return Explanation(
         baseline_minutes=round(explanation["baseline_minutes"], 1),
         baseline_label=explanation["baseline_label"],
-        contributions=[{**item, "minutes": round(item["minutes"], 1)} for item in explanation["contributions"]],
+        contributions=[Contribution(**{**item, "minutes": round(item["minutes"], 1)})
+                       for item in explanation["contributions"]],
     )
 
 
