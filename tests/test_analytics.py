@@ -91,20 +91,20 @@ def test_nearest_days_refuses_a_bad_count(runtime, count):
 
 def test_day_summary(runtime):
     summary = day_summary(load(runtime, THREE_ROOMS), day=WEDNESDAY)
-    assert summary["day"] == "2026-07-01"
-    assert summary["cases"] == 8
-    assert summary["rooms_used"] == 3
-    assert summary["in_room_hours"] == pytest.approx((120 + 120 + 120 + 120 + 90 + 3 * 60) / 60)  # 12.5
-    assert summary["late_first_starts"] == 1  # room B
-    assert summary["booking_accurate_pct"] == pytest.approx(75.0)  # 6 of 8
+    assert summary.day.isoformat() == "2026-07-01"
+    assert summary.cases == 8
+    assert summary.rooms_used == 3
+    assert summary.in_room_hours == pytest.approx((120 + 120 + 120 + 120 + 90 + 3 * 60) / 60)  # 12.5
+    assert summary.late_first_starts == 1  # room B
+    assert summary.booking_accurate_pct == pytest.approx(75.0)  # 6 of 8
     for figure in ("cases", "rooms_used", "in_room_hours", "late_first_starts", "booking_accurate_pct"):
-        assert summary["definitions"][figure]["definition"]
+        assert summary.definitions[figure].definition
 
 
 def test_day_summary_of_a_day_without_cases(runtime):
     summary = day_summary(load(runtime, THREE_ROOMS), day="2026-07-02")
-    assert summary["cases"] == 0 and summary["rooms_used"] == 0 and summary["in_room_hours"] == 0
-    assert summary["booking_accurate_pct"] is None and summary["raw_utilization_pct"] is None
+    assert summary.cases == 0 and summary.rooms_used == 0 and summary.in_room_hours == 0
+    assert summary.booking_accurate_pct is None and summary.raw_utilization_pct is None
 
 
 def test_specialty_breakdown_by_hand(runtime):

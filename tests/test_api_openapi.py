@@ -8,7 +8,9 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from optior.api.params import TEXT_LIMITS
 from optior.services.runtime import Runtime
+from optior.text_rules import SINGLE_LINE_PATTERN
 from tests.test_api_support import TOKEN, api_app, bearer, trained
 
 pytest_plugins = ("tests.test_api_support",)
@@ -54,6 +56,43 @@ def test_the_document_names_the_required_prediction_fields(api_client):
     assert {"predicted_duration", "predicted_minutes", "p10_minutes", "p90_minutes", "model_version", "notes"} <= set(
         schemas["PredictResult"]["required"]
     )
+
+
+def _parameters(document: dict, path: str) -> dict[str, dict]:
+    return {parameter["name"]: parameter for parameter in document["paths"][path]["get"]["parameters"]}
+
+
+def test_repeated_filters_are_arrays_of_single_line_text_within_the_column_limits(api_client):
+    document = api_client.get("/api/openapi.json").get_json()
+    for path in ("/api/metrics", "/api/analytics"):
+        parameters = _parameters(document, path)
+        for name in ("service", "room"):
+            parameter = parameters[name]
+            assert (parameter["style"], parameter["explode"], parameter["required"]) == ("form", True, False)
+            items = parameter["schema"]["items"]
+            assert (items["minLength"], items["maxLength"]) == (1, TEXT_LIMITS[name])
+            assert items["pattern"] == SINGLE_LINE_PATTERN
+        assert "1900-01-01" in parameters["start"]["description"] and "2099-12-31" in parameters["end"]["description"]
+
+
+def test_every_schema_is_generated_from_a_model(api_client):
+    """pydantic titles every schema it writes with the model's name; a hand-written component would lack it."""
+    document = api_client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert {name: schema.get("title") for name, schema in schemas.items()} == {name: name for name in schemas}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                assert body["schema"]["$ref"].removeprefix("#/components/schemas/") in schemas
+
+
+def test_a_prediction_answers_exactly_the_documented_fields(trained_api_client):
+    schema = trained_api_client.get("/api/openapi.json").get_json()["components"]["schemas"]["PredictResult"]
+    body = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "date": "2026-10-05",
+            "booked_minutes": 150}
+    answer = trained_api_client.post("/api/predict", json=body).get_json()
+    assert set(answer) == set(schema["properties"]) == set(schema["required"])
 
 
 @pytest.fixture

@@ -38,9 +38,9 @@ def test_each_case_gets_an_increasing_grid_matching_its_single_prediction(traine
     single = predict_duration(trained, service="Orthopedics", cpt_code="27447", or_suite="1",
                               case_date="2026-12-01", scheduled_start="07:30", booked_minutes=150,
                               surgeon="Dr. L. Chen", position_in_day=1, log=False)
-    assert result.model_version == single["model_version"]
-    assert quantile_minutes(result, 0.9)[0] == pytest.approx(single["quantiles"]["0.9"], abs=0.05)
-    assert quantile_minutes(result, 0.05)[0] == pytest.approx(single["quantiles"]["0.05"], abs=0.05)
+    assert result.model_version == single.model_version
+    assert quantile_minutes(result, 0.9)[0] == pytest.approx(single.quantiles["0.9"], abs=0.05)
+    assert quantile_minutes(result, 0.05)[0] == pytest.approx(single.quantiles["0.05"], abs=0.05)
 
 
 def test_any_level_in_between_interpolates_and_the_tails_extend(trained):

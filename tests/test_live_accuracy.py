@@ -44,22 +44,22 @@ def _advance(runtime) -> dict[str, dict]:
 
 def test_advance_predictions_are_matched_to_actuals_on_reimport(sample_runtime):
     trained = retrain(sample_runtime)
-    assert live_accuracy(sample_runtime)["weeks"] == []
+    assert live_accuracy(sample_runtime).weeks == []
     _import(sample_runtime, _rows(None), today=date(2026, 12, 4))
     stored = _advance(sample_runtime)
     assert set(stored) == {"40001", "40002", "40003"}
 
     _import(sample_runtime, _rows(150), today=date(2026, 12, 8))
     live = live_accuracy(sample_runtime)
-    [week] = live["weeks"]
+    [week] = live.weeks
     errors = [150 - stored[key]["p50_minutes"] for key in sorted(stored)]
     inside = sum(stored[key]["p10_minutes"] <= 150 <= stored[key]["p90_minutes"] for key in stored)
-    assert week["week_start"] == "2026-12-07" and week["cases"] == 3
-    assert week["mae"] == pytest.approx(sum(abs(e) for e in errors) / 3)
-    assert week["bias"] == pytest.approx(sum(errors) / 3)
-    assert week["interval_coverage"] == pytest.approx(inside / 3)
-    assert live["holdout"]["version"] == trained["version"]
-    assert live["holdout"]["mae"] == trained["card"]["model"]["mae"]
+    assert week.week_start.isoformat() == "2026-12-07" and week.cases == 3
+    assert week.mae == pytest.approx(sum(abs(e) for e in errors) / 3)
+    assert week.bias == pytest.approx(sum(errors) / 3)
+    assert week.interval_coverage == pytest.approx(inside / 3)
+    assert live.holdout.version == trained["version"]
+    assert live.holdout.mae == trained["card"]["model"]["mae"]
 
 
 def test_cases_far_outside_their_ranges_are_flagged_as_drift(sample_runtime):
@@ -67,8 +67,8 @@ def test_cases_far_outside_their_ranges_are_flagged_as_drift(sample_runtime):
     _import(sample_runtime, _rows(None), today=date(2026, 12, 4))
     _import(sample_runtime, _rows(600), today=date(2026, 12, 8))
     live = live_accuracy(sample_runtime)
-    assert live["last_weeks"]["interval_coverage"] == 0
-    text = " ".join(live["drift"])
+    assert live.last_weeks.interval_coverage == 0
+    text = " ".join(live.drift)
     assert "coverage" in text and "outside 70%–90%" in text
     assert "more than 20% above the holdout" in text
 
@@ -79,4 +79,4 @@ def test_the_api_gives_the_same_figures(sample_runtime):
     _import(sample_runtime, _rows(150), today=date(2026, 12, 8))
     response = api_app(sample_runtime).test_client().get("/api/models/live")
     assert response.status_code == 200
-    assert response.get_json()["weeks"] == live_accuracy(sample_runtime)["weeks"]
+    assert response.get_json()["weeks"] == live_accuracy(sample_runtime).model_dump(mode="json")["weeks"]

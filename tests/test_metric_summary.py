@@ -154,11 +154,11 @@ def test_long_ranges_read_weeks_of_whole_months_and_days_of_the_others(runtime):
         for start, end in long_ranges for rooms in (None, ["OR 1"]) for services in (None, ["Podiatry"])
     ])
     result = or_metrics(runtime, start=date(2026, 1, 1), end=date(2026, 12, 31))
-    assert result["by_room_day"] is None
-    assert result["by_room_week"]["week_start"][:3] == ["2026-06-29", "2026-07-06", "2026-08-03"]
-    assert result["by_room_week"]["room"][:3] == ["OR 1"] * 3
+    assert result.by_room_day is None
+    assert result.by_room_week["week_start"][:3] == ["2026-06-29", "2026-07-06", "2026-08-03"]
+    assert result.by_room_week["room"][:3] == ["OR 1"] * 3
     # Only staffed room-days count in the weekly heatmap: not the 4 cases of each weekend day.
-    assert sum(result["by_room_week"]["cases"]) + 2 * 4 == result["overall"]["cases"]
+    assert sum(result.by_room_week["cases"]) + 2 * 4 == result.overall["cases"]
 
 
 def test_a_failed_import_leaves_cases_and_summary_as_they_were(runtime):
@@ -170,7 +170,7 @@ def test_a_failed_import_leaves_cases_and_summary_as_they_were(runtime):
             _import(runtime, moved)
     assert case_count(runtime) == 2
     _assert_summary_matches(runtime, [{"start": DAYS[0], "end": DAYS[-1], "rooms": None, "services": None}])
-    assert or_metrics(runtime, start=DAYS[0], end=DAYS[-1])["overall"]["in_room_minutes"] == 270
+    assert or_metrics(runtime, start=DAYS[0], end=DAYS[-1]).overall["in_room_minutes"] == 270
 
 
 def test_figures_come_from_the_cases_while_another_process_holds_the_lock(runtime):
@@ -178,7 +178,7 @@ def test_figures_come_from_the_cases_while_another_process_holds_the_lock(runtim
     other = Runtime(runtime.settings.with_changes(metrics=OTHER_SETTINGS), runtime.db)
     with mock.patch.object(metric_summary, "ensure_summary", return_value="busy"):
         result = or_metrics(other, start=DAYS[0], end=DAYS[0])
-    assert result["overall"]["staffed_minutes"] == 480  # the other settings' 08:00-16:00 window
+    assert result.overall["staffed_minutes"] == 480  # the other settings' 08:00-16:00 window
 
 
 def test_specialty_breakdown_from_the_summary_matches_sql_on_generated_cases(runtime):

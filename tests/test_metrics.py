@@ -19,7 +19,7 @@ from tests.metrics_cases import SATURDAY, THREE_ROOMS, THURSDAY, WEDNESDAY, Case
 
 
 def overall(runtime: Runtime, start=WEDNESDAY, end=WEDNESDAY, **filters) -> dict:
-    return or_metrics(runtime, start=start, end=end, **filters)["overall"]
+    return or_metrics(runtime, start=start, end=end, **filters).overall
 
 
 def test_room_with_one_case(runtime):
@@ -112,14 +112,14 @@ def test_a_day_with_no_cases_adds_no_staffed_time(runtime):
     assert with_empty_thursday["raw_utilization_pct"] == pytest.approx(20.0)
 
     thursday = or_metrics(runtime, start=THURSDAY, end=THURSDAY)
-    assert thursday["overall"]["cases"] == 0
-    assert thursday["overall"]["staffed_minutes"] == 0
-    assert thursday["overall"]["raw_utilization_pct"] is None
-    assert thursday["overall"]["first_case_on_time_pct"] is None
-    assert thursday["by_room"] == [] and thursday["by_week"] == []
-    assert thursday["by_room_day"]["room"] == [] and thursday["by_room_day"]["raw_utilization_pct"] == []
-    assert sum(bin_["turnovers"] for bin_ in thursday["turnover_histogram"]) == 0
-    json.dumps(thursday, allow_nan=False)  # undefined figures are None, so the API can send them as JSON
+    assert thursday.overall["cases"] == 0
+    assert thursday.overall["staffed_minutes"] == 0
+    assert thursday.overall["raw_utilization_pct"] is None
+    assert thursday.overall["first_case_on_time_pct"] is None
+    assert thursday.by_room == [] and thursday.by_week == []
+    assert thursday.by_room_day["room"] == [] and thursday.by_room_day["raw_utilization_pct"] == []
+    assert sum(bin_.turnovers for bin_ in thursday.turnover_histogram) == 0
+    json.dumps(thursday.model_dump(), default=str, allow_nan=False)  # undefined figures are None, not NaN
 
 
 def test_booking_accuracy_bands(runtime):
@@ -189,7 +189,7 @@ def test_three_rooms_overall(runtime):
 
 def test_three_rooms_breakdowns(runtime):
     result = or_metrics(load(runtime, THREE_ROOMS), start=WEDNESDAY, end=WEDNESDAY)
-    by_room = {row["room"]: row for row in result["by_room"]}
+    by_room = {row["room"]: row for row in result.by_room}
     assert list(by_room) == ["A", "B", "C"]
     assert by_room["B"]["raw_utilization_pct"] == pytest.approx(100 * 380 / 600)
     assert by_room["B"]["adjusted_utilization_pct"] == pytest.approx(75.0)  # (380 + 70) / 600
@@ -197,24 +197,24 @@ def test_three_rooms_breakdowns(runtime):
     assert by_room["C"]["turnover_median_minutes"] == pytest.approx(37.5)  # 0 and 75
     assert by_room["A"]["turnover_count"] == 0
 
-    by_service = {row["service"]: row for row in result["by_service"]}
+    by_service = {row["service"]: row for row in result.by_service}
     assert by_service["Orthopedics"]["cases"] == 4
     assert by_service["Orthopedics"]["late_starts"] == 1  # B's last case
     assert by_service["General Surgery"]["under_booked_pct"] == pytest.approx(25.0)  # 1 of 4
     assert "raw_utilization_pct" not in by_service["Orthopedics"]  # utilization is a room figure
 
-    heatmap = result["by_room_day"]  # columns: room, day, figures...
+    heatmap = result.by_room_day  # columns: room, day, figures...
     assert heatmap["room"] == ["A", "B", "C"] and heatmap["day"] == ["2026-07-01"] * 3
     assert heatmap["adjusted_utilization_pct"][2] == pytest.approx(40.0)  # room C: (180 + 60) / 600
     assert heatmap["overtime_minutes"] == [0, 70, 0]
-    (week,) = result["by_week"]
+    (week,) = result.by_week
     assert week["iso_week"] == "2026-W27" and week["week_start"] == "2026-06-29"
-    assert week["raw_utilization_pct"] == pytest.approx(result["overall"]["raw_utilization_pct"])
+    assert week["raw_utilization_pct"] == pytest.approx(result.overall["raw_utilization_pct"])
 
-    bins = {(row["from_minutes"], row["to_minutes"]): row["turnovers"] for row in result["turnover_histogram"]}
+    bins = {(row.from_minutes, row.to_minutes): row.turnovers for row in result.turnover_histogram}
     assert bins[(0.0, 5.0)] == 1 and bins[(30.0, 35.0)] == 1 and bins[(40.0, 45.0)] == 1 and bins[(75.0, 80.0)] == 1
     assert sum(bins.values()) == 4
-    json.dumps(result, allow_nan=False)
+    json.dumps(result.model_dump(), default=str, allow_nan=False)
 
 
 def test_service_filter_keeps_the_whole_room_day_for_room_figures(runtime):
@@ -266,13 +266,13 @@ def test_parameters_change_the_answers(runtime):
 
 def test_definitions_state_the_parameters_in_force(runtime):
     result = or_metrics(load(runtime, THREE_ROOMS), start=WEDNESDAY, end=WEDNESDAY)
-    definitions = result["definitions"]
-    for figure in (*result["overall"], *result["by_room"][0], *result["by_week"][0]):
+    definitions = result.definitions
+    for figure in (*result.overall, *result.by_room[0], *result.by_week[0]):
         if figure not in ("room", "iso_week", "week_start"):
-            assert definitions[figure]["definition"] and definitions[figure]["unit"], figure
-    assert "07:00-17:00" in definitions["raw_utilization_pct"]["definition"]
-    assert "60 min" in definitions["adjusted_utilization_pct"]["definition"]
-    assert result["parameters"]["turnover_cutoff_minutes"] == 90
+            assert definitions[figure].definition and definitions[figure].unit, figure
+    assert "07:00-17:00" in definitions["raw_utilization_pct"].definition
+    assert "60 min" in definitions["adjusted_utilization_pct"].definition
+    assert result.parameters.turnover_cutoff_minutes == 90
 
     custom = MetricSettings(staffed_start=time(8, 0), staffed_end=time(18, 30), max_turnover_credit_minutes=45)
     glossary = metric_glossary(Runtime(runtime.settings.with_changes(metrics=custom), runtime.db))
@@ -306,5 +306,5 @@ def test_a_staffed_window_that_ends_before_it_starts_is_refused(runtime):
 def test_rooms_come_in_natural_order(runtime):
     load(runtime, [Case(room, "08:00", "09:00", booked=60) for room in ("OR 10", "OR 9", "OR 1")])
     result = or_metrics(runtime, start=WEDNESDAY, end=WEDNESDAY)
-    assert [row["room"] for row in result["by_room"]] == ["OR 1", "OR 9", "OR 10"]
-    assert result["by_room_day"]["room"] == ["OR 1", "OR 9", "OR 10"]
+    assert [row["room"] for row in result.by_room] == ["OR 1", "OR 9", "OR 10"]
+    assert result.by_room_day["room"] == ["OR 1", "OR 9", "OR 10"]

@@ -83,7 +83,7 @@ def test_figures_match_a_minute_by_minute_reference(runtime, rows):
         Case(room, _clock(wheels_in), _clock(wheels_out), booked=booked, scheduled=_clock(scheduled), day=day)
         for room, day, wheels_in, wheels_out, scheduled, booked in rows
     ])
-    figures = or_metrics(runtime, start=WEDNESDAY, end=SATURDAY)["overall"]
+    figures = or_metrics(runtime, start=WEDNESDAY, end=SATURDAY).overall
     expected = reference(rows)
     assert figures["cases"] == len(rows)
     assert figures["staffed_in_room_minutes"] == pytest.approx(expected["in_window"])
@@ -120,7 +120,7 @@ def sample_selections(draw) -> dict:
 @given(selection=sample_selections())
 def test_invariants_on_generated_data(sample_runtime, selection):
     result = or_metrics(sample_runtime, **selection)
-    overall = result["overall"]
+    overall = result.overall
     raw, adjusted, prime = (overall[f"{name}_utilization_pct"] for name in ("raw", "adjusted", "prime_time"))
     if overall["staffed_room_days"]:
         assert 0 <= raw <= adjusted <= 100
@@ -136,12 +136,12 @@ def test_invariants_on_generated_data(sample_runtime, selection):
         shares = overall["booking_accurate_pct"] + overall["under_booked_pct"] + overall["over_booked_pct"]
         assert shares == pytest.approx(100)
         assert 0 <= overall["first_case_on_time_pct"] <= 100
-    assert sum(row["cases"] for row in result["by_room"]) == overall["cases"]
-    assert sum(row["cases"] for row in result["by_service"]) == overall["cases"]
-    assert sum(row["cases"] for row in result["by_week"]) == overall["cases"]
-    heatmap = result["by_room_day"]
+    assert sum(row["cases"] for row in result.by_room) == overall["cases"]
+    assert sum(row["cases"] for row in result.by_service) == overall["cases"]
+    assert sum(row["cases"] for row in result.by_week) == overall["cases"]
+    heatmap = result.by_room_day
     assert sum(heatmap["staffed_minutes"]) == overall["staffed_minutes"]
-    assert sum(row["turnovers"] for row in result["turnover_histogram"]) == overall["turnover_count"]
+    assert sum(row.turnovers for row in result.turnover_histogram) == overall["turnover_count"]
     for raw_day, adjusted_day in zip(heatmap["raw_utilization_pct"], heatmap["adjusted_utilization_pct"], strict=True):
         assert 0 <= raw_day <= adjusted_day <= 100
     # The SQL aggregate of the analytics service counts the same cases and in-room minutes.

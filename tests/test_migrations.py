@@ -142,7 +142,7 @@ def test_a_release_database_is_stamped_not_recreated_and_keeps_every_row(release
     assert _revision(db) == head_revision()
     assert _every_row(db) == rows
     assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
-    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+    assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
     assert migrate(db).action == "current"
 
 
@@ -193,7 +193,8 @@ def test_a_summary_of_an_older_layout_is_rebuilt_at_the_next_start_after_the_mig
     runtime = build_runtime(release_runtime.settings)  # what a start does: migrate, then the start-up checks
     try:
         assert metric_summary.ensure_summary(runtime) == "rebuilt"
-        assert _to_nine_digits(or_metrics(runtime, **SAMPLE_RANGE)) == _to_nine_digits(expected)
+        rebuilt = or_metrics(runtime, **SAMPLE_RANGE)
+        assert _to_nine_digits(rebuilt.model_dump()) == _to_nine_digits(expected.model_dump())
     finally:
         runtime.db.dispose()
 

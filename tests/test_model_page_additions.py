@@ -7,6 +7,8 @@ import pytest
 from optior.components.model_quality import frequency_table, live_table
 from optior.components.prediction_result import prediction_card
 from optior.figures.calibration import calibration_chart
+from optior.services.live_accuracy_models import LiveAccuracy
+from optior.services.prediction_models import Explanation, Prediction
 from tests.test_page_callbacks import text_of as nested_text
 
 
@@ -32,15 +34,16 @@ def test_the_predict_result_lists_quantiles_and_the_reasons(in_app):
 
 
 def test_an_explanation_reads_as_signed_minutes_largest_first():
-    card = prediction_card({
-        "predicted_minutes": 104.0, "p10_minutes": 80.0, "p90_minutes": 130.0, "range_level": 0.8,
-        "quantiles": {"0.05": 75.0, "0.1": 80.0, "0.5": 103.0, "0.9": 130.0, "0.95": 140.0},
-        "explanation": {"baseline_minutes": 88.0, "baseline_label": "typical General Surgery case",
-                        "contributions": [{"feature": "CPT code", "value": "47562", "minutes": 9.2},
-                                          {"feature": "OR suite", "value": "4", "minutes": -1.4}]},
-        "booked_minutes": None, "booked_comparison": None, "booked_within_range": None,
-        "history_text": "", "model_version": "v", "notes": [],
-    })
+    card = prediction_card(Prediction.model_construct(
+        predicted_minutes=104.0, p10_minutes=80.0, p90_minutes=130.0, range_level=0.8,
+        quantiles={"0.05": 75.0, "0.1": 80.0, "0.5": 103.0, "0.9": 130.0, "0.95": 140.0},
+        explanation=Explanation.model_validate(
+            {"baseline_minutes": 88.0, "baseline_label": "typical General Surgery case",
+             "contributions": [{"feature": "CPT code", "value": "47562", "minutes": 9.2},
+                               {"feature": "OR suite", "value": "4", "minutes": -1.4}]}),
+        booked_minutes=None, booked_comparison=None, booked_within_range=None,
+        history_text="", model_version="v", notes=[],
+    ))
     text = text_of(card)
     assert "Typical General Surgery case: 88 min" in text
     assert text.index("+9 min CPT code 47562") < text.index("−1 min OR suite 4") < text.index("Prediction: 104 min")
@@ -79,14 +82,14 @@ def test_the_model_page_shows_calibration_and_frequency_bands(in_app):
 
 
 def test_the_advance_prediction_table_shows_weeks_the_holdout_and_drift():
-    text = text_of(live_table({
+    text = text_of(live_table(LiveAccuracy.model_validate({
         "weeks": [{"week_start": "2026-12-07", "cases": 3, "mae": 31.0, "bias": 30.0, "interval_coverage": 0.0}],
         "holdout": {"version": "v1", "mae": 13.3, "interval_coverage": 0.806},
         "last_weeks": {"weeks": 1, "cases": 3, "mae": 31.0, "bias": 30.0, "interval_coverage": 0.0},
         "drift": ["80% range coverage over the last 1 week(s) is 0%, outside 70%–90%."],
-    }))
+    })))
     assert "2026-12-07 3 31 min 30 min 0%" in text
     assert "Holdout (version v1) 13 min 81%" in text
     assert "Drift: 80% range coverage" in text
-    empty = text_of(live_table({"weeks": [], "holdout": None, "last_weeks": None, "drift": []}))
+    empty = text_of(live_table(LiveAccuracy(weeks=[], holdout=None, last_weeks=None, drift=[])))
     assert "Import the schedule" in empty

@@ -79,8 +79,8 @@ def test_a_prediction_during_an_import_answers_and_is_logged_once_the_import_is_
         result = predict_duration(trained, **CASE, case_label="Patient during import", entered_by="alice")
         assert importer.is_alive(), "the import still holds its transaction"
         if trained.db.is_sqlite:
-            assert result["prediction_id"] is None, "SQLite's write lock was held: the log row waits in the queue"
-        assert result["predicted_minutes"] > 0
+            assert result.prediction_id is None, "SQLite's write lock was held: the log row waits in the queue"
+        assert result.predicted_minutes > 0
 
     deadline = time.monotonic() + 60
     while "Patient during import" not in labels_of(trained, "alice") and time.monotonic() < deadline:

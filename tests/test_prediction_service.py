@@ -39,37 +39,37 @@ def test_prediction_gives_minutes_range_version_and_history(trained):
     """The history is that of every stored case: the active model is refitted on all dates."""
     result = predict_duration(trained, **CASE)
 
-    assert result["p10_minutes"] < result["predicted_minutes"] < result["p90_minutes"]
-    assert result["range_level"] == 0.8
-    assert result["target"] == "in-room minutes (wheels in to wheels out)"
-    assert result["notes"] == []
+    assert result.p10_minutes < result.predicted_minutes < result.p90_minutes
+    assert result.range_level == 0.8
+    assert result.target == "in-room minutes (wheels in to wheels out)"
+    assert result.notes == []
     with trained.db.read() as connection:
         rows = read_case_rows(connection)
     card_train_end = date.fromisoformat(active_model_card(trained)["fitted_on"]["last"])
     assert card_train_end == rows["case_date"].max().date()
     history = rows[(rows["cpt_code"] == "27447") & (rows["case_date"].dt.date <= card_train_end)]
-    assert result["history"]["cases"] == len(history)
-    assert result["history"]["median_minutes"] == pytest.approx(history["in_room_minutes"].median())
-    assert f"{len(history)} past cases" in result["history_text"]
-    difference = result["predicted_minutes"] - 150
-    assert result["booked_difference_minutes"] == pytest.approx(difference, abs=0.05)
-    assert ("longer" if difference > 0 else "shorter") in result["booked_comparison"]
+    assert result.history.cases == len(history)
+    assert result.history.median_minutes == pytest.approx(history["in_room_minutes"].median())
+    assert f"{len(history)} past cases" in result.history_text
+    difference = result.predicted_minutes - 150
+    assert result.booked_difference_minutes == pytest.approx(difference, abs=0.05)
+    assert ("longer" if difference > 0 else "shorter") in result.booked_comparison
 
 
 def test_prediction_carries_ordered_quantiles_and_an_explanation_that_adds_up(trained):
     result = predict_duration(trained, **(CASE | {"cpt_code": "27130"}))  # not Orthopedics' most common code
 
-    quantiles = result["quantiles"]
+    quantiles = result.quantiles
     assert list(quantiles) == ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"]
     assert list(quantiles.values()) == sorted(quantiles.values())
-    assert (quantiles["0.1"], quantiles["0.9"]) == (result["p10_minutes"], result["p90_minutes"])
-    explanation = result["explanation"]
-    total = explanation["baseline_minutes"] + sum(item["minutes"] for item in explanation["contributions"])
-    assert total == pytest.approx(result["predicted_minutes"], abs=1.0)
-    sizes = [abs(item["minutes"]) for item in explanation["contributions"]]
+    assert (quantiles["0.1"], quantiles["0.9"]) == (result.p10_minutes, result.p90_minutes)
+    explanation = result.explanation
+    total = explanation.baseline_minutes + sum(item.minutes for item in explanation.contributions)
+    assert total == pytest.approx(result.predicted_minutes, abs=1.0)
+    sizes = [abs(item.minutes) for item in explanation.contributions]
     assert sizes == sorted(sizes, reverse=True)
-    assert any(item["feature"] == "CPT code" and item["value"] == "27130" for item in explanation["contributions"])
-    assert explanation["baseline_label"] == "typical Orthopedics case"
+    assert any(item.feature == "CPT code" and item.value == "27130" for item in explanation.contributions)
+    assert explanation.baseline_label == "typical Orthopedics case"
 
 
 def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):
@@ -77,10 +77,10 @@ def test_position_in_day_counts_the_stored_cases_scheduled_before(trained):
     on_day = {"case_date": "2026-07-01", "or_suite": "3"}
     late = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "10:00"}))
     first = predict_duration(trained, **(CASE | on_day | {"scheduled_start": "07:00"}))
-    assert late["inputs"]["position_in_day"] == 3
-    assert first["inputs"]["position_in_day"] == 1
+    assert late.inputs.position_in_day == 3
+    assert first.inputs.position_in_day == 1
     chosen = predict_duration(trained, **(CASE | {"position_in_day": "4"}))
-    assert chosen["features"]["position_in_day"] == 4
+    assert chosen.features["position_in_day"] == 4
 
 
 @pytest.mark.parametrize(
@@ -109,11 +109,11 @@ def test_unknown_values_never_crash_a_prediction(trained):
     result = predict_duration(
         trained, service="Cardiac Surgery", cpt_code="33533", or_suite="Hybrid OR", case_date="2026-12-01",
     )
-    assert result["p10_minutes"] < result["predicted_minutes"] < result["p90_minutes"]
-    text = " ".join(result["notes"])
+    assert result.p10_minutes < result.predicted_minutes < result.p90_minutes
+    text = " ".join(result.notes)
     for mentioned in ("CPT code 33533", "OR suite 'Hybrid OR'", "No booked time given", "No scheduled start given"):
         assert mentioned in text
-    assert result["history"] is None and "No past cases" in result["history_text"]
+    assert result.history is None and "No past cases" in result.history_text
 
 
 def test_predictions_are_logged_and_the_label_shown_only_when_asked(trained, caplog):
@@ -122,11 +122,11 @@ def test_predictions_are_logged_and_the_label_shown_only_when_asked(trained, cap
     predict_duration(trained, **CASE, log=False)
 
     [logged] = recent_predictions(trained)
-    assert logged["id"] == made["prediction_id"]
-    assert logged["model_version"] == made["model_version"]
+    assert logged["id"] == made.prediction_id
+    assert logged["model_version"] == made.model_version
     assert logged["inputs"]["cpt_code"] == "27447" and logged["inputs"]["booked_minutes"] == 150
     assert (logged["predicted_minutes"], logged["p10_minutes"], logged["p90_minutes"]) == (
-        made["predicted_minutes"], made["p10_minutes"], made["p90_minutes"])
+        made.predicted_minutes, made.p10_minutes, made.p90_minutes)
     assert LABEL not in repr(logged) and LABEL not in repr(made)
     assert recent_predictions(trained, viewer=Viewer(name=None))[0]["case_label"] == LABEL
     assert LABEL not in caplog.text
@@ -154,17 +154,17 @@ def test_a_tampered_or_missing_model_file_is_replaced_by_the_database_copy(train
     for damage in (lambda: path.write_bytes(original[:-1] + b"\x00"), path.unlink):
         load_model.cache_clear()
         damage()
-        assert predict_duration(trained, **CASE)["predicted_minutes"] == expected["predicted_minutes"]
+        assert predict_duration(trained, **CASE).predicted_minutes == expected.predicted_minutes
         assert path.read_bytes() == original
 
 
 def test_another_process_picks_up_a_newly_activated_version_without_restart(trained):
     other = build_runtime(trained.settings)  # a second worker: its own engine, same database and model folder
     try:
-        before = predict_duration(other, **CASE)["model_version"]
+        before = predict_duration(other, **CASE).model_version
         newer = retrain(trained, force=True)["version"]
         assert before != newer
-        assert predict_duration(other, **CASE)["model_version"] == newer
+        assert predict_duration(other, **CASE).model_version == newer
     finally:
         other.db.dispose()
 

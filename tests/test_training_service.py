@@ -65,7 +65,7 @@ def test_first_retrain_activates_a_saved_and_recorded_version(sample_runtime):
                                   "interval_coverage", "interval_width"}
     assert set(card["baselines"]) == {"booked", "procedure_median"}
     [listed] = model_versions(sample_runtime)
-    assert listed["is_active"] and listed["version"] == result["version"]
+    assert listed.is_active and listed.version == result["version"]
     assert active_model_card(sample_runtime)["version"] == result["version"]
 
 
@@ -79,13 +79,13 @@ def test_a_worse_model_is_saved_but_not_activated_unless_forced(sample_runtime):
     assert worse["active_version"] == first["version"]
     assert worse["decision"]["new_mae"] > worse["decision"]["active_mae"]
     assert "Kept version" in worse["message"]
-    versions = {v["version"]: v for v in model_versions(sample_runtime)}
-    assert versions[first["version"]]["is_active"] and not versions[worse["version"]]["is_active"]
-    assert predict_duration(sample_runtime, **CASE)["model_version"] == first["version"]
+    versions = {v.version: v for v in model_versions(sample_runtime)}
+    assert versions[first["version"]].is_active and not versions[worse["version"]].is_active
+    assert predict_duration(sample_runtime, **CASE).model_version == first["version"]
 
     forced = retrain(sample_runtime, force=True)
     assert forced["status"] == "activated" and forced["active_version"] == forced["version"]
-    assert predict_duration(sample_runtime, **CASE)["model_version"] == forced["version"]
+    assert predict_duration(sample_runtime, **CASE).model_version == forced["version"]
 
 
 def test_a_second_retrain_is_refused_while_one_runs_and_predictions_continue(sample_runtime, monkeypatch):
@@ -106,7 +106,7 @@ def test_a_second_retrain_is_refused_while_one_runs_and_predictions_continue(sam
         assert started.wait(timeout=60)
         with pytest.raises(JobAlreadyRunning, match="already running"):
             retrain(sample_runtime)
-        assert predict_duration(sample_runtime, **CASE)["model_version"] == first["version"]
+        assert predict_duration(sample_runtime, **CASE).model_version == first["version"]
     finally:
         release.set()
         worker.join(timeout=120)

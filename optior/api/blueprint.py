@@ -11,6 +11,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from optior.api import analytics_views, data_views, live_views, model_views, plan_views
 from optior.api.errors import API_PREFIX, is_api_path, register_error_handlers
 from optior.api.openapi import openapi_document
+from optior.api.operation import Operation
 from optior.api.serialize import json_response
 from optior.services.access import admin_refusal_reason
 from optior.web.context import current_runtime
@@ -22,26 +23,29 @@ MULTIPART_ALLOWANCE = 64 * 1024  # boundaries and part headers around an uploade
 
 
 def openapi() -> Response:
-    """The OpenAPI 3 description of every endpoint."""
-    return json_response(openapi_document(current_runtime().settings))
+    """The OpenAPI 3 description of every endpoint, generated from ROUTES."""
+    routes = ((API_PREFIX + path, method, operation) for path, method, _, operation in ROUTES)
+    return json_response(openapi_document(current_runtime().settings, routes))
 
 
-# (path under /api, method, view); the OpenAPI document describes exactly these.
-ROUTES: tuple[tuple[str, str, Callable[[], Response]], ...] = (
-    ("/health", "GET", data_views.health),
-    ("/seed", "POST", data_views.seed),
-    ("/clear", "DELETE", data_views.clear),
-    ("/schedule", "GET", analytics_views.schedule),
-    ("/analytics", "GET", analytics_views.analytics_view),
-    ("/metrics", "GET", analytics_views.metrics_view),
-    ("/predict", "POST", model_views.predict),
-    ("/retrain", "POST", model_views.retrain),
-    ("/jobs", "GET", model_views.job),
-    ("/models", "GET", model_views.models),
-    ("/models/live", "GET", live_views.live),
-    ("/plan", "GET", plan_views.plan),
-    ("/plan", "POST", plan_views.what_if),
-    ("/openapi.json", "GET", openapi),
+OPENAPI = Operation("openapi", "This document.", None, "OpenAPI 3.1")
+
+# (path under /api, method, view, its description); the OpenAPI document is generated from exactly these.
+ROUTES: tuple[tuple[str, str, Callable[[], Response], Operation], ...] = (
+    ("/health", "GET", data_views.health, data_views.HEALTH),
+    ("/seed", "POST", data_views.seed, data_views.SEED),
+    ("/clear", "DELETE", data_views.clear, data_views.CLEAR),
+    ("/schedule", "GET", analytics_views.schedule, analytics_views.SCHEDULE),
+    ("/analytics", "GET", analytics_views.analytics_view, analytics_views.ANALYTICS),
+    ("/metrics", "GET", analytics_views.metrics_view, analytics_views.METRICS),
+    ("/predict", "POST", model_views.predict, model_views.PREDICT),
+    ("/retrain", "POST", model_views.retrain, model_views.RETRAIN),
+    ("/jobs", "GET", model_views.job, model_views.JOB),
+    ("/models", "GET", model_views.models, model_views.MODELS),
+    ("/models/live", "GET", live_views.live, live_views.LIVE),
+    ("/plan", "GET", plan_views.plan, plan_views.PLAN),
+    ("/plan", "POST", plan_views.what_if, plan_views.WHAT_IF),
+    ("/openapi.json", "GET", openapi, OPENAPI),
 )
 
 
@@ -85,7 +89,7 @@ def register_api(server: Flask) -> None:
     token, non-loopback address) the log says so and how to enable them.
     """
     blueprint = Blueprint(BLUEPRINT_NAME, __name__, url_prefix=API_PREFIX)
-    for path, method, view in ROUTES:
+    for path, method, view, _ in ROUTES:
         blueprint.add_url_rule(path, view_func=view, methods=[method])
     blueprint.before_request(_limit_body)
     register_error_handlers(server, blueprint)

@@ -13,7 +13,9 @@ from werkzeug.utils import secure_filename
 
 from optior.api.auth import admin_only
 from optior.api.errors import ApiError, error_response
-from optior.api.params import parse_flag
+from optior.api.operation import Operation
+from optior.api.request_models import FORM_TYPES, ImportFlags, SeedUpload, form_or_query
+from optior.api.response_models import ClearResult, Health, SeedResult
 from optior.api.serialize import json_response
 from optior.errors import DatabaseUnavailable, InvalidInput
 from optior.services.data_admin import case_count, clear_cases
@@ -24,7 +26,6 @@ from optior.web.context import current_runtime
 
 UPLOAD_FIELD = "file"
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
-FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 
 
@@ -39,7 +40,7 @@ def health() -> Response:
     if read_only:
         return error_response(503, read_only, {"database": "read-only"})
     version = card["version"] if card else None
-    return json_response({"status": "ok", "database": "ok", "cases": cases, "model_version": version})
+    return json_response(Health(status="ok", database="ok", cases=cases, model_version=version))
 
 
 def _check_size(stream: IO[bytes]) -> None:
@@ -95,18 +96,29 @@ def _seed_source() -> tuple[Path | IO[bytes], str]:
 @admin_only
 def seed() -> Response:
     """Import the uploaded CSV (or the bundled sample) and return the import report."""
-    flags = request.values if request.mimetype in FORM_TYPES else request.args
-    strict, replace = parse_flag(flags, "strict"), parse_flag(flags, "replace")
+    flags = form_or_query(ImportFlags)
     source, name = _seed_source()
-    report = import_cases(current_runtime(), source=source, source_name=name, strict=strict, replace=replace)
+    report = import_cases(current_runtime(), source=source, source_name=name, strict=flags.strict,
+                          replace=flags.replace)
     if not report.written:
         raise ApiError(422, report.summary(), {"field": UPLOAD_FIELD, "report": report.to_dict()})
     accepted = report.inserted + report.updated + report.unchanged
-    return json_response({"message": report.summary(), "count": accepted, "report": report.to_dict()})
+    return json_response(SeedResult(message=report.summary(), count=accepted, report=report))
 
 
 @admin_only
 def clear() -> Response:
     """Delete every case; models and predictions are kept."""
     deleted = clear_cases(current_runtime())
-    return json_response({"message": f"Removed {deleted} cases.", "deleted": deleted})
+    return json_response(ClearResult(message=f"Removed {deleted} cases.", deleted=deleted))
+
+
+HEALTH = Operation("health", "Database reachable, number of cases, active model version.", Health, "Healthy.")
+SEED = Operation(
+    "seed", "Import an OR case CSV (upload or text/csv body), or the bundled sample when no body.",
+    SeedResult, "Imported; rejected rows are listed in the report.",
+    description="Returns the import report, with `message` and `count` kept for older clients.",
+    query=ImportFlags, upload=SeedUpload, errors=(400, 401, 403, 409, 413, 415, 422), admin=True,
+)
+CLEAR = Operation("clear", "Delete every case (models and predictions are kept).", ClearResult, "Cleared.",
+                  errors=(401, 403, 409), admin=True)

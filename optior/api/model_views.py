@@ -2,63 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 
 from optior.api.auth import admin_only
 from optior.api.errors import API_PREFIX, ApiError
-from optior.api.params import (
-    json_object,
-    parse_clock,
-    parse_date,
-    parse_flag,
-    parse_job_id,
-    parse_minutes,
-    parse_position,
-    parse_text,
-)
+from optior.api.operation import Operation
+from optior.api.request_models import JobQuery, PredictRequest, RetrainFlags, json_body, query
+from optior.api.response_models import Job, JobStarted, Models, PredictResult, RetrainResult
 from optior.api.serialize import json_response
 from optior.services import jobs, training
 from optior.services.prediction import predict_duration
 from optior.web.auth import current_viewer
 from optior.web.context import current_runtime
 
-# `label` (a case label or patient name) is stored with the logged prediction, never logged or returned.
-PREDICT_TEXT = ("service", "cpt_code", "or_suite", "surgeon", "label")
-PREDICT_REQUIRED = ("service", "cpt_code", "or_suite", "date")
-PREDICT_FIELDS = frozenset({*PREDICT_TEXT, "date", "scheduled_start", "booked_minutes", "position_in_day"})
-
-
-def _prediction_inputs(body: dict) -> dict:
-    """The service's keyword arguments from the JSON body, each field checked and named when wrong."""
-    missing = [field for field in PREDICT_REQUIRED if body.get(field) is None]
-    if missing:
-        raise ApiError(
-            400, f"'{missing[0]}' is required; required fields: {', '.join(PREDICT_REQUIRED)}.",
-            {"field": missing[0], "missing": missing},
-        )
-    texts = {field: parse_text(body[field], field) for field in PREDICT_TEXT if body.get(field) is not None}
-    day = parse_date(body["date"], "date")
-    optional = {
-        "scheduled_start": lambda value: parse_clock(value, "scheduled_start"),
-        "booked_minutes": lambda value: parse_minutes(value, "booked_minutes"),
-        "position_in_day": lambda value: parse_position(value, "position_in_day"),
-    }
-    return {
-        "service": texts["service"],
-        "cpt_code": texts["cpt_code"],
-        "or_suite": texts["or_suite"],
-        "case_date": day,
-        "surgeon": texts.get("surgeon"),
-        "case_label": texts.get("label"),
-        **{field: parse(body[field]) for field, parse in optional.items() if body.get(field) is not None},
-    }
-
 
 def predict() -> Response:
     """Predict a case's in-room minutes with an 80% range, the model version and notes."""
-    inputs = _prediction_inputs(json_object(allowed=PREDICT_FIELDS))
-    result = predict_duration(current_runtime(), **inputs, entered_by=current_viewer().name)
-    return json_response({"predicted_duration": result["predicted_minutes"], **result})
+    case = json_body(PredictRequest)
+    optional = {name: getattr(case, name) for name in ("scheduled_start", "booked_minutes", "position_in_day")
+                if getattr(case, name) is not None}
+    result = predict_duration(
+        current_runtime(), service=case.service, cpt_code=case.cpt_code, or_suite=case.or_suite,
+        case_date=case.date, surgeon=case.surgeon, case_label=case.label, **optional,
+        entered_by=current_viewer().name,
+    )
+    return json_response(PredictResult(**dict(result), predicted_duration=result.predicted_minutes))
 
 
 @admin_only
@@ -69,31 +37,52 @@ def retrain() -> Response:
     With ?background=true the answer (202) comes at once and names the job to poll at /api/jobs?id=, for data
     large enough that a request would outlast the server's worker timeout.
     """
-    force, background = parse_flag(request.args, "force"), parse_flag(request.args, "background")
-    if background:
-        job_id = jobs.start_retrain(current_runtime(), force=force)
-        body = {"message": f"Retrain started as job {job_id}.", "job_id": job_id, "status": "running",
-                "status_url": f"{API_PREFIX}/jobs?id={job_id}"}
-        return json_response(body, 202)
-    result = jobs.retrain_and_wait(current_runtime(), force=force)
+    flags = query(RetrainFlags)
+    if flags.background:
+        job_id = jobs.start_retrain(current_runtime(), force=flags.force)
+        started = JobStarted(message=f"Retrain started as job {job_id}.", job_id=job_id, status="running",
+                             status_url=f"{API_PREFIX}/jobs?id={job_id}")
+        return json_response(started, 202)
+    result = jobs.retrain_and_wait(current_runtime(), force=flags.force)
     if result["status"] == "error":
         raise ApiError(409, result["message"], result)
-    return json_response(result)
+    return json_response(RetrainResult.model_validate(result))
 
 
 def job() -> Response:
     """A background job's status ('running', 'done', 'failed', 'interrupted'), message and result."""
-    job_id = parse_job_id(request.args.get("id"), "id")
+    job_id = query(JobQuery).id
     state = jobs.find_job_state(current_runtime(), job_id)
     if state is None:
         raise ApiError(404, f"There is no job {job_id}.", {"field": "id"})
-    return json_response({"job_id": job_id, **state})
+    return json_response(Job.model_validate({"job_id": job_id, **state}))
 
 
 def models() -> Response:
     """Every saved model version, newest first, with its holdout figures; which one is active."""
     runtime = current_runtime()
     card = training.active_model_card(runtime)
-    return json_response(
+    return json_response(Models.model_validate(
         {"active_version": card["version"] if card else None, "versions": training.model_versions(runtime)}
-    )
+    ))
+
+
+PREDICT = Operation(
+    "predict", "Predict a case's in-room minutes with an 80% range, the model version and notes.",
+    PredictResult, "The prediction (also logged, with the label if given).",
+    description="Unknown services, procedures, rooms or surgeons fall back (see `notes`). 409 when no model is "
+                "trained yet.",
+    body=PredictRequest, errors=(400, 409, 413, 415),
+)
+RETRAIN = Operation(
+    "retrain", "Train on the stored cases; activate the new version unless the active one is better.",
+    RetrainResult, "Trained; `status` says whether it was activated.",
+    description="Runs to the end before answering (seconds to minutes). 409 when another retrain runs or there are "
+                "too few cases (`details` then holds the result).",
+    query=RetrainFlags, responses={202: (JobStarted, "Started in the background.")}, errors=(400, 401, 403, 409),
+    admin=True,
+)
+JOB = Operation("job", "A background retrain's status, message and (when done) result.", Job, "The job's state.",
+                query=JobQuery, errors=(400, 404))
+MODELS = Operation("models", "Every saved model version, newest first, with holdout figures; the active one.",
+                   Models, "Versions.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from datetime import date, time
 
 from flask import request
@@ -97,28 +96,12 @@ def parse_job_id(text: str | None, field: str) -> int:
     return int(text)
 
 
-def parse_flag(values: Mapping[str, str], field: str) -> bool:
-    """An optional true/false flag (also 1/0); absent means false."""
-    text = values.get(field)
-    if text is None:
-        return False
-    word = text.strip().lower()
+def parse_flag(text: object, field: str) -> bool:
+    """A true/false flag given as text (also 1/0)."""
+    word = text.strip().lower() if isinstance(text, str) else ""
     if word in TRUE_WORDS | FALSE_WORDS:
         return word in TRUE_WORDS
     raise _invalid(field, f"'{field}' must be true or false.", expected="true or false")
-
-
-def query_date(field: str) -> date | None:
-    text = request.args.get(field)
-    return None if text is None else parse_date(text, field)
-
-
-def query_texts(field: str) -> tuple[str, ...] | None:
-    """A repeated filter parameter (?room=OR 1&room=OR 2); None when absent."""
-    values = request.args.getlist(field)
-    if not values:
-        return None
-    return tuple(dict.fromkeys(parse_text(value, field) for value in values))
 
 
 def json_object(*, allowed: frozenset[str]) -> dict:

@@ -7,8 +7,10 @@ from datetime import date
 from flask import Response, request
 
 from optior.api.errors import ApiError
-from optior.api.model_schemas import component_schemas
-from optior.api.params import json_object, query_date
+from optior.api.operation import Operation
+from optior.api.params import json_object
+from optior.api.request_models import Day, DayQuery, date_field, query
+from optior.api.response_models import Error
 from optior.api.serialize import json_response
 from optior.services.planning import plan_day, plan_what_if, planned_days
 from optior.services.planning_models import DayPlan, PlanOptions, WhatIfRequest, parse_model
@@ -36,8 +38,8 @@ def _answer(plan: DayPlan) -> Response:
 def plan() -> Response:
     """?date=YYYY-MM-DD (default: the next day with scheduled cases) and &cost_ratio=R or &quantile=Q."""
     runtime = current_runtime()
-    options = parse_model(PlanOptions, {name: request.args.get(name) for name in ("cost_ratio", "quantile")})
-    day = query_date("date") or _default_day(runtime)
+    options = parse_model(PlanOptions, {name: request.args.get(name) for name in PlanOptions.model_fields})
+    day = query(DayQuery).date or _default_day(runtime)
     return _answer(plan_day(runtime, day, cost_ratio=options.cost_ratio, quantile=options.quantile))
 
 
@@ -47,53 +49,20 @@ def what_if() -> Response:
     return _answer(plan_what_if(current_runtime(), request_model))
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+class PlanQuery(DayQuery, PlanOptions):
+    """?date=&cost_ratio=|quantile= as the document shows them (plan() checks the options, then the date)."""
+
+    date: Day | None = date_field("The day (default: the next day with scheduled cases, else the latest).")
 
 
-def _json(name: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: int) -> dict:
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in (*statuses, 500, 503)}
-
-
-def _query(name: str, description: str, schema: dict) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
-def openapi_paths() -> dict:
-    """The plan endpoints for the OpenAPI document; their bodies refer to the generated model schemas."""
-    options = PlanOptions.model_json_schema()["properties"]
-    not_found = _json("Error", "No cases are scheduled that day; `details.scheduled_days` lists the days that have.")
-    return {
-        "/api/plan": {
-            "get": {
-                "operationId": "plan",
-                "summary": "A day's scheduled cases simulated room by room: finish times, chance of overtime, "
-                           "recommended bookings. Give cost_ratio or quantile, not both (default cost_ratio 2).",
-                "parameters": [
-                    _query("date", "The day (default: the next day with scheduled cases, else the latest).",
-                           {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
-                    _query("cost_ratio", "Cost of an overtime minute in idle minutes; bookings at r/(1+r).",
-                           options["cost_ratio"]["anyOf"][0]),
-                    _query("quantile", "Book each case at this predicted quantile instead.",
-                           options["quantile"]["anyOf"][0]),
-                ],
-                "responses": {"200": _json("DayPlan", "The day plan."), "404": not_found, **_errors(400, 409)},
-            },
-            "post": {
-                "operationId": "planWhatIf",
-                "summary": "What if: simulate the posted cases as arranged (rooms, starts, order); nothing is stored.",
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref("WhatIfRequest")}}},
-                "responses": {"200": _json("DayPlan", "The day plan of the posted cases."),
-                              **_errors(400, 409, 413, 415)},
-            },
-        }
-    }
-
-
-def openapi_schemas() -> dict:
-    return component_schemas(requests=(WhatIfRequest,), results=(DayPlan,))
+PLAN = Operation(
+    "plan", "A day's scheduled cases simulated room by room: finish times, chance of overtime, recommended "
+    "bookings. Give cost_ratio or quantile, not both (default cost_ratio 2).",
+    DayPlan, "The day plan.", query=PlanQuery,
+    responses={404: (Error, "No cases are scheduled that day; `details.scheduled_days` lists the days that have.")},
+    errors=(400, 409),
+)
+WHAT_IF = Operation(
+    "planWhatIf", "What if: simulate the posted cases as arranged (rooms, starts, order); nothing is stored.",
+    DayPlan, "The day plan of the posted cases.", body=WhatIfRequest, errors=(400, 409, 413, 415),
+)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask import Response, jsonify
+from pydantic import BaseModel
 
 
 def json_ready(value: Any) -> Any:
@@ -31,6 +32,8 @@ def json_ready(value: Any) -> Any:
         return [json_ready(row) for row in value.to_dict("records")]
     if isinstance(value, (pd.Series, np.ndarray)):
         return [json_ready(item) for item in value.tolist()]
+    if isinstance(value, BaseModel):  # a typed result: its fields as declared
+        return json_ready(value.model_dump())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return json_ready(dataclasses.asdict(value))
     if isinstance(value, dict):

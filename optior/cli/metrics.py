@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from optior.cli import EXIT_OK
+from optior.services.metric_models import OrMetrics
 from optior.services.metrics import or_metrics
 from optior.services.runtime import Runtime
 
@@ -45,35 +45,35 @@ def _table(rows: list[dict], columns: tuple[tuple[str, str], ...]) -> list[str]:
     ]
 
 
-def _report(result: dict, with_definitions: bool) -> list[str]:
-    filters, params, definitions = result["filters"], result["parameters"], result["definitions"]
+def _report(result: OrMetrics, with_definitions: bool) -> list[str]:
+    filters, params, definitions = result.filters, result.parameters, result.definitions
     lines = [
-        f"OR efficiency, {filters['start']} to {filters['end']}"
-        f" (rooms: {', '.join(filters['rooms'] or ['all'])}; services: {', '.join(filters['services'] or ['all'])})",
-        f"Staffed {params['staffed_start']}-{params['staffed_end']} on weekdays, prime {params['prime_start']}-"
-        f"{params['prime_end']}; turnover cut-off {params['turnover_cutoff_minutes']:g} min, credit up to "
-        f"{params['max_turnover_credit_minutes']:g} min; on-time grace {params['on_time_grace_minutes']:g} min; "
-        f"booking tolerance max({params['booking_tolerance_pct']:g}%, {params['booking_tolerance_minutes']:g} min).",
+        f"OR efficiency, {filters.start} to {filters.end}"
+        f" (rooms: {', '.join(filters.rooms or ['all'])}; services: {', '.join(filters.services or ['all'])})",
+        f"Staffed {params.staffed_start}-{params.staffed_end} on weekdays, prime {params.prime_start}-"
+        f"{params.prime_end}; turnover cut-off {params.turnover_cutoff_minutes:g} min, credit up to "
+        f"{params.max_turnover_credit_minutes:g} min; on-time grace {params.on_time_grace_minutes:g} min; "
+        f"booking tolerance max({params.booking_tolerance_pct:g}%, {params.booking_tolerance_minutes:g} min).",
         "",
     ]
-    overall = result["overall"]
+    overall = result.overall
     if not overall["cases"]:
         return [*lines, "No cases match this range and these filters."]
-    label_width = max(len(definitions[name]["label"]) for name in overall)
+    label_width = max(len(definitions[name].label) for name in overall)
     for name, value in overall.items():
         definition = definitions[name]
-        lines.append(f"{definition['label']:<{label_width}}  {_format(value):>12} {definition['unit']}")
+        lines.append(f"{definition.label:<{label_width}}  {_format(value):>12} {definition.unit}")
         if with_definitions:
-            lines.append(f"    {definition['definition']}")
-    lines += ["", "By room", *_table(result["by_room"], ROOM_COLUMNS)]
-    lines += ["", "By service", *_table(result["by_service"], SERVICE_COLUMNS)]
+            lines.append(f"    {definition.definition}")
+    lines += ["", "By room", *_table(result.by_room, ROOM_COLUMNS)]
+    lines += ["", "By service", *_table(result.by_service, SERVICE_COLUMNS)]
     return lines
 
 
 def _metrics(runtime: Runtime, args: argparse.Namespace) -> int:
     result = or_metrics(runtime, start=args.start, end=args.end, rooms=args.room, services=args.service)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(result.model_dump_json(indent=2))
     else:
         print("\n".join(_report(result, args.definitions)))
     return EXIT_OK

@@ -109,7 +109,7 @@ def _predict(runtime: Runtime, args: argparse.Namespace) -> int:
         runtime, service=args.service, cpt_code=args.cpt, or_suite=args.room, case_date=args.date,
         scheduled_start=args.start, booked_minutes=args.booked, surgeon=args.surgeon,
     )
-    print(json.dumps(result, indent=2))
+    print(result.model_dump_json(indent=2))
     return EXIT_OK
 
 

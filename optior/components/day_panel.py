@@ -10,6 +10,7 @@ from dash import html
 from optior.components import format as fmt
 from optior.components.grid import number_column, text_column
 from optior.components.kpi import kpi_card
+from optior.services.analytics_models import DaySummary
 from optior.vocabulary import room_label
 
 # Minutes over (or under) the booking at which the difference is coloured.
@@ -73,16 +74,15 @@ DAY_CARDS = (
 )
 
 
-def day_kpi_cards(summary: dict) -> dbc.Row:
+def day_kpi_cards(summary: DaySummary) -> dbc.Row:
     """The day's key figures as a row of cards, each with its definition."""
-    definitions = summary["definitions"]
     cards = []
     for name, formatter in DAY_CARDS:
-        value = formatter(summary[name])
+        value = formatter(summary.figure(name))
         if name == "late_first_starts":
-            value = f"{value} of {fmt.count(summary['first_case_count'])}"
-        entry = definitions[name]
-        cards.append(kpi_card(f"dashboard-day-{name.replace('_', '-')}", entry["label"], value, entry["definition"]))
+            value = f"{value} of {fmt.count(summary.first_case_count)}"
+        entry = summary.definitions[name]
+        cards.append(kpi_card(f"dashboard-day-{name.replace('_', '-')}", entry.label, value, entry.definition))
     return dbc.Row([dbc.Col(card, xs=6, md=3, xl=True) for card in cards], className="g-2")
 
 

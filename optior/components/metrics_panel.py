@@ -17,6 +17,7 @@ from optior.figures.metrics import (
     weekly_trend,
 )
 from optior.figures.theme import empty_figure
+from optior.services.metric_models import Figure, MetricDefinition, MetricParameters, OrMetrics
 
 CARDS = "dashboard-metric-cards"
 PARAMETERS = "dashboard-metric-parameters"
@@ -66,13 +67,13 @@ def metrics_outputs() -> list[Output]:
             *[Output(g, "figure") for g in GRAPHS], *[Output(f"{g}-definition", "children") for g in GRAPHS]]
 
 
-def _card(name: str, value: str, definitions: dict, detail: str | None = None) -> dbc.Col:
+def _card(name: str, value: str, definitions: dict[str, MetricDefinition], detail: str | None = None) -> dbc.Col:
     entry = definitions[name]
-    return dbc.Col(kpi_card(f"dashboard-metric-{name.replace('_', '-')}", entry["label"], value, entry["definition"],
+    return dbc.Col(kpi_card(f"dashboard-metric-{name.replace('_', '-')}", entry.label, value, entry.definition,
                             detail=detail), xs=6, md=4, xl=True)
 
 
-def _cards(overall: dict, definitions: dict) -> dbc.Row:
+def _cards(overall: dict[str, Figure], definitions: dict[str, MetricDefinition]) -> dbc.Row:
     cards = [
         _card("raw_utilization_pct", fmt.percent(overall["raw_utilization_pct"]), definitions,
               f"prime time {fmt.percent(overall['prime_time_utilization_pct'])}"),
@@ -90,47 +91,48 @@ def _cards(overall: dict, definitions: dict) -> dbc.Row:
     return dbc.Row(cards, className="g-2")
 
 
-def _parameters_text(parameters: dict) -> str:
+def _parameters_text(parameters: MetricParameters) -> str:
     return (
-        f"Settings: staffed {parameters['staffed_start']}–{parameters['staffed_end']} on weekdays; prime time "
-        f"{parameters['prime_start']}–{parameters['prime_end']}; turnover cut-off "
-        f"{parameters['turnover_cutoff_minutes']:.0f} min (credit capped at "
-        f"{parameters['max_turnover_credit_minutes']:.0f} min); on-time grace {parameters['on_time_grace_minutes']:.0f}"
-        f" min; booking tolerance ±{parameters['booking_tolerance_pct']:.0f}% / "
-        f"±{parameters['booking_tolerance_minutes']:.0f} min. Change them with the OPTIOR_* settings (see README)."
+        f"Settings: staffed {parameters.staffed_start}–{parameters.staffed_end} on weekdays; prime time "
+        f"{parameters.prime_start}–{parameters.prime_end}; turnover cut-off "
+        f"{parameters.turnover_cutoff_minutes:.0f} min (credit capped at "
+        f"{parameters.max_turnover_credit_minutes:.0f} min); on-time grace {parameters.on_time_grace_minutes:.0f}"
+        f" min; booking tolerance ±{parameters.booking_tolerance_pct:.0f}% / "
+        f"±{parameters.booking_tolerance_minutes:.0f} min. Change them with the OPTIOR_* settings (see README)."
     )
 
 
-def _definition_text(names: tuple[str, ...], definitions: dict) -> html.Details:
+def _definition_text(names: tuple[str, ...], definitions: dict[str, MetricDefinition]) -> html.Details:
     """The chart's definitions, one click away."""
     return html.Details(
         [html.Summary("How is this measured?"),
-         html.Ul([html.Li([html.Strong(f"{definitions[n]['label']}: "), definitions[n]["definition"]])
+         html.Ul([html.Li([html.Strong(f"{definitions[n].label}: "), definitions[n].definition])
                   for n in names], className="mb-1")],
         className="optior-definition",
     )
 
 
-def _heatmap(result: dict):
+def _heatmap(result: OrMetrics):
     """By room-day for ranges up to about six months, by room-week beyond (or_metrics returns one of them)."""
-    if result["by_room_day"] is not None:
-        return utilization_heatmap(pd.DataFrame(result["by_room_day"]), "day")
-    return utilization_heatmap(pd.DataFrame(result["by_room_week"]), "week_start")
+    if result.by_room_day is not None:
+        return utilization_heatmap(pd.DataFrame(result.by_room_day), "day")
+    return utilization_heatmap(pd.DataFrame(result.by_room_week), "week_start")
 
 
-def metrics_views(result: dict) -> tuple:
+def metrics_views(result: OrMetrics) -> tuple:
     """Everything metrics_outputs() expects, built from or_metrics()'s result."""
-    definitions, parameters = result["definitions"], result["parameters"]
+    definitions, parameters = result.definitions, result.parameters
+    histogram = pd.DataFrame([row.model_dump() for row in result.turnover_histogram])
     figures = (
         _heatmap(result),
-        turnover_distribution(pd.DataFrame(result["turnover_histogram"]), parameters["turnover_cutoff_minutes"]),
-        on_time_starts(pd.DataFrame(result["by_room"]), "room", "On-time starts by room"),
-        on_time_starts(pd.DataFrame(result["by_service"]), "service", "On-time starts by service"),
-        booking_accuracy(pd.DataFrame(result["by_service"])),
-        weekly_trend(pd.DataFrame(result["by_week"])),
+        turnover_distribution(histogram, parameters.turnover_cutoff_minutes),
+        on_time_starts(pd.DataFrame(result.by_room), "room", "On-time starts by room"),
+        on_time_starts(pd.DataFrame(result.by_service), "service", "On-time starts by service"),
+        booking_accuracy(pd.DataFrame(result.by_service)),
+        weekly_trend(pd.DataFrame(result.by_week)),
     )
     texts = tuple(_definition_text(GRAPH_DEFINITIONS[g], definitions) for g in GRAPHS)
-    return (_cards(result["overall"], definitions), _parameters_text(parameters), *figures, *texts)
+    return (_cards(result.overall, definitions), _parameters_text(parameters), *figures, *texts)
 
 
 def empty_metrics(message: str) -> tuple:

@@ -8,6 +8,7 @@ from dash import html
 from optior.components import format as fmt
 from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.tables import simple_table
+from optior.services.training_models import ModelVersionSummary
 
 # (metric key, column header, formatter, definition)
 METRIC_COLUMNS = (
@@ -66,21 +67,21 @@ def model_card(card: dict) -> dbc.Card:
 VERSIONS_GRID = "model-versions-table"
 
 
-def versions_table(versions: list[dict]) -> html.Div | html.P:
+def versions_table(versions: list[ModelVersionSummary]) -> html.Div | html.P:
     """Every trained version with its holdout errors and the activation decision."""
     if not versions:
         return html.P("No versions yet.", className="text-muted")
     rows = [
         {
-            "version": v["version"] + (" (active)" if v["is_active"] else ""),
-            "trained": f"{v['trained_at']:%Y-%m-%d %H:%M}",
-            "cases": v["rows_used"],
-            "estimator": v["estimator"],
-            "mae": v["mae"],
-            "booked_mae": v["booked_mae"],
-            "procedure_median_mae": v["procedure_median_mae"],
-            "coverage": None if v["interval_coverage"] is None else v["interval_coverage"] * 100,
-            "decision": v["decision"],
+            "version": v.version + (" (active)" if v.is_active else ""),
+            "trained": f"{v.trained_at:%Y-%m-%d %H:%M}",
+            "cases": v.rows_used,
+            "estimator": v.estimator,
+            "mae": v.mae,
+            "booked_mae": v.booked_mae,
+            "procedure_median_mae": v.procedure_median_mae,
+            "coverage": None if v.interval_coverage is None else v.interval_coverage * 100,
+            "decision": v.decision,
         }
         for v in versions
     ]

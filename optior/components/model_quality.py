@@ -6,6 +6,7 @@ from dash import html
 
 from optior.components import format as fmt
 from optior.components.tables import simple_table
+from optior.services.live_accuracy_models import LiveAccuracy
 
 CALIBRATION_DEFINITION = (
     "Each point is one predicted quantile (P10 … P90 of every case's in-room minutes) against the share of "
@@ -56,21 +57,21 @@ def frequency_table(bands: list[dict] | None) -> html.Div | html.P:
     ])
 
 
-def live_table(live: dict) -> html.Div:
+def live_table(live: LiveAccuracy) -> html.Div:
     """Advance predictions against what happened, by week, beside the holdout figures, with drift warnings."""
     title = html.H2("Predictions made in advance, once the cases happened", className="h5")
-    if not live["weeks"]:
+    if not live.weeks:
         return html.Div([title, html.P(
             "No scheduled case with a recorded advance prediction has its actual times yet. Import the schedule "
             "(cases without actual times) while a model is active, then the completed cases as they happen.",
             className="small text-muted")])
-    rows = [[week["week_start"], fmt.count(week["cases"]), fmt.minutes(week["mae"]), fmt.minutes(week["bias"]),
-             fmt.percent(week["interval_coverage"] * 100)] for week in live["weeks"]]
-    holdout = live["holdout"]
+    rows = [[week.week_start.isoformat(), fmt.count(week.cases), fmt.minutes(week.mae), fmt.minutes(week.bias),
+             fmt.percent(week.interval_coverage * 100)] for week in live.weeks]
+    holdout = live.holdout
     if holdout:
-        rows.append([f"Holdout (version {holdout['version']})", "", fmt.minutes(holdout["mae"]), "",
-                     fmt.percent(holdout["interval_coverage"] * 100)])
-    warnings = [html.P(["Drift: ", text], className="small text-danger mb-1") for text in live["drift"]]
+        coverage = None if holdout.interval_coverage is None else holdout.interval_coverage * 100
+        rows.append([f"Holdout (version {holdout.version})", "", fmt.minutes(holdout.mae), "", fmt.percent(coverage)])
+    warnings = [html.P(["Drift: ", text], className="small text-danger mb-1") for text in live.drift]
     return html.Div([
         title,
         simple_table(["Week from", "Cases", "MAE", "Bias", "80% range coverage"], rows,

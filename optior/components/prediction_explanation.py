@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from optior.components import format as fmt
+from optior.services.prediction_models import Explanation
 
 
 def _signed(minutes: float) -> str:
@@ -18,14 +19,14 @@ def quantile_line(quantiles: dict[str, float]) -> html.P:
     return html.P("Quantiles: " + " · ".join(parts), className="small mb-1", id="predict-result-quantiles")
 
 
-def explanation_list(explanation: dict, predicted: float) -> html.Div:
+def explanation_list(explanation: Explanation, predicted: float) -> html.Div:
     """Baseline, then each feature's effect (largest first), then the prediction they add up to."""
-    label = explanation.get("baseline_label", "typical case")
+    label = explanation.baseline_label
     items = [html.Li([html.Span(f"{label[:1].upper()}{label[1:]}: "),
-                      html.Strong(fmt.minutes(explanation["baseline_minutes"]))])]
+                      html.Strong(fmt.minutes(explanation.baseline_minutes))])]
     items += [
-        html.Li([html.Strong(_signed(item["minutes"])), f" {item['feature']} {item['value']}"])
-        for item in explanation["contributions"]
+        html.Li([html.Strong(_signed(item.minutes)), f" {item.feature} {item.value}"])
+        for item in explanation.contributions
     ]
     items.append(html.Li([html.Span("Prediction: "), html.Strong(fmt.minutes(predicted))]))
     return html.Div([

@@ -9,6 +9,7 @@ from optior.components import format as fmt
 from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_column
 from optior.components.prediction_explanation import explanation_list, quantile_line
 from optior.components.wildcard import wildcard_props
+from optior.services.prediction_models import Prediction
 from optior.vocabulary import room_label
 
 
@@ -30,27 +31,27 @@ def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -
     return html.Div(marks, className="optior-range-bar", **wildcard_props({"aria-hidden": "true"}))
 
 
-def prediction_card(result: dict) -> dbc.Card:
+def prediction_card(result: Prediction) -> dbc.Card:
     """The result of one prediction as a card."""
-    predicted, p10, p90 = result["predicted_minutes"], result["p10_minutes"], result["p90_minutes"]
-    level = round(result["range_level"] * 100)
+    predicted, p10, p90 = result.predicted_minutes, result.p10_minutes, result.p90_minutes
+    level = round(result.range_level * 100)
     body = [
         html.Div("Predicted in-room time (wheels in to wheels out)", className="small text-muted"),
         html.Div(fmt.minutes(predicted), className="display-6 fw-semibold", id="predict-result-minutes"),
         html.Div(f"{level}% range: {fmt.minutes(p10)} to {fmt.minutes(p90)}", id="predict-result-range",
                  className="fw-semibold"),
-        _range_bar(p10, predicted, p90, result["booked_minutes"]),
-        quantile_line(result["quantiles"]),
-        explanation_list(result["explanation"], predicted),
+        _range_bar(p10, predicted, p90, result.booked_minutes),
+        quantile_line(result.quantiles),
+        explanation_list(result.explanation, predicted),
     ]
-    if result["booked_comparison"]:
-        inside = "inside" if result["booked_within_range"] else "outside"
-        body.append(html.P(f"{result['booked_comparison']} The booked {fmt.minutes(result['booked_minutes'])} "
+    if result.booked_comparison:
+        inside = "inside" if result.booked_within_range else "outside"
+        body.append(html.P(f"{result.booked_comparison} The booked {fmt.minutes(result.booked_minutes)} "
                            f"is {inside} the {level}% range.", className="mb-1"))
-    body.append(html.P(result["history_text"], className="small mb-1"))
-    body.append(html.P(f"Model version {result['model_version']}.", className="small text-muted mb-1"))
-    if result["notes"]:
-        body.append(dbc.Alert([html.Strong("Note: "), html.Ul([html.Li(n) for n in result["notes"]], className="mb-0")],
+    body.append(html.P(result.history_text, className="small mb-1"))
+    body.append(html.P(f"Model version {result.model_version}.", className="small text-muted mb-1"))
+    if result.notes:
+        body.append(dbc.Alert([html.Strong("Note: "), html.Ul([html.Li(n) for n in result.notes], className="mb-0")],
                               color="warning", className="small py-2 mb-0"))
     return dbc.Card(dbc.CardBody(body), className="shadow-sm")
 

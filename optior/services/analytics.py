@@ -14,6 +14,7 @@ from functools import partial
 from optior.db import analytics_queries as queries
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
+from optior.services.analytics_models import DaySummary
 from optior.services.case_selection import build_case_filter, parse_day
 from optior.services.metric_definitions import metric_definitions
 from optior.services.metric_summary import from_summary
@@ -85,18 +86,18 @@ def nearest_days_with_cases(runtime: Runtime, *, day: date | str, count: int = 3
     return [other.isoformat() for other in sorted(nearest)]
 
 
-def day_summary(runtime: Runtime, *, day: date | str) -> dict:
+def day_summary(runtime: Runtime, *, day: date | str) -> DaySummary:
     """One day's headline figures (cases, rooms, in-room hours, late first starts, booking accuracy)."""
     chosen = parse_day(day, "day")
     figures = overall_figures(runtime, case_filter=CaseFilter(start=chosen, end=chosen))
     figures["rooms_used"] = figures["first_case_count"]  # one first case per room that ran
     figures["in_room_hours"] = figures["in_room_minutes"] / 60
     definitions = metric_definitions(runtime.settings.metrics)
-    return {
-        "day": chosen.isoformat(),
+    return DaySummary.model_validate({
+        "day": chosen,
         **{name: figures[name] for name in DAY_SUMMARY_FIGURES},
         "definitions": {name: definitions[name] for name in DAY_SUMMARY_FIGURES},
-    }
+    })
 
 
 def specialty_breakdown(

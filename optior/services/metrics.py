@@ -1,7 +1,7 @@
 """OR efficiency metrics for a date range: utilization, turnover, on-time starts, booking, overtime.
 
-Results are plain JSON-ready dicts: figures named with their unit (`_pct`, `_minutes`), dates as
-ISO strings, None where a figure is undefined (e.g. no staffed room-days), and each figure's
+Results are typed (metric_models.OrMetrics): figures named with their unit (`_pct`, `_minutes`), dates as
+ISO strings in the breakdowns, None where a figure is undefined (e.g. no staffed room-days), and each figure's
 definition and the parameters used alongside, so every edge shows the same text.
 """
 
@@ -29,6 +29,7 @@ from optior.services.metric_calc import (
     turnover_percentiles,
 )
 from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
+from optior.services.metric_models import OrMetrics
 from optior.services.metric_summary import summary_inputs
 from optior.services.runtime import Runtime
 from optior.vocabulary import natural_room_key
@@ -187,12 +188,12 @@ def or_metrics(
     end: date | str,
     rooms: Iterable[str | int] | None = None,
     services: Iterable[str] | None = None,
-) -> dict:
+) -> OrMetrics:
     """Utilization, turnover, on-time starts, booking accuracy and overtime for a range of days.
 
     Returns `overall` figures; breakdowns as lists of rows: `by_room`, `by_service` (case figures
     only) and `by_week` (ISO weeks, for a trend); a heatmap as columns (a dict of equally long lists:
-    `pd.DataFrame(result["by_room_day"])`): `by_room_day` (staffed room-days) for ranges of up to
+    `pd.DataFrame(result.by_room_day)`): `by_room_day` (staffed room-days) for ranges of up to
     ROOM_DAY_MAX_DAYS days, otherwise `by_room_week` (staffed room-days summed per room and ISO week), the
     other one None; `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of
     every figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
@@ -201,10 +202,10 @@ def or_metrics(
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
     by_day = (case_filter.end - case_filter.start).days < ROOM_DAY_MAX_DAYS
     inputs = _inputs(runtime, case_filter, daily=by_day)
-    return {
+    return OrMetrics.model_validate({
         "filters": {
-            "start": case_filter.start.isoformat(),
-            "end": case_filter.end.isoformat(),
+            "start": case_filter.start,
+            "end": case_filter.end,
             "rooms": list(case_filter.rooms) if case_filter.rooms else None,
             "services": list(case_filter.services) if case_filter.services else None,
         },
@@ -220,4 +221,4 @@ def or_metrics(
             cutoff=runtime.settings.metrics.turnover_cutoff_minutes,
             bin_minutes=TURNOVER_BIN_MINUTES,
         ),
-    }
+    })

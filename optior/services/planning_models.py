@@ -148,8 +148,10 @@ class PlanCaseInput(BaseModel):
 class PlanOptions(BaseModel):
     """How bookings are recommended: a cost ratio r (quantile r / (1 + r)) or a quantile, not both."""
 
-    cost_ratio: float | None = Field(default=None, ge=MIN_COST_RATIO, le=MAX_COST_RATIO)
-    quantile: float | None = Field(default=None, ge=MIN_QUANTILE, le=MAX_QUANTILE)
+    cost_ratio: float | None = Field(default=None, ge=MIN_COST_RATIO, le=MAX_COST_RATIO,
+                                     description="Cost of an overtime minute in idle minutes; bookings at r/(1+r).")
+    quantile: float | None = Field(default=None, ge=MIN_QUANTILE, le=MAX_QUANTILE,
+                                   description="Book each case at this predicted quantile instead.")
 
     @model_validator(mode="after")
     def _one_of(self) -> PlanOptions:

@@ -14,6 +14,7 @@ from optior.ml.explain import explain
 from optior.ml.features import TARGET_LABEL
 from optior.services.model_files import load_version
 from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
+from optior.services.prediction_models import Contribution, Explanation, Prediction, PredictionInputs
 from optior.services.runtime import Runtime
 from optior.text_rules import forbidden_character
 from optior.vocabulary import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS, natural_room_key, room_label
@@ -128,7 +129,7 @@ def predict_duration(
     position_in_day=None,
     log: bool = True,
     entered_by: str | None = None,
-) -> dict:
+) -> Prediction:
     """Predict in-room minutes with quantiles, an 80% range and an additive explanation using the active
     version, and log it (label stored only there).
 
@@ -171,43 +172,44 @@ def predict_duration(
     inputs["position_in_day"] = position
     predicted, p10, p90 = (round(result[key], 1) for key in ("predicted_minutes", "p10_minutes", "p90_minutes"))
     booked = inputs["booked_minutes"]
-    output = {
-        "predicted_minutes": predicted,
-        "p10_minutes": p10,
-        "p90_minutes": p90,
-        "range_level": model.intervals.level,
-        "quantiles": {level: round(minutes, 1) for level, minutes in result["quantiles"].items()},
-        "explanation": _rounded(explain(model, result["features"])),
-        "target": TARGET_LABEL,
-        "model_version": active["version"],
-        "estimator": model.estimator,
-        "inputs": _loggable(inputs),
-        "features": result["features"],
-        "notes": notes + result["notes"],
-        "history": result["history"],
-        "history_text": _history_text(result["history"], inputs["cpt_code"]),
-        "booked_minutes": booked,
-        "booked_difference_minutes": None if booked is None else round(predicted - booked, 1),
-        "booked_comparison": _booked_comparison(predicted, booked),
-        "booked_within_range": None if booked is None else bool(p10 <= booked <= p90),
-        "prediction_id": None,
-    }
+    output = Prediction(
+        predicted_minutes=predicted,
+        p10_minutes=p10,
+        p90_minutes=p90,
+        range_level=model.intervals.level,
+        quantiles={level: round(minutes, 1) for level, minutes in result["quantiles"].items()},
+        explanation=_rounded(explain(model, result["features"])),
+        target=TARGET_LABEL,
+        model_version=active["version"],
+        estimator=model.estimator,
+        inputs=PredictionInputs.model_validate(_loggable(inputs)),
+        features=result["features"],
+        notes=notes + result["notes"],
+        history=result["history"],
+        history_text=_history_text(result["history"], inputs["cpt_code"]),
+        booked_minutes=booked,
+        booked_difference_minutes=None if booked is None else round(predicted - booked, 1),
+        booked_comparison=_booked_comparison(predicted, booked),
+        booked_within_range=None if booked is None else bool(p10 <= booked <= p90),
+        prediction_id=None,
+    )
     if log:
-        output["prediction_id"] = prediction_log(runtime.db).record(LoggedPrediction(
-            created_at=datetime.now(), model_version=active["version"], inputs=output["inputs"],
-            predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output["notes"],
+        output.prediction_id = prediction_log(runtime.db).record(LoggedPrediction(
+            created_at=datetime.now(), model_version=active["version"], inputs=output.inputs.model_dump(),
+            predicted_minutes=predicted, p10_minutes=p10, p90_minutes=p90, notes=output.notes,
             case_label=label, entered_by=entered_by,
         ))
     return output
 
 
-def _rounded(explanation: dict) -> dict:
+def _rounded(explanation: dict) -> Explanation:
     """The explanation in tenths of a minute (still adding up to the prediction within a minute)."""
-    return {
-        **explanation,
-        "baseline_minutes": round(explanation["baseline_minutes"], 1),
-        "contributions": [{**item, "minutes": round(item["minutes"], 1)} for item in explanation["contributions"]],
-    }
+    return Explanation(
+        baseline_minutes=round(explanation["baseline_minutes"], 1),
+        baseline_label=explanation["baseline_label"],
+        contributions=[Contribution(**{**item, "minutes": round(item["minutes"], 1)})
+                       for item in explanation["contributions"]],
+    )
 
 
 def _loggable(inputs: dict) -> dict:

@@ -21,6 +21,7 @@ from optior.services.importing import import_cases
 from optior.services.model_files import load_version, record_version
 from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, scratch_runtime
+from optior.services.training_models import ModelVersionSummary
 
 
 def _trained_until(card: dict) -> pd.Timestamp:
@@ -160,12 +161,12 @@ def active_model_card(runtime: Runtime) -> dict | None:
     return active["card"] if active else None
 
 
-def model_versions(runtime: Runtime) -> list[dict]:
+def model_versions(runtime: Runtime) -> list[ModelVersionSummary]:
     """Every saved version, newest first, with its headline holdout figures and why it was (not) activated."""
     with runtime.db.read() as connection:
         rows = list_versions(connection)
     return [
-        {
+        ModelVersionSummary.model_validate({
             "version": row["version"],
             "trained_at": row["trained_at"],
             "activated_at": row["activated_at"],
@@ -179,7 +180,7 @@ def model_versions(runtime: Runtime) -> list[dict]:
             "booked_mae": row["card"]["baselines"]["booked"]["mae"],
             "procedure_median_mae": row["card"]["baselines"]["procedure_median"]["mae"],
             "decision": row["card"]["decision"]["reason"],
-        }
+        })
         for row in rows
     ]
 

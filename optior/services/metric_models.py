@@ -1,0 +1,72 @@
+"""The OR metrics' typed contract: what or_metrics answers, read by the API, the dashboard and the CLI.
+
+Figures are named with their unit (`_pct`, `_minutes`) and are None where undefined (no staffed room-days,
+no cases); breakdowns are rows of figures keyed by name, heatmaps columns of equally long lists. The set of
+figures is open (metric_calc.figures decides it), so rows are typed as mappings rather than fixed fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+Figure = int | float | None
+Cell = str | int | float | None
+
+
+class MetricFilters(BaseModel):
+    """The selection the figures cover (dates as ISO text; None: every room or service)."""
+
+    start: date
+    end: date
+    rooms: list[str] | None = None
+    services: list[str] | None = None
+
+
+class MetricParameters(BaseModel):
+    """The settings in force (clock times as HH:MM)."""
+
+    staffed_start: str
+    staffed_end: str
+    prime_start: str
+    prime_end: str
+    max_turnover_credit_minutes: float
+    turnover_cutoff_minutes: float
+    on_time_grace_minutes: float
+    booking_tolerance_pct: float
+    booking_tolerance_minutes: float
+
+
+class MetricDefinition(BaseModel):
+    """How a figure is named and measured, in words."""
+
+    label: str
+    unit: str
+    definition: str
+
+
+class TurnoverBin(BaseModel):
+    from_minutes: float
+    to_minutes: float
+    turnovers: int = Field(ge=0)
+
+
+class OrMetrics(BaseModel):
+    """Utilization, turnover, on-time starts, booking accuracy and overtime for a range of days."""
+
+    filters: MetricFilters
+    parameters: MetricParameters
+    definitions: dict[str, MetricDefinition]
+    overall: dict[str, Figure] = Field(description="Every figure over the whole selection.")
+    by_room: list[dict[str, Cell]] = Field(description="Rows keyed by `room`, then the figures.")
+    by_service: list[dict[str, Cell]] = Field(description="Rows keyed by `service`, then the case figures.")
+    by_room_day: dict[str, list[Cell]] | None = Field(description=(
+        "Staffed room-days as columns of equally long lists (room, day, then figures). Given for ranges of up to "
+        "186 days; null for longer ranges, which get by_room_week instead."))
+    by_room_week: dict[str, list[Cell]] | None = Field(description=(
+        "Staffed room-days summed per room and ISO week, as columns of equally long lists (room, iso_week, "
+        "week_start, staffed_room_days, then the same figures as by_room_day). Given for ranges longer than 186 "
+        "days; null otherwise."))
+    by_week: list[dict[str, Cell]] = Field(description="Rows keyed by `iso_week` and `week_start`, then figures.")
+    turnover_histogram: list[TurnoverBin]
