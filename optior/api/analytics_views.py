@@ -54,7 +54,8 @@ def _selection(runtime: Runtime, *, default_days: int | None) -> dict:
 
 
 def analytics_view() -> Response:
-    """Per service over the selection (default: all data, as the original tool): cases, minutes, hours."""
+    """Per service over the selection (default: all data, so a script that passes no dates gets every case): cases,
+    minutes, hours."""
     runtime = current_runtime()
     selection = _selection(runtime, default_days=None)
     return json_response(Analytics.model_validate(
