@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from sqlalchemy import create_engine, text
 
 from optior.config import SAMPLE_CSV, Settings
 from optior.db.schema import metadata
+from optior.ml.registry import load_model
 from optior.services.importing import import_cases
 from optior.services.jobs import WATCH_THREAD_PREFIX
 from optior.services.runtime import Runtime, build_runtime
+from optior.services.training import retrain
 
 
 def pytest_setup_options():
@@ -97,6 +100,20 @@ def sample_runtime(runtime: Runtime) -> Runtime:
     """A runtime whose database holds the bundled sample quarter (about 2,500 cases)."""
     import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name, today=SAMPLE_TODAY)
     return runtime
+
+
+# A knee replacement as the Predict form sends it (text values; no surgeon).
+KNEE_CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
+             "scheduled_start": "07:30", "booked_minutes": "150"}
+
+
+@pytest.fixture
+def trained(sample_runtime: Runtime) -> Iterator[Runtime]:
+    """The sample runtime with an active model and, as in a new process, nothing loaded yet."""
+    load_model.cache_clear()
+    retrain(sample_runtime)
+    yield sample_runtime
+    load_model.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,6 @@ import pytest
 from optior.errors import ModelUnavailable
 from optior.services.case_distribution import CaseQuery, case_distributions, quantile_minutes
 from optior.services.prediction import predict_duration
-from optior.services.training import retrain
-
-
-@pytest.fixture
-def trained(sample_runtime):
-    retrain(sample_runtime)
-    return sample_runtime
 
 
 def _query(**changes) -> CaseQuery:

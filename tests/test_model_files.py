@@ -19,18 +19,7 @@ from optior.ml.registry import load_model
 from optior.services.prediction import predict_duration
 from optior.services.runtime import Runtime, build_runtime
 from optior.services.training import active_model_card, retrain
-
-CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": "150"}
-
-
-@pytest.fixture
-def trained(sample_runtime):
-    """The sample runtime with an active model, and nothing loaded yet (as in a new process)."""
-    load_model.cache_clear()
-    retrain(sample_runtime)
-    yield sample_runtime
-    load_model.cache_clear()
+from tests.conftest import KNEE_CASE
 
 
 @pytest.fixture
@@ -63,22 +52,22 @@ def test_a_server_with_an_empty_model_folder_serves_the_active_version_from_the_
                                                                                            monkeypatch):
     monkeypatch.setattr(model_files_store, "FETCH_PIECE_BYTES", 4096)  # fetched in many pieces, as a large model is
     card = active_model_card(trained)
-    here = predict_duration(trained, **CASE)
+    here = predict_duration(trained, **KNEE_CASE)
     load_model.cache_clear()  # the other server is another process: nothing loaded
 
-    there = predict_duration(other_server, **CASE)
+    there = predict_duration(other_server, **KNEE_CASE)
 
-    assert there["model_version"] == here["model_version"] == card["version"]
-    assert there["predicted_minutes"] == here["predicted_minutes"]
+    assert there.model_version == here.model_version == card["version"]
+    assert there.predicted_minutes == here.predicted_minutes
     cached = other_server.settings.model_dir / card["file_name"]
     assert cached.stat().st_size > 3 * 4096
     assert cached.read_bytes() == (trained.settings.model_dir / card["file_name"]).read_bytes()
 
 
 def test_a_retrain_on_one_server_is_served_by_the_other_on_its_next_prediction(trained, other_server):
-    before = predict_duration(other_server, **CASE)["model_version"]
+    before = predict_duration(other_server, **KNEE_CASE).model_version
     newer = retrain(trained, force=True)["version"]
-    assert predict_duration(other_server, **CASE)["model_version"] == newer != before
+    assert predict_duration(other_server, **KNEE_CASE).model_version == newer != before
 
 
 def test_a_damaged_database_copy_without_a_good_local_file_is_refused_and_a_retrain_recovers(trained, other_server):
@@ -87,12 +76,12 @@ def test_a_damaged_database_copy_without_a_good_local_file_is_refused_and_a_retr
     load_model.cache_clear()
     with pytest.raises(ModelUnavailable, match=f"database's copy of model version {version} does not match its "
                                                "recorded SHA-256.*retrain"):
-        predict_duration(other_server, **CASE)
+        predict_duration(other_server, **KNEE_CASE)
     assert not list(other_server.settings.model_dir.glob("*.joblib")), "nothing unchecked was cached"
-    assert predict_duration(trained, **CASE)["model_version"] == version  # its own copy still matches
+    assert predict_duration(trained, **KNEE_CASE).model_version == version  # its own copy still matches
 
     newer = retrain(trained, force=True)["version"]
-    assert predict_duration(other_server, **CASE)["model_version"] == newer
+    assert predict_duration(other_server, **KNEE_CASE).model_version == newer
 
 
 def test_a_version_with_no_copy_anywhere_says_what_is_missing_and_what_to_do(trained, other_server):
@@ -101,7 +90,7 @@ def test_a_version_with_no_copy_anywhere_says_what_is_missing_and_what_to_do(tra
         connection.execute(delete(model_files))
     load_model.cache_clear()
     with pytest.raises(ModelUnavailable) as refused:
-        predict_duration(other_server, **CASE)
+        predict_duration(other_server, **KNEE_CASE)
     message = refused.value.message
     assert f"{card['file_name']} is missing from {other_server.settings.model_dir}" in message
     assert f"The database holds no copy of version {card['version']} either" in message and "retrain" in message
@@ -115,7 +104,7 @@ def test_a_model_folder_that_cannot_be_written_is_named_in_the_refusal(trained, 
         load_model.cache_clear()
         with pytest.raises(ModelUnavailable, match=f"could not be copied from the database into the model folder "
                                                    f"{blocked / 'models'}.*write access"):
-            predict_duration(server, **CASE)
+            predict_duration(server, **KNEE_CASE)
     finally:
         server.db.dispose()
 

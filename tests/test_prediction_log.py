@@ -15,23 +15,11 @@ from optior.config import SAMPLE_CSV
 from optior.db.lock_wait import short_lock_wait
 from optior.db.schema import predictions
 from optior.errors import DatabaseBusy
-from optior.ml.registry import load_model
 from optior.services.importing import import_cases
 from optior.services.prediction import predict_duration, recent_predictions
 from optior.services.prediction_log import Viewer, prediction_log
-from optior.services.training import retrain
-from tests.conftest import SAMPLE_TODAY
+from tests.conftest import KNEE_CASE, SAMPLE_TODAY
 from tests.test_api_support import TOKEN, api_app
-
-CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_date": "2026-12-01",
-        "scheduled_start": "07:30", "booked_minutes": "150"}
-
-
-@pytest.fixture
-def trained(sample_runtime):
-    load_model.cache_clear()
-    retrain(sample_runtime)
-    return sample_runtime
 
 
 @contextmanager
@@ -76,7 +64,7 @@ def labels_of(runtime, user: str) -> list[str | None]:
 
 def test_a_prediction_during_an_import_answers_and_is_logged_once_the_import_is_done(trained):
     with import_in_progress(trained) as importer:
-        result = predict_duration(trained, **CASE, case_label="Patient during import", entered_by="alice")
+        result = predict_duration(trained, **KNEE_CASE, case_label="Patient during import", entered_by="alice")
         assert importer.is_alive(), "the import still holds its transaction"
         if trained.db.is_sqlite:
             assert result.prediction_id is None, "SQLite's write lock was held: the log row waits in the queue"
@@ -111,6 +99,6 @@ def test_the_api_answers_busy_with_503_and_retry_after(runtime):
 def test_an_api_prediction_while_the_lock_is_held_answers_200(trained):
     client = api_app(trained).test_client()
     with write_lock_held(trained):
-        response = client.post("/api/predict", json={**{k: v for k, v in CASE.items() if k != "case_date"},
+        response = client.post("/api/predict", json={**{k: v for k, v in KNEE_CASE.items() if k != "case_date"},
                                                      "date": "2026-12-01", "booked_minutes": 150})
     assert response.status_code == 200, response.get_json()

@@ -27,13 +27,6 @@ CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "case_da
 LABEL = "Jane Q. Patient"
 
 
-@pytest.fixture
-def trained(sample_runtime):
-    """The sample runtime with an active model (and, like a new process, nothing loaded yet)."""
-    load_model.cache_clear()
-    retrain(sample_runtime)
-    return sample_runtime
-
 
 def test_prediction_gives_minutes_range_version_and_history(trained):
     """The history is that of every stored case: the active model is refitted on all dates."""
