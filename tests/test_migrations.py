@@ -163,7 +163,7 @@ def test_an_upgrade_stores_the_model_files_it_finds_and_names_the_versions_it_ca
     assert f"Stored 1 model file(s) from the model folder {settings.model_dir} in the database." in result.summary()
     assert ("Model version(s) v20261102-0600: the file in the model folder "
             f"{settings.model_dir} does not match its recorded SHA-256") in result.summary()
-    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+    assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
 
 
 def test_an_upgrade_without_the_model_files_keeps_every_version_and_says_which_files_were_missing(
@@ -173,7 +173,7 @@ def test_an_upgrade_without_the_model_files_keeps_every_version_and_says_which_f
     assert _stored_model_files(release_runtime.db) == {}
     assert (f"Model version(s) v20261101-0600, v20261102-0600: no readable file in the model folder "
             f"{settings.model_dir}") in result.summary()
-    assert [v["version"] for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
+    assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
 
 
 def test_the_metric_summary_of_a_release_is_used_as_is_when_its_layout_is_current(release_runtime):

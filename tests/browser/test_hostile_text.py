@@ -36,14 +36,14 @@ def test_the_export_is_of_the_rows_shown_after_a_filter(dash_duo, open_app, host
     open_app("/", "#dashboard-schedule-table .ag-row")
     dash_duo.driver.execute_script("""
         const api = await dash_ag_grid.getApiAsync('dashboard-schedule-table');
-        await api.setColumnFilterModel('or_suite', {filterType: 'text', type: 'equals', filter: '3'});
+        await api.setColumnFilterModel('or_suite', {filterType: 'text', type: 'equals', filter: 'OR 3'});
         api.onFilterChanged();
     """)
     until(lambda: len(dash_duo.find_elements("#dashboard-schedule-table .ag-center-cols-container .ag-row")) == 1,
           timeout=10)
     dash_duo.find_element("[data-grid-export='dashboard-schedule-table']").click()
     rows = list(csv.DictReader(io.StringIO(downloaded(downloads, "or-schedule.csv"))))
-    assert [row["Room"] for row in rows] == ["3"]
+    assert [row["Room"] for row in rows] == ["OR 3"]  # the room as the table shows it
 
 
 def test_markup_in_a_service_name_shows_as_text_in_every_chart(dash_duo, open_app, hostile_cases):
