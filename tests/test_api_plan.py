@@ -138,6 +138,9 @@ def _one_case(**changes) -> dict:
         (_one_case(scheduled_start="2026-10-06T07:30:00"), "body"),
         (_one_case(scheduled_start=f"{PLAN_DAY}T07:30:00+02:00"), "cases.0.scheduled_start"),
         (_one_case(service="Uro\x00logy"), "cases.0.service"),
+        (_one_case(or_suite="OR \u202e1"), "cases.0.or_suite"),  # reorders what a reader sees: the import refuses it
+        (_one_case(surgeon="Dr.\u0085Chen"), "cases.0.surgeon"),  # a C1 control (NEL)
+        (_one_case(cpt_code="520\t00"), "cases.0.cpt_code"),
         (_one_case(or_suite="x" * 65), "cases.0.or_suite"),
         (_one_case() | {"cost_ratio": 2, "quantile": 0.5}, "body"),
         ({"date": PLAN_DAY, "cases": []}, "cases"),

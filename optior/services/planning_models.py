@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from optior.errors import InvalidInput
+from optior.text_rules import SINGLE_LINE_PATTERN, forbidden_character
 from optior.vocabulary import MAX_MINUTES, TEXT_LIMITS
 
 DEFAULT_COST_RATIO = 2.0
@@ -30,7 +32,18 @@ MIN_COST_RATIO, MAX_COST_RATIO = 0.05, 20.0
 MIN_QUANTILE, MAX_QUANTILE = 0.05, 0.95
 MAX_WHAT_IF_CASES = 400
 
-PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"  # one line, no control characters
+
+
+def _one_line(value: str) -> str:
+    """The text rule of the import and the forms: no control, bidirectional or line-break characters."""
+    found = forbidden_character(value)
+    if found:
+        raise ValueError(f"must not contain {found}")
+    return value
+
+
+# One line of text under the shared rule; the schema carries the same rule as a pattern.
+SingleLine = Annotated[str, AfterValidator(_one_line), Field(json_schema_extra={"pattern": SINGLE_LINE_PATTERN})]
 
 LOCAL_DATE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
@@ -136,11 +149,11 @@ class PlanCaseInput(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    encounter_id: str = Field(min_length=1, max_length=TEXT_LIMITS["encounter_id"], pattern=PLAIN_TEXT)
-    or_suite: str = Field(min_length=1, max_length=TEXT_LIMITS["or_suite"], pattern=PLAIN_TEXT)
-    service: str = Field(min_length=1, max_length=TEXT_LIMITS["service"], pattern=PLAIN_TEXT)
-    cpt_code: str = Field(min_length=1, max_length=TEXT_LIMITS["cpt_code"], pattern=PLAIN_TEXT)
-    surgeon: str | None = Field(default=None, max_length=TEXT_LIMITS["surgeon"], pattern=PLAIN_TEXT)
+    encounter_id: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["encounter_id"])
+    or_suite: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["or_suite"])
+    service: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["service"])
+    cpt_code: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["cpt_code"])
+    surgeon: SingleLine | None = Field(default=None, max_length=TEXT_LIMITS["surgeon"])
     scheduled_start: LocalDateTime = Field(description="Local hospital time on the plan's date, no time zone.")
     booked_minutes: float = Field(gt=0, le=MAX_MINUTES)
 
