@@ -181,3 +181,10 @@ def test_form_options_follow_the_active_model_once_there_is_one(trained):
     assert form_options(trained) == before  # what the active model knows
     retrain(trained, force=True)
     assert "Hybrid OR" in form_options(trained)["rooms"]
+
+
+def test_the_explanation_names_the_room_as_the_pages_do_and_a_missing_surgeon_as_not_given(trained):
+    case = {key: value for key, value in CASE.items() if key != "surgeon"}
+    values = {item.feature: item.value for item in predict_duration(trained, **case).explanation.contributions}
+    assert values["surgeon"] == "not given"  # the typical case has its service's busiest surgeon
+    assert values.get("OR suite", "OR 1") == "OR 1"  # listed only when the typical case's room differs

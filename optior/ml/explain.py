@@ -15,7 +15,9 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
+from optior.ml.features import NO_SURGEON
 from optior.ml.model import TrainedModel
+from optior.vocabulary import room_label
 
 FEATURE_LABELS = {
     "service": "service", "cpt_code": "CPT code", "surgeon": "surgeon", "or_suite": "OR suite",
@@ -46,7 +48,11 @@ def baseline_case(model: TrainedModel, service: str) -> tuple[dict, str]:
 
 
 def readable_value(column: str, value) -> str:
-    """A feature value as a person reads it (07:30, Tuesday, 90 min)."""
+    """A feature value as a person reads it (07:30, Tuesday, 90 min, OR 4, not given)."""
+    if column == "surgeon" and value == NO_SURGEON:
+        return "not given"
+    if column == "or_suite":
+        return room_label(str(value))
     if column == "weekday":
         return WEEKDAYS[int(value) % 7]
     if column == "start_minute":
