@@ -28,11 +28,10 @@ def store_files_the_database_lacks(runtime: Runtime) -> list[str]:
             content = path.read_bytes() if path.is_file() else None
         except OSError:
             content = None
-        matches = content is not None and content_sha256(content) == row["sha256"]
-        if content is not None and matches and store_file_unless_stored(runtime.db, version=row["version"],
-                                                                        content=content):
-            lines.append(f"Stored model version {row['version']} from {path} in the database.")
-        elif row["is_active"] and not matches:
+        if content is not None and content_sha256(content) == row["sha256"]:
+            if store_file_unless_stored(runtime.db, version=row["version"], content=content):
+                lines.append(f"Stored model version {row['version']} from {path} in the database.")
+        elif row["is_active"]:
             lines.append(f"The active model version {row['version']} has no file in the database nor a matching "
                          f"{path.name} in {path.parent}: predictions are unavailable until the file is copied into a "
                          "server's model folder (then restart that server) or a retrain replaces it.")
