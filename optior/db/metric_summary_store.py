@@ -42,23 +42,35 @@ def _unpack(blobs: list[bytes], width: int) -> Unpacked:
     return Unpacked(values, np.repeat(np.arange(len(blobs)), lengths))
 
 
+@dataclass(frozen=True)
+class RoomMonths:
+    """Summary rows read: per row its room, month (months since 1970-01) and `services` text; the arrays unpacked."""
+
+    rooms: list[str]
+    months: np.ndarray
+    services: list[str]
+    arrays: dict[str, Unpacked]
+
+
 def read_room_months(
     connection: Connection, months: tuple[date, date], rooms: tuple[str, ...] | None, widths: dict[str, int]
-) -> tuple[list[str], list[str], dict[str, Unpacked]]:
-    """(room per row, `services` text per row, each named array column unpacked) of the rows of those months.
+) -> RoomMonths:
+    """The summary rows of those months (first and last month's first days), with the named array columns.
 
-    months are the first and last month's first days; days and services are the caller's to filter.
+    Days and services are the caller's to filter.
     """
     table = metric_room_months
     condition = [table.c.month.between(*months)]
     if rooms is not None:
         condition.append(table.c.or_suite.in_(rooms))
-    query = select(table.c.or_suite, table.c.services, *(table.c[name] for name in widths)).where(and_(*condition))
+    query = select(table.c.or_suite, table.c.month, table.c.services, *(table.c[name] for name in widths)).where(
+        and_(*condition))
     rows = driver_rows(connection, query)
     arrays = {
-        name: _unpack([row[2 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
+        name: _unpack([row[3 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
     }
-    return [row[0] for row in rows], [row[1] for row in rows], arrays
+    months_read = np.array([row[1] for row in rows], dtype="datetime64[D]").astype("datetime64[M]").astype("int64")
+    return RoomMonths([row[0] for row in rows], months_read, [row[2] for row in rows], arrays)
 
 
 def delete_summary(connection: Connection, room: str | None = None, first: date | None = None,

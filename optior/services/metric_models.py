@@ -67,6 +67,10 @@ class OrMetrics(BaseModel):
     by_room_week: dict[str, list[Cell]] | None = Field(description=(
         "Staffed room-days summed per room and ISO week, as columns of equally long lists (room, iso_week, "
         "week_start, staffed_room_days, then the same figures as by_room_day). Given for ranges longer than 186 "
-        "days; null otherwise."))
+        "days and shorter than 731; null otherwise."))
+    by_room_month: dict[str, list[Cell]] | None = Field(description=(
+        "Staffed room-days summed per room and calendar month, as columns of equally long lists (room, "
+        "month_start, staffed_room_days, then the same figures as by_room_day). Given for ranges of 731 days or "
+        "longer; null otherwise."))
     by_week: list[dict[str, Cell]] = Field(description="Rows keyed by `iso_week` and `week_start`, then figures.")
     turnover_histogram: list[TurnoverBin]

@@ -35,8 +35,11 @@ from optior.services.runtime import Runtime
 from optior.vocabulary import natural_room_key
 
 TURNOVER_BIN_MINUTES = 5.0
-# Longer ranges get the heatmap by room and ISO week instead of by room-day (280,000 cells over nine years).
+# Longer ranges get the heatmap by room and ISO week instead of by room-day, and beyond two years by room and
+# month: its cells, and the work of an all-data answer, grow with rooms times periods (1,000 rooms over ten
+# years are 520,000 room-weeks but 120,000 room-months).
 ROOM_DAY_MAX_DAYS = 186
+ROOM_WEEK_MAX_DAYS = 731
 ROOM_DAY_COLUMNS = (
     "cases", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct", "adjusted_utilization_pct",
     "prime_time_utilization_pct", "turnover_credit_minutes", "idle_minutes", "overtime_minutes",
@@ -170,6 +173,15 @@ def _by_room_week(room_days: pd.DataFrame) -> dict[str, list]:
     return _columns(_natural_room_order(frame[["room", "iso_week", "week_start", *ROOM_WEEK_COLUMNS]], "week_start"))
 
 
+def _by_room_month(room_days: pd.DataFrame) -> dict[str, list]:
+    sums = _staffed(room_days).groupby(["room", "month"], observed=True)[list(SUMS)].sum()
+    frame = figures(sums).reset_index()
+    codes, months = pd.factorize(frame["month"])
+    labels = np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]").astype(str).astype(object)
+    frame = frame.assign(month_start=labels[codes])
+    return _columns(_natural_room_order(frame[["room", "month_start", *ROOM_WEEK_COLUMNS]], "month_start"))
+
+
 def _by_week(inputs: MetricInputs) -> list[dict]:
     frame = _week_labels(_rolled_up(inputs, "week").sort_values("week"))
     return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
@@ -194,13 +206,15 @@ def or_metrics(
     Returns `overall` figures; breakdowns as lists of rows: `by_room`, `by_service` (case figures
     only) and `by_week` (ISO weeks, for a trend); a heatmap as columns (a dict of equally long lists:
     `pd.DataFrame(result.by_room_day)`): `by_room_day` (staffed room-days) for ranges of up to
-    ROOM_DAY_MAX_DAYS days, otherwise `by_room_week` (staffed room-days summed per room and ISO week), the
-    other one None; `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of
-    every figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
-    room-days in which the services operated, case figures only the services' cases.
+    ROOM_DAY_MAX_DAYS days, `by_room_week` (staffed room-days summed per room and ISO week) up to
+    ROOM_WEEK_MAX_DAYS, `by_room_month` (per room and calendar month) beyond, the other two None;
+    `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of every figure.
+    With a service filter, room-day figures (utilization, idle, overtime) cover the whole room-days in which the
+    services operated, case figures only the services' cases.
     """
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
-    by_day = (case_filter.end - case_filter.start).days < ROOM_DAY_MAX_DAYS
+    days = (case_filter.end - case_filter.start).days
+    by_day, by_week = days < ROOM_DAY_MAX_DAYS, ROOM_DAY_MAX_DAYS <= days < ROOM_WEEK_MAX_DAYS
     inputs = _inputs(runtime, case_filter, daily=by_day)
     return OrMetrics.model_validate({
         "filters": {
@@ -214,7 +228,8 @@ def or_metrics(
         "by_room": _records(_natural_room_order(_rolled_up(inputs, "room"))),
         "by_service": _by_service(inputs),
         "by_room_day": _by_room_day(inputs.room_days) if by_day else None,
-        "by_room_week": None if by_day else _by_room_week(inputs.room_days),
+        "by_room_week": _by_room_week(inputs.room_days) if by_week else None,
+        "by_room_month": None if by_day or by_week else _by_room_month(inputs.room_days),
         "by_week": _by_week(inputs),
         "turnover_histogram": turnover_histogram(
             inputs.turnovers["turnover_minutes"],
