@@ -24,7 +24,7 @@ from optior.config import MetricSettings
 from optior.db.analytics_queries import case_extent
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
-from optior.db.metric_queries import case_timeline
+from optior.db.metric_queries import case_timeline, room_keys, split_room_key
 from optior.db.metric_summary_store import (
     RoomMonths,
     Unpacked,
@@ -153,7 +153,7 @@ def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
                                   CASE_SUMS, CASE_LAYOUT),
     }
     return [
-        {"or_suite": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
+        {"room": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
          **{name: rows.get(key, b"") for name, rows in packed.items()}}
         for key, room in ((key, key // _ROW_KEY_MONTHS) for key in packed["room_days"])
     ]
@@ -175,10 +175,10 @@ def _batches(spans: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _within_spans(timeline: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """The timeline's cases that lie in their room's span (room, first, last)."""
+    """The timeline's cases that lie in their room's span (room, first, last); rooms without a span have none."""
     position = pd.Index(spans["room"]).get_indexer(timeline["room"].cat.categories)
-    first = np.array([_day_number(day) for day in spans["first"]])[position]
-    last = np.array([_day_number(day) for day in spans["last"]])[position]
+    first = np.r_[[_day_number(day) for day in spans["first"]], 1][position]  # a room not in spans: position -1,
+    last = np.r_[[_day_number(day) for day in spans["last"]], 0][position]  # an empty span
     room, day = timeline["room"].cat.codes.to_numpy(), timeline["day"].to_numpy()
     return timeline[(day >= first[room]) & (day <= last[room])]
 
@@ -195,7 +195,10 @@ def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
     for batch in _batches(_whole_months(spans)):
         for room, first, last in batch.itertuples(index=False, name=None):
             delete_summary(connection, room, first, month_start(last))
-        case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(batch["room"]))
+        sites, rooms = zip(*map(split_room_key, batch["room"]), strict=True)
+        # Every named room at every named site: _within_spans drops the pairs that are not the batch's rooms.
+        case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(set(rooms)),
+                                 sites=tuple(set(sites)))
         _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
 
 
@@ -239,7 +242,9 @@ class SummaryUpdate:
         if self.rebuild or chunk.empty:
             return
         stored = stored_room_dates(self.connection, chunk["encounter_id"].tolist())
-        incoming = chunk[["encounter_id", "or_suite", "case_date"]].set_axis(["encounter_id", "room", "day"], axis=1)
+        incoming = pd.DataFrame({"encounter_id": chunk["encounter_id"].to_numpy(),
+                                 "room": np.asarray(room_keys(chunk["site"], chunk["or_suite"]), dtype=object),
+                                 "day": chunk["case_date"].to_numpy()})
         moved = stored.merge(incoming, on="encounter_id", suffixes=("", "_new"))
         moved = moved[(moved["room"] != moved["room_new"]) | (pd.to_datetime(moved["day"]) != pd.to_datetime(
             moved["day_new"]))]
@@ -349,7 +354,7 @@ def _reads(case_filter: CaseFilter, *, daily: bool) -> list[tuple[tuple[date, da
 def _service_sums(connection, case_filter: CaseFilter, months: tuple[date, date], whole: bool) -> pd.DataFrame:
     """SERVICE_SUMS per service of the filter's rooms and services in those months (whole, or cut to its days)."""
     name = "service_totals" if whole else "case_sums"
-    read = read_room_months(connection, months, case_filter.rooms, {name: len(CASE_LAYOUT)})
+    read = read_room_months(connection, months, case_filter, {name: len(CASE_LAYOUT)})
     services, values, source_row = read.services, read.arrays[name].values, read.arrays[name].source_row
     if not whole:
         day = values[:, 0]
@@ -410,7 +415,7 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
     """
     first, last = _day_number(case_filter.start), _day_number(case_filter.end)
     rooms, row_months, services, arrays = _concatenated([
-        (read_room_months(connection, months, case_filter.rooms, widths), widths is DAILY)
+        (read_room_months(connection, months, case_filter, widths), widths is DAILY)
         for months, widths in _reads(case_filter, daily=daily)
     ])
     room_codes, room_names = pd.factorize(np.array(rooms, dtype=object), sort=True)
