@@ -126,7 +126,8 @@ def test_metrics_count_the_selected_cases_and_define_every_figure(sample_api_cli
     body = sample_api_client.get("/api/metrics?start=2026-07-01&end=2026-07-31&room=3").get_json()
     chosen = sample[(sample["day"] <= pd.Timestamp("2026-07-31").date()) & (sample["OR Suite"] == "3")]
     assert body["overall"]["cases"] == len(chosen)
-    assert body["filters"] == {"start": "2026-07-01", "end": "2026-07-31", "rooms": ["3"], "services": None}
+    assert body["filters"] == {"start": "2026-07-01", "end": "2026-07-31", "rooms": ["3"], "services": None,
+                               "sites": None}
     assert [row["room"] for row in body["by_room"]] == ["3"]
     assert set(body["overall"]) <= set(body["definitions"])
     assert 0 <= body["overall"]["raw_utilization_pct"] <= 100

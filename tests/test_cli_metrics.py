@@ -55,7 +55,7 @@ def test_json_with_room_and_service_filters(metrics_cli):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["filters"] == {
-        "start": "2026-07-01", "end": "2026-07-01", "rooms": ["B", "C"], "services": ["Orthopedics"],
+        "start": "2026-07-01", "end": "2026-07-01", "rooms": ["B", "C"], "services": ["Orthopedics"], "sites": None,
     }
     assert result["overall"]["cases"] == 4
     assert [row["room"] for row in result["by_room"]] == ["B", "C"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import case_timeline
+from optior.db.metric_queries import case_timeline, room_key
+from optior.vocabulary import DEFAULT_SITE
 from tests.metrics_cases import Case, load
 
 LEAP_DAY, NEW_YEARS_EVE, NEW_YEAR = date(2024, 2, 29), date(2025, 12, 31), date(2026, 1, 1)
@@ -27,8 +28,8 @@ def test_the_timeline_holds_each_case_by_room_day_and_wheels_in(runtime):
     assert list(timeline.columns) == [
         "room", "service", "booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute", "out_minute", "day",
     ]
-    assert list(timeline["room"]) == ["A", "A", "B", "B"]
-    assert list(timeline["room"].cat.categories) == ["A", "B"]
+    assert list(timeline["room"]) == [room_key(DEFAULT_SITE, room) for room in "AABB"]  # a room is site and name
+    assert list(timeline["room"].cat.categories) == [room_key(DEFAULT_SITE, room) for room in "AB"]
     assert list(timeline["service"].cat.categories) == ["General Surgery", "Orthopedics"]
     assert list(timeline["day"]) == [_epoch_day(day) for day in (LEAP_DAY, NEW_YEARS_EVE, NEW_YEAR, NEW_YEAR)]
     assert timeline["day"].dtype == "int64"
@@ -49,6 +50,6 @@ def test_a_service_filter_keeps_whole_room_days_and_an_empty_range_reads_nothing
         kept = case_timeline(connection, CaseFilter(start=date(2026, 7, 1), end=date(2026, 7, 1),
                                                     services=("Orthopedics",)))
         empty = case_timeline(connection, CaseFilter(start=date(2026, 8, 1), end=date(2026, 8, 31), rooms=("A",)))
-    assert list(kept["room"]) == ["A", "A"]
+    assert list(kept["room"]) == [room_key(DEFAULT_SITE, "A")] * 2
     assert list(kept["service"]) == ["Orthopedics", "General Surgery"]
     assert empty.empty and list(empty.columns) == list(kept.columns)

@@ -54,7 +54,7 @@ def case_lists(draw) -> list[Case]:
 @st.composite
 def selections(draw) -> dict:
     start = draw(st.sampled_from([*DAYS, date(2026, 1, 1)]))
-    end = start + timedelta(days=draw(st.sampled_from([0, 1, 3, 40, 300])))
+    end = start + timedelta(days=draw(st.sampled_from([0, 1, 3, 40, 300, 800])))
     rooms = draw(st.none() | st.lists(st.sampled_from(ROOMS), min_size=1, unique=True))
     services = draw(st.none() | st.lists(st.sampled_from(SERVICES), min_size=1, unique=True))
     return {"start": start, "end": end, "rooms": rooms, "services": services}
@@ -159,6 +159,32 @@ def test_long_ranges_read_weeks_of_whole_months_and_days_of_the_others(runtime):
     assert result.by_room_week["room"][:3] == ["OR 1"] * 3
     # Only staffed room-days count in the weekly heatmap: not the 4 cases of each weekend day.
     assert sum(result.by_room_week["cases"]) + 2 * 4 == result.overall["cases"]
+
+
+def test_ranges_over_two_years_get_the_heatmap_by_room_month_and_each_cell_is_that_month_on_its_own(runtime):
+    cases = [
+        Case(room, "08:00", end, booked=60, service=service, day=day)
+        for day in DAYS for room, end, service in (("OR 1", "09:00", "Urology"), ("OR 1", "11:00", "Podiatry"),
+                                                   ("OR 2", "10:30", "Urology"))
+    ]
+    _import(runtime, cases, replace=True)
+    long_range = {"start": date(2025, 6, 10), "end": date(2027, 7, 20)}
+    _assert_summary_matches(runtime, [long_range | {"rooms": rooms, "services": services}
+                                      for rooms in (None, ["OR 2"]) for services in (None, ["Podiatry"])])
+    result = or_metrics(runtime, **long_range)
+    assert result.by_room_day is None and result.by_room_week is None
+    cells = result.by_room_month
+    assert list(zip(cells["room"], cells["month_start"], strict=True)) == [
+        ("OR 1", "2026-06-01"), ("OR 1", "2026-07-01"), ("OR 1", "2026-08-01"),
+        ("OR 2", "2026-06-01"), ("OR 2", "2026-07-01"), ("OR 2", "2026-08-01"),
+    ]
+    for index, (room, first) in enumerate(zip(cells["room"], cells["month_start"], strict=True)):
+        month = date.fromisoformat(first)
+        alone = or_metrics(runtime, start=month, end=(month + timedelta(days=31)).replace(day=1) - timedelta(days=1),
+                           rooms=[room]).overall
+        for figure in ("staffed_room_days", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct",
+                       "adjusted_utilization_pct", "prime_time_utilization_pct", "idle_minutes", "overtime_minutes"):
+            assert cells[figure][index] == pytest.approx(alone[figure]), (room, first, figure)
 
 
 def test_a_failed_import_leaves_cases_and_summary_as_they_were(runtime):

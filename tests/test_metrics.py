@@ -268,7 +268,7 @@ def test_definitions_state_the_parameters_in_force(runtime):
     result = or_metrics(load(runtime, THREE_ROOMS), start=WEDNESDAY, end=WEDNESDAY)
     definitions = result.definitions
     for figure in (*result.overall, *result.by_room[0], *result.by_week[0]):
-        if figure not in ("room", "iso_week", "week_start"):
+        if figure not in ("site", "room", "iso_week", "week_start"):
             assert definitions[figure].definition and definitions[figure].unit, figure
     assert "07:00-17:00" in definitions["raw_utilization_pct"].definition
     assert "60 min" in definitions["adjusted_utilization_pct"].definition

@@ -74,7 +74,6 @@ def test_two_sites_same_room_name_are_two_rooms_in_the_days_schedule(two_site_ru
     assert north_summary.rooms_used == 2 and north_summary.cases == len(north)
 
 
-@pytest.mark.xfail(strict=True, reason="the OR metrics still key rooms by name alone (metric summary not per site)")
 def test_the_days_summary_counts_two_sites_rooms_of_one_name_as_two(two_site_runtime):
     assert analytics.day_summary(two_site_runtime, day=LAST_DAY).rooms_used == 4
 

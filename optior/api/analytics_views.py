@@ -11,7 +11,7 @@ from optior.api.request_models import DayQuery, SelectionQuery, query
 from optior.api.response_models import Analytics, Schedule
 from optior.api.serialize import json_response
 from optior.services import analytics, metrics
-from optior.services.metric_models import OrMetrics
+from optior.services.metric_models import OrMetrics, SiteComparison
 from optior.services.runtime import Runtime
 from optior.web.context import current_runtime
 
@@ -67,9 +67,13 @@ def analytics_view() -> Response:
 def metrics_view() -> Response:
     """Utilization, turnover, on-time starts, booking accuracy and overtime (default: the dashboard's range)."""
     runtime = current_runtime()
-    selection = _selection(runtime, default_days=METRICS_DEFAULT_DAYS)
-    selection.pop("sites")  # the metrics do not take sites yet
-    return json_response(metrics.or_metrics(runtime, **selection))
+    return json_response(metrics.or_metrics(runtime, **_selection(runtime, default_days=METRICS_DEFAULT_DAYS)))
+
+
+def site_comparison_view() -> Response:
+    """Every OR efficiency figure of each site side by side (default: the dashboard's range)."""
+    runtime = current_runtime()
+    return json_response(metrics.site_comparison(runtime, **_selection(runtime, default_days=METRICS_DEFAULT_DAYS)))
 
 
 SCHEDULE = Operation(
@@ -84,4 +88,9 @@ METRICS = Operation(
     "metrics", "OR efficiency metrics over a range: utilization, turnover, on-time starts, booking, overtime; with "
     "their definitions and parameters.", OrMetrics, "Figures are null where undefined.", query=SelectionQuery,
     errors=(400,),
+)
+SITE_COMPARISON = Operation(
+    "metricsBySite", "Every OR efficiency figure of each site side by side over a range, with each figure's unit "
+    "and definition.", SiteComparison, "One row per site (sites with cases in the selection); figures are null "
+    "where undefined.", query=SelectionQuery, errors=(400,),
 )

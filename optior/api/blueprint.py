@@ -38,6 +38,7 @@ ROUTES: tuple[tuple[str, str, Callable[[], Response], Operation], ...] = (
     ("/schedule", "GET", analytics_views.schedule, analytics_views.SCHEDULE),
     ("/analytics", "GET", analytics_views.analytics_view, analytics_views.ANALYTICS),
     ("/metrics", "GET", analytics_views.metrics_view, analytics_views.METRICS),
+    ("/metrics/sites", "GET", analytics_views.site_comparison_view, analytics_views.SITE_COMPARISON),
     ("/predict", "POST", model_views.predict, model_views.PREDICT),
     ("/retrain", "POST", model_views.retrain, model_views.RETRAIN),
     ("/jobs", "GET", model_views.job, model_views.JOB),

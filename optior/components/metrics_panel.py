@@ -1,4 +1,5 @@
-"""The dashboard's OR efficiency block: key-figure cards, five charts, each with its definition."""
+"""The dashboard's OR efficiency block: key-figure cards, five charts, each with its definition, and the sites side
+by side when the range spans more than one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dash import Output, html
 from optior.components import format as fmt
 from optior.components.graph import graph
 from optior.components.kpi import kpi_card
+from optior.components.tables import simple_table
 from optior.figures.metrics import (
     booking_accuracy,
     on_time_starts,
@@ -27,6 +29,7 @@ ON_TIME_ROOM = "dashboard-on-time-by-room"
 ON_TIME_SERVICE = "dashboard-on-time-by-service"
 BOOKING = "dashboard-booking-accuracy"
 TREND = "dashboard-weekly-trend"
+SITE_COMPARISON = "dashboard-site-comparison"
 GRAPHS = (HEATMAP, TURNOVER, ON_TIME_ROOM, ON_TIME_SERVICE, BOOKING, TREND)
 # Which metric definitions explain each chart.
 GRAPH_DEFINITIONS = {
@@ -53,6 +56,7 @@ def metrics_section() -> html.Div:
         [
             html.Div(id=CARDS, className="mb-2"),
             html.Div(id=PARAMETERS, className="small text-muted mb-3"),
+            html.Div(id=SITE_COMPARISON, className="mb-3"),
             dbc.Row([_graph_block(HEATMAP, 12)], className="g-3"),
             dbc.Row([_graph_block(TURNOVER, 6), _graph_block(TREND, 6)], className="g-3"),
             dbc.Row([_graph_block(ON_TIME_ROOM, 6), _graph_block(ON_TIME_SERVICE, 6)], className="g-3"),
@@ -64,7 +68,8 @@ def metrics_section() -> html.Div:
 def metrics_outputs() -> list[Output]:
     """The callback outputs metrics_views() fills, in order."""
     return [Output(CARDS, "children"), Output(PARAMETERS, "children"),
-            *[Output(g, "figure") for g in GRAPHS], *[Output(f"{g}-definition", "children") for g in GRAPHS]]
+            *[Output(g, "figure") for g in GRAPHS], *[Output(f"{g}-definition", "children") for g in GRAPHS],
+            Output(SITE_COMPARISON, "children")]
 
 
 def _card(name: str, value: str, definitions: dict[str, MetricDefinition], detail: str | None = None) -> dbc.Col:
@@ -113,10 +118,39 @@ def _definition_text(names: tuple[str, ...], definitions: dict[str, MetricDefini
 
 
 def _heatmap(result: OrMetrics):
-    """By room-day for ranges up to about six months, by room-week beyond (or_metrics returns one of them)."""
+    """By room-day for ranges up to about six months, by room-week up to two years, by room-month beyond
+    (or_metrics returns one of them)."""
     if result.by_room_day is not None:
         return utilization_heatmap(pd.DataFrame(result.by_room_day), "day")
-    return utilization_heatmap(pd.DataFrame(result.by_room_week), "week_start")
+    if result.by_room_week is not None:
+        return utilization_heatmap(pd.DataFrame(result.by_room_week), "week_start")
+    return utilization_heatmap(pd.DataFrame(result.by_room_month), "month_start")
+
+
+def _comparison_value(value: Figure | str, unit: str) -> str:
+    """A figure of the comparison as users read it: percentages and minutes with their unit, counts grouped."""
+    if unit == "%":
+        return fmt.percent(value)
+    if unit == "min":
+        return fmt.minutes(value)
+    return fmt.count(value)
+
+
+def site_comparison_table(by_site: list[dict[str, Figure | str]],
+                          definitions: dict[str, MetricDefinition]) -> html.Div:
+    """Every figure of each site side by side: one row per figure with its unit and definition, one column per
+    site (sites are imported text; Dash shows them as text)."""
+    names = [name for name in by_site[0] if name != "site"]
+    rows = [
+        [definitions[name].label, *[_comparison_value(row[name], definitions[name].unit) for row in by_site],
+         definitions[name].unit, html.Span(definitions[name].definition, className="text-muted")]
+        for name in names
+    ]
+    return html.Div([
+        html.H3("Sites side by side", className="h6"),
+        simple_table(["Figure", *[str(row["site"]) for row in by_site], "Unit", "Definition"], rows,
+                     label="OR efficiency figures of each site side by side"),
+    ])
 
 
 def metrics_views(result: OrMetrics) -> tuple:
@@ -132,10 +166,11 @@ def metrics_views(result: OrMetrics) -> tuple:
         weekly_trend(pd.DataFrame(result.by_week)),
     )
     texts = tuple(_definition_text(GRAPH_DEFINITIONS[g], definitions) for g in GRAPHS)
-    return (_cards(result.overall, definitions), _parameters_text(parameters), *figures, *texts)
+    sites = site_comparison_table(result.by_site, definitions) if result.by_site else None
+    return (_cards(result.overall, definitions), _parameters_text(parameters), *figures, *texts, sites)
 
 
 def empty_metrics(message: str) -> tuple:
     """The metrics block when nothing can be computed, saying why."""
     blank = empty_figure(message)
-    return (None, None, *[blank] * len(GRAPHS), *[None] * len(GRAPHS))
+    return (None, None, *[blank] * len(GRAPHS), *[None] * len(GRAPHS), None)

@@ -1,4 +1,5 @@
-"""Reading and writing the OR metric summary: packed float64 rows per room and month, and its settings fingerprint.
+"""Reading and writing the OR metric summary: packed float64 rows per room (site and name) and month, and its settings
+fingerprint.
 
 The table holds arrays whose columns the metrics service defines; this module only packs, unpacks and selects
 them. An array is stored as little-endian float64 bytes, row after row; its width is given by the caller.
@@ -13,7 +14,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, insert, select
 
+from optior.db.case_filter import CaseFilter
 from optior.db.driver_rows import driver_rows
+from optior.db.metric_queries import room_key, split_room_key
 from optior.db.schema import cases, metric_room_months, metric_summary_state
 
 _LOOKUP_BATCH = 5_000
@@ -42,39 +45,58 @@ def _unpack(blobs: list[bytes], width: int) -> Unpacked:
     return Unpacked(values, np.repeat(np.arange(len(blobs)), lengths))
 
 
-def read_room_months(
-    connection: Connection, months: tuple[date, date], rooms: tuple[str, ...] | None, widths: dict[str, int]
-) -> tuple[list[str], list[str], dict[str, Unpacked]]:
-    """(room per row, `services` text per row, each named array column unpacked) of the rows of those months.
+@dataclass(frozen=True)
+class RoomMonths:
+    """Summary rows read: per row its room, month (months since 1970-01) and `services` text; the arrays unpacked."""
 
-    months are the first and last month's first days; days and services are the caller's to filter.
+    rooms: list[str]
+    months: np.ndarray
+    services: list[str]
+    arrays: dict[str, Unpacked]
+
+
+def read_room_months(
+    connection: Connection, months: tuple[date, date], case_filter: CaseFilter, widths: dict[str, int]
+) -> RoomMonths:
+    """The summary rows of those months (first and last month's first days) of the filter's sites and rooms, with
+    the named array columns; rooms come as room keys (metric_queries.room_key).
+
+    Days and services are the caller's to filter.
     """
     table = metric_room_months
     condition = [table.c.month.between(*months)]
-    if rooms is not None:
-        condition.append(table.c.or_suite.in_(rooms))
-    query = select(table.c.or_suite, table.c.services, *(table.c[name] for name in widths)).where(and_(*condition))
+    if case_filter.sites is not None:
+        condition.append(table.c.site.in_(case_filter.sites))
+    if case_filter.rooms is not None:
+        condition.append(table.c.or_suite.in_(case_filter.rooms))
+    query = select(table.c.site, table.c.or_suite, table.c.month, table.c.services,
+                   *(table.c[name] for name in widths)).where(and_(*condition))
     rows = driver_rows(connection, query)
     arrays = {
-        name: _unpack([row[2 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
+        name: _unpack([row[4 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
     }
-    return [row[0] for row in rows], [row[1] for row in rows], arrays
+    months_read = np.array([row[2] for row in rows], dtype="datetime64[D]").astype("datetime64[M]").astype("int64")
+    return RoomMonths([room_key(row[0], row[1]) for row in rows], months_read, [row[3] for row in rows], arrays)
 
 
 def delete_summary(connection: Connection, room: str | None = None, first: date | None = None,
                    last: date | None = None) -> None:
-    """Delete the summary rows of one room's months from first to last, or every row when no room is given."""
-    statement = delete(metric_room_months)
+    """Delete the summary rows of one room's (a room key's) months from first to last, or every row when no room
+    is given."""
+    table, statement = metric_room_months, delete(metric_room_months)
     if room is not None:
-        statement = statement.where(metric_room_months.c.or_suite == room, metric_room_months.c.month.between(
-            first, last))
+        site, name = split_room_key(room)
+        statement = statement.where(table.c.site == site, table.c.or_suite == name, table.c.month.between(first, last))
     connection.execute(statement)
 
 
 def insert_summary(connection: Connection, rows: list[dict]) -> None:
-    """Insert rows of or_suite, month, services and the arrays as pack() made them."""
+    """Insert rows of room (a room key), month, services and the arrays as pack() made them."""
     if rows:
-        connection.execute(insert(metric_room_months), rows)
+        connection.execute(insert(metric_room_months), [
+            {"site": site, "or_suite": name, **{key: value for key, value in row.items() if key != "room"}}
+            for row in rows for site, name in [split_room_key(row["room"])]
+        ])
 
 
 def consistent_reads(connection: Connection) -> None:
@@ -94,14 +116,16 @@ def set_summary_fingerprint(connection: Connection, fingerprint: str) -> None:
 
 
 def room_date_spans(connection: Connection, batch_id: int) -> pd.DataFrame:
-    """Each room's first and last case date (room, first, last) among one import batch's cases."""
-    query = select(cases.c.or_suite, func.min(cases.c.case_date), func.max(cases.c.case_date))
-    rows = connection.execute(query.where(cases.c.batch_id == batch_id).group_by(cases.c.or_suite)).all()
-    return pd.DataFrame(rows, columns=["room", "first", "last"])
+    """Each room's (room key's) first and last case date (room, first, last) among one import batch's cases."""
+    query = select(cases.c.site, cases.c.or_suite, func.min(cases.c.case_date), func.max(cases.c.case_date))
+    rows = connection.execute(
+        query.where(cases.c.batch_id == batch_id).group_by(cases.c.site, cases.c.or_suite)).all()
+    return pd.DataFrame([(room_key(site, room), first, last) for site, room, first, last in rows],
+                        columns=["room", "first", "last"])
 
 
 def stored_room_dates(connection: Connection, encounter_ids: list[str]) -> pd.DataFrame:
-    """The stored room and date (encounter_id, room, day) of those encounters that exist."""
+    """The stored room (room key) and date (encounter_id, room, day) of those encounters that exist."""
     def matching(ids: list[str]):
         if connection.dialect.name == "postgresql":  # one array parameter: cheaper than thousands in an IN list
             return cases.c.encounter_id == any_(bindparam("ids", ids, type_=ARRAY(cases.c.encounter_id.type)))
@@ -109,9 +133,10 @@ def stored_room_dates(connection: Connection, encounter_ids: list[str]) -> pd.Da
 
     parts = [
         connection.execute(
-            select(cases.c.encounter_id, cases.c.or_suite, cases.c.case_date)
+            select(cases.c.encounter_id, cases.c.site, cases.c.or_suite, cases.c.case_date)
             .where(matching(encounter_ids[start : start + _LOOKUP_BATCH]))
         ).all()
         for start in range(0, len(encounter_ids), _LOOKUP_BATCH)
     ]
-    return pd.DataFrame([row for part in parts for row in part], columns=["encounter_id", "room", "day"])
+    rows = [(encounter, room_key(site, room), day) for part in parts for encounter, site, room, day in part]
+    return pd.DataFrame(rows, columns=["encounter_id", "room", "day"])

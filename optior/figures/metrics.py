@@ -15,7 +15,7 @@ from optior.figures.theme import (
     plain_texts,
     vertical_line,
 )
-from optior.vocabulary import natural_room_key
+from optior.vocabulary import room_order_key
 
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
@@ -25,21 +25,34 @@ PERCENT_AXIS = {"range": [0, 100], "ticksuffix": "%"}
 HEATMAP_PERIODS = {  # period column: (title, axis title, hover text of a cell's period)
     "day": ("Raw utilization by room and day", "Day", "%{x|%a %d %b}"),
     "week_start": ("Raw utilization by room and week", "Week starting (Monday)", "week of %{x|%d %b %Y}"),
+    "month_start": ("Raw utilization by room and month", "Month", "%{x|%b %Y}"),
 }
 
 
+def _sites_and_rooms(frame: pd.DataFrame) -> pd.MultiIndex:
+    """Each row's (site, room); a frame without a `site` column is of one site."""
+    sites = frame["site"] if "site" in frame else pd.Series("", index=frame.index)
+    return pd.MultiIndex.from_arrays([sites.astype(str), frame["room"].astype(str)])
+
+
+def _room_labels(keys: pd.MultiIndex, sites_shown: int) -> list[str]:
+    """Chart labels of (site, room) keys: with the site when more than one site is shown (two sites' "OR 1")."""
+    return [chart_room_label(room, site if sites_shown > 1 else None) for site, room in keys]
+
+
 def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
-    """Raw utilization per room and day (or week, for long ranges) as a colour grid; weekdays only."""
+    """Raw utilization per room and day (or week or month, for long ranges) as a colour grid; weekdays only."""
     if cells.empty:
         return empty_figure(NO_ROOM_DAYS)
     title, x_title, when = HEATMAP_PERIODS[period]
-    rooms = sorted(cells["room"].unique(), key=natural_room_key)
+    keys = _sites_and_rooms(cells)
+    rooms = pd.MultiIndex.from_tuples(sorted(keys.unique(), key=lambda key: room_order_key(*key)))
     periods = sorted(cells[period].unique())
     grid = np.full((len(rooms), len(periods)), np.nan)
-    row = pd.Index(rooms).get_indexer(cells["room"])
+    row = rooms.get_indexer(keys)
     grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
     heatmap = {
-        "type": "heatmap", "z": grid, "x": periods, "y": [chart_room_label(r) for r in rooms],
+        "type": "heatmap", "z": grid, "x": periods, "y": _room_labels(rooms, len(keys.levels[0])),
         "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
         "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
         "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
@@ -68,7 +81,11 @@ def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
     """First-case on-time rate and all-case on-time rate per room or per service."""
     if by_group.empty:
         return empty_figure("No cases in this range.")
-    labels = [chart_room_label(g) for g in by_group[group]] if group == "room" else plain_texts(by_group[group])
+    if group == "room":
+        keys = _sites_and_rooms(by_group)
+        labels = _room_labels(keys, len(keys.levels[0]))
+    else:
+        labels = plain_texts(by_group[group])
     traces = [
         {"type": "bar", "name": "First cases", "x": labels, "y": by_group["first_case_on_time_pct"],
          "marker": {"color": "#0072B2"}, "hovertemplate": "%{x}: %{y:.0f}% of first cases on time<extra></extra>"},

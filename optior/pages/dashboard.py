@@ -262,9 +262,7 @@ def show_case_mix(start_text, end_text, services, rooms, site=None):
 def show_efficiency(start_text, end_text, services, rooms, site=None):
     """Draw the range's OR efficiency cards and charts (or blank charts that say why not)."""
     try:
-        filters = _range_filters(start_text, end_text, services, rooms, site)
-        filters.pop("sites")  # the metrics do not take sites yet
-        result = metrics.or_metrics(current_runtime(), **filters)
+        result = metrics.or_metrics(current_runtime(), **_range_filters(start_text, end_text, services, rooms, site))
     except (TypeError, ValueError, OptiORError) as error:
         return empty_metrics(_problem(error))
     return metrics_views(result)

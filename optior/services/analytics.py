@@ -114,9 +114,7 @@ def specialty_breakdown(
 ) -> list[dict]:
     """Per service, most in-room hours first: cases, mean booked and actual minutes, in-room hours."""
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
-    # The summary is not yet kept per site: a site selection is answered from the cases.
-    totals = None if case_filter.sites else from_summary(runtime, partial(summary_service_totals,
-                                                                          case_filter=case_filter))
+    totals = from_summary(runtime, partial(summary_service_totals, case_filter=case_filter))
     if totals is None:
         with runtime.db.read() as connection:
             totals = queries.service_totals(connection, case_filter)

@@ -126,15 +126,22 @@ def case_contributions(
     )
 
 
+def month_of(days: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 as months since 1970-01."""
+    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+
+
 def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
-    """The sums per room-day (rows of a room-day are contiguous), with room, day and week."""
+    """The sums per room-day (rows of a room-day are contiguous), with room, day, week and month."""
     room_day = contributions["room_day"].to_numpy()
     if not len(room_day):
-        empty = {"room": "object", "day": "int64", "week": "int64"} | {name: "float64" for name in SUMS}
+        empty = {"room": "object", "day": "int64", "week": "int64", "month": "int64"} | {
+            name: "float64" for name in SUMS}
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in empty.items()})
     starts = np.flatnonzero(np.r_[True, room_day[1:] != room_day[:-1]])
     sums = np.add.reduceat(contributions[list(SUMS)].to_numpy(), starts, axis=0)
     keys = contributions[["room", "day", "week"]].iloc[starts].reset_index(drop=True)
+    keys["month"] = month_of(keys["day"].to_numpy())
     return pd.concat([keys, pd.DataFrame(sums, columns=list(SUMS))], axis=1)
 
 
@@ -142,10 +149,11 @@ def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
 class MetricInputs:
     """What every figure is computed from, whether summed from cases or read from the summary.
 
-    room_days: one row per room-day (room, day, week and SUMS; case sums of the selected services only);
+    room_days: one row per room-day (room, day, week, month and SUMS; case sums of the selected services only);
     service_days: one row per room-day and service with cases (room, day, service and CASE_SUMS);
     read from the summary for a long range, whole months come summed per room, week and staffed or not
-    (room_days, `day` is then the Monday) and per room and service (service_days, `day` is the month's first);
+    (room_days, `day` is then the Monday, `month` still the month the part lies in) and per room and service
+    (service_days, `day` is the month's first); `month` counts months since 1970-01;
     turnovers: one row per turnover (room, day, week, service, turnover_minutes), none missing; sorted by
     turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown.
     """

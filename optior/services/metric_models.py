@@ -16,12 +16,13 @@ Cell = str | int | float | None
 
 
 class MetricFilters(BaseModel):
-    """The selection the figures cover (dates as ISO text; None: every room or service)."""
+    """The selection the figures cover (dates as ISO text; None: every room, service or site)."""
 
     start: date
     end: date
     rooms: list[str] | None = None
     services: list[str] | None = None
+    sites: list[str] | None = None
 
 
 class MetricParameters(BaseModel):
@@ -59,14 +60,33 @@ class OrMetrics(BaseModel):
     parameters: MetricParameters
     definitions: dict[str, MetricDefinition]
     overall: dict[str, Figure] = Field(description="Every figure over the whole selection.")
-    by_room: list[dict[str, Cell]] = Field(description="Rows keyed by `room`, then the figures.")
+    by_site: list[dict[str, Cell]] | None = Field(description=(
+        "Rows keyed by `site`, then every figure, when the selection spans more than one site; null otherwise."))
+    by_room: list[dict[str, Cell]] = Field(description=(
+        "Rows keyed by `site` and `room` (a room is its site and its name), then the figures."))
     by_service: list[dict[str, Cell]] = Field(description="Rows keyed by `service`, then the case figures.")
     by_room_day: dict[str, list[Cell]] | None = Field(description=(
-        "Staffed room-days as columns of equally long lists (room, day, then figures). Given for ranges of up to "
+        "Staffed room-days as columns of equally long lists (site, room, day, then figures). Given for ranges of up to "
         "186 days; null for longer ranges, which get by_room_week instead."))
     by_room_week: dict[str, list[Cell]] | None = Field(description=(
-        "Staffed room-days summed per room and ISO week, as columns of equally long lists (room, iso_week, "
+        "Staffed room-days summed per room and ISO week, as columns of equally long lists (site, room, iso_week, "
         "week_start, staffed_room_days, then the same figures as by_room_day). Given for ranges longer than 186 "
-        "days; null otherwise."))
+        "days and shorter than 731; null otherwise."))
+    by_room_month: dict[str, list[Cell]] | None = Field(description=(
+        "Staffed room-days summed per room and calendar month, as columns of equally long lists (site, room, "
+        "month_start, staffed_room_days, then the same figures as by_room_day). Given for ranges of 731 days or "
+        "longer; null otherwise."))
     by_week: list[dict[str, Cell]] = Field(description="Rows keyed by `iso_week` and `week_start`, then figures.")
     turnover_histogram: list[TurnoverBin]
+
+
+class SiteComparison(BaseModel):
+    """Every OR efficiency figure of each site side by side, over one selection."""
+
+    filters: MetricFilters
+    parameters: MetricParameters
+    definitions: dict[str, MetricDefinition]
+    sites: list[str] = Field(description="The sites with cases in the selection, in natural order.")
+    by_site: list[dict[str, Cell]] = Field(description=(
+        "One row per site (in the order of `sites`), keyed by `site`, then every figure as in `overall` of "
+        "/api/metrics; `definitions` gives each figure's label, unit and definition."))

@@ -24,8 +24,9 @@ from optior.config import MetricSettings
 from optior.db.analytics_queries import case_extent
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
-from optior.db.metric_queries import case_timeline
+from optior.db.metric_queries import case_timeline, room_keys, split_room_key
 from optior.db.metric_summary_store import (
+    RoomMonths,
     Unpacked,
     consistent_reads,
     delete_summary,
@@ -45,6 +46,7 @@ from optior.services.metric_calc import (
     MetricInputs,
     case_contributions,
     inputs_from_contributions,
+    month_of,
     value_order,
 )
 from optior.services.runtime import Runtime
@@ -73,11 +75,6 @@ def fingerprint(params: MetricSettings) -> str:
     return json.dumps({"layout": LAYOUT, **asdict(params)}, default=str, sort_keys=True)
 
 
-def _months(days: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 as months since 1970-01."""
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype("int64")
-
-
 def _first_days(months: np.ndarray) -> np.ndarray:
     """Months since 1970-01 as their first day (datetime64[D])."""
     return months.astype("datetime64[M]").astype("datetime64[D]")
@@ -85,7 +82,7 @@ def _first_days(months: np.ndarray) -> np.ndarray:
 
 def _row_keys(rooms: np.ndarray, days: np.ndarray) -> np.ndarray:
     """The summary row (room code and month) of each day as one integer, ordered by room, then month."""
-    return rooms.astype("int64") * _ROW_KEY_MONTHS + _months(days) + _ROW_KEY_MONTHS // 2
+    return rooms.astype("int64") * _ROW_KEY_MONTHS + month_of(days) + _ROW_KEY_MONTHS // 2
 
 
 def _row_month(key: int) -> date:
@@ -145,7 +142,7 @@ def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
     )
     service_days = service_days.assign(service=local[: len(service_days)])
     turnovers = turnovers.assign(service=local[len(service_days) :])
-    first_days = _first_days(_months(service_days["day"].to_numpy())).astype("int64")
+    first_days = _first_days(month_of(service_days["day"].to_numpy())).astype("int64")
     packed = {
         "room_days": _per_row(room_days, room_code, ROOM_DAY_LAYOUT),
         "case_sums": _per_row(service_days, case_room, CASE_LAYOUT),
@@ -156,7 +153,7 @@ def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
                                   CASE_SUMS, CASE_LAYOUT),
     }
     return [
-        {"or_suite": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
+        {"room": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
          **{name: rows.get(key, b"") for name, rows in packed.items()}}
         for key, room in ((key, key // _ROW_KEY_MONTHS) for key in packed["room_days"])
     ]
@@ -178,10 +175,10 @@ def _batches(spans: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _within_spans(timeline: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """The timeline's cases that lie in their room's span (room, first, last)."""
+    """The timeline's cases that lie in their room's span (room, first, last); rooms without a span have none."""
     position = pd.Index(spans["room"]).get_indexer(timeline["room"].cat.categories)
-    first = np.array([_day_number(day) for day in spans["first"]])[position]
-    last = np.array([_day_number(day) for day in spans["last"]])[position]
+    first = np.r_[[_day_number(day) for day in spans["first"]], 1][position]  # a room not in spans: position -1,
+    last = np.r_[[_day_number(day) for day in spans["last"]], 0][position]  # an empty span
     room, day = timeline["room"].cat.codes.to_numpy(), timeline["day"].to_numpy()
     return timeline[(day >= first[room]) & (day <= last[room])]
 
@@ -198,7 +195,10 @@ def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
     for batch in _batches(_whole_months(spans)):
         for room, first, last in batch.itertuples(index=False, name=None):
             delete_summary(connection, room, first, month_start(last))
-        case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(batch["room"]))
+        sites, rooms = zip(*map(split_room_key, batch["room"]), strict=True)
+        # Every named room at every named site: _within_spans drops the pairs that are not the batch's rooms.
+        case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(set(rooms)),
+                                 sites=tuple(set(sites)))
         _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
 
 
@@ -242,7 +242,9 @@ class SummaryUpdate:
         if self.rebuild or chunk.empty:
             return
         stored = stored_room_dates(self.connection, chunk["encounter_id"].tolist())
-        incoming = chunk[["encounter_id", "or_suite", "case_date"]].set_axis(["encounter_id", "room", "day"], axis=1)
+        incoming = pd.DataFrame({"encounter_id": chunk["encounter_id"].to_numpy(),
+                                 "room": np.asarray(room_keys(chunk["site"], chunk["or_suite"]), dtype=object),
+                                 "day": chunk["case_date"].to_numpy()})
         moved = stored.merge(incoming, on="encounter_id", suffixes=("", "_new"))
         moved = moved[(moved["room"] != moved["room_new"]) | (pd.to_datetime(moved["day"]) != pd.to_datetime(
             moved["day_new"]))]
@@ -352,8 +354,8 @@ def _reads(case_filter: CaseFilter, *, daily: bool) -> list[tuple[tuple[date, da
 def _service_sums(connection, case_filter: CaseFilter, months: tuple[date, date], whole: bool) -> pd.DataFrame:
     """SERVICE_SUMS per service of the filter's rooms and services in those months (whole, or cut to its days)."""
     name = "service_totals" if whole else "case_sums"
-    _, services, arrays = read_room_months(connection, months, case_filter.rooms, {name: len(CASE_LAYOUT)})
-    values, source_row = arrays[name].values, arrays[name].source_row
+    read = read_room_months(connection, months, case_filter, {name: len(CASE_LAYOUT)})
+    services, values, source_row = read.services, read.arrays[name].values, read.arrays[name].source_row
     if not whole:
         day = values[:, 0]
         keep = (day >= _day_number(case_filter.start)) & (day <= _day_number(case_filter.end))
@@ -381,20 +383,23 @@ def service_totals(connection, case_filter: CaseFilter) -> list[dict]:
     ]
 
 
-def _concatenated(parts: list[tuple[list[str], list[str], dict[str, Unpacked], bool]]) -> tuple:
-    """One (rooms, services, arrays under the daily names, whether to filter each array row by day) of the reads."""
+def _concatenated(parts: list[tuple[RoomMonths, bool]]) -> tuple:
+    """One (rooms, months, services, arrays under the daily names, whether to filter each array row by day) of
+    the reads."""
     rooms: list[str] = []
+    months: list[np.ndarray] = []
     services: list[str] = []
     arrays: dict[str, list[Unpacked]] = {name: [] for name in DAILY}
     by_day: dict[str, list[np.ndarray]] = {name: [] for name in DAILY}
-    for part_rooms, part_services, part_arrays, daily in parts:
+    for read, daily in parts:
         offset = len(rooms)
-        rooms += part_rooms
-        services += part_services
-        for name, unpacked in zip(DAILY, part_arrays.values(), strict=True):
+        rooms += read.rooms
+        months.append(read.months)
+        services += read.services
+        for name, unpacked in zip(DAILY, read.arrays.values(), strict=True):
             arrays[name].append(Unpacked(unpacked.values, unpacked.source_row + offset))
             by_day[name].append(np.full(len(unpacked.source_row), daily))
-    return rooms, services, {
+    return rooms, np.concatenate(months), services, {
         name: (
             Unpacked(np.concatenate([u.values for u in parts_of]), np.concatenate([u.source_row for u in parts_of])),
             np.concatenate(by_day[name]),
@@ -409,16 +414,21 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
     Unless daily is set, the whole months of a long range come as room-week parts (see MetricInputs).
     """
     first, last = _day_number(case_filter.start), _day_number(case_filter.end)
-    rooms, services, arrays = _concatenated([
-        (*read_room_months(connection, months, case_filter.rooms, widths), widths is DAILY)
+    rooms, row_months, services, arrays = _concatenated([
+        (read_room_months(connection, months, case_filter, widths), widths is DAILY)
         for months, widths in _reads(case_filter, daily=daily)
     ])
     room_codes, room_names = pd.factorize(np.array(rooms, dtype=object), sort=True)
 
+    def _kept(name: str) -> np.ndarray:
+        """Which rows of the array lie in the filter's days (rows summed per week or month lie in it whole)."""
+        values, by_day = arrays[name][0].values, arrays[name][1]
+        return ~by_day | ((values[:, 0] >= first) & (values[:, 0] <= last))
+
     def selected(name: str) -> tuple[np.ndarray, np.ndarray, pd.Categorical | None]:
         """(rows, room codes, services) of the filter's days and services."""
-        (values, source_row), by_day = (arrays[name][0].values, arrays[name][0].source_row), arrays[name][1]
-        keep = ~by_day | ((values[:, 0] >= first) & (values[:, 0] <= last))
+        values, source_row = arrays[name][0].values, arrays[name][0].source_row
+        keep = _kept(name)
         if name == "room_days":
             return values[keep], room_codes[source_row[keep]], None
         codes, names = _codes(services, values[:, 1], source_row)
@@ -428,14 +438,18 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
         return values[keep], room_codes[source_row[keep]], service[keep]
 
     room_days, room_day_rooms, _ = selected("room_days")
+    # A room-week part's month is its row's (its `day`, the Monday, may lie in the month before).
+    room_day_source = arrays["room_days"][0].source_row[_kept("room_days")]
+    room_day_months = row_months[room_day_source] if len(row_months) else np.empty(0, "int64")
     case_sums, case_rooms, case_services = selected("case_sums")
     gaps, gap_rooms, gap_services = selected("turnovers")
     assert gap_services is not None, "every table but room_days carries a service"
-    if case_filter.services is not None:
+    if case_filter.services is not None:  # read by day (see _reads), so each row's month is its day's
         room_days, room_day_rooms = _with_service_sums(room_days, room_day_rooms, case_sums, case_rooms)
+        room_day_months = month_of(room_days[:, 0].astype("int64"))
     if len(room_days) > 1 and not _in_order(room_day_rooms, room_days[:, 0]):
         order = np.lexsort((room_days[:, 0], room_day_rooms))
-        room_days, room_day_rooms = room_days[order], room_day_rooms[order]
+        room_days, room_day_rooms, room_day_months = room_days[order], room_day_rooms[order], room_day_months[order]
     by_gap = value_order(gaps[:, 2])
     categories = pd.Index(room_names, dtype=object)
 
@@ -445,7 +459,8 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
                              "week": days - (days + 3) % 7, **more})
 
     return MetricInputs(
-        room_days=keys(room_day_rooms, room_days[:, 0]).join(pd.DataFrame(room_days[:, 1:], columns=list(SUMS))),
+        room_days=keys(room_day_rooms, room_days[:, 0], month=room_day_months).join(
+            pd.DataFrame(room_days[:, 1:], columns=list(SUMS))),
         service_days=keys(case_rooms, case_sums[:, 0], service=case_services).join(
             pd.DataFrame(case_sums[:, 2:], columns=list(CASE_SUMS))
         ),

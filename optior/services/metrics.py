@@ -15,7 +15,7 @@ import pandas as pd
 
 from optior.config import MetricSettings
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import case_timeline
+from optior.db.metric_queries import case_timeline, split_room_key
 from optior.errors import InvalidInput
 from optior.services.case_selection import build_case_filter
 from optior.services.metric_calc import (
@@ -29,14 +29,17 @@ from optior.services.metric_calc import (
     turnover_percentiles,
 )
 from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
-from optior.services.metric_models import OrMetrics
+from optior.services.metric_models import OrMetrics, SiteComparison
 from optior.services.metric_summary import summary_inputs
 from optior.services.runtime import Runtime
-from optior.vocabulary import natural_room_key
+from optior.vocabulary import natural_room_key, room_order_key
 
 TURNOVER_BIN_MINUTES = 5.0
-# Longer ranges get the heatmap by room and ISO week instead of by room-day (280,000 cells over nine years).
+# Longer ranges get the heatmap by room and ISO week instead of by room-day, and beyond two years by room and
+# month: its cells, and the work of an all-data answer, grow with rooms times periods (1,000 rooms over ten
+# years are 520,000 room-weeks but 120,000 room-months).
 ROOM_DAY_MAX_DAYS = 186
+ROOM_WEEK_MAX_DAYS = 731
 ROOM_DAY_COLUMNS = (
     "cases", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct", "adjusted_utilization_pct",
     "prime_time_utilization_pct", "turnover_credit_minutes", "idle_minutes", "overtime_minutes",
@@ -98,10 +101,25 @@ def _iso_days(days: pd.Series) -> np.ndarray:
 
 
 def _natural_room_order(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
-    """Sort by room as people read room names ("OR 2" before "OR 10"), then by the other columns."""
-    rooms = frame["room"].astype(str)
-    in_order = pd.Categorical(rooms, categories=sorted(rooms.unique(), key=natural_room_key), ordered=True)
-    return frame.assign(room=in_order).sort_values(["room", *then]).assign(room=rooms)
+    """Split the `room` keys into `site` and `room` (the first two columns) and sort by site and room as people
+    read names ("OR 2" before "OR 10"), then by the other columns."""
+    keys = frame["room"].astype(str)
+    split = {key: split_room_key(key) for key in keys.unique()}
+    in_order = pd.Categorical(keys, categories=sorted(split, key=lambda key: room_order_key(*split[key])),
+                              ordered=True)
+    ordered = frame.assign(room=in_order).sort_values(["room", *then])
+    codes = ordered["room"].cat.codes.to_numpy()
+    site_of, room_of = (np.array([split[key][part] for key in in_order.categories], dtype=object) for part in (0, 1))
+    ordered = ordered.assign(room=room_of[codes])
+    ordered.insert(0, "site", site_of[codes])
+    return ordered
+
+
+def _sites(rooms: pd.Series) -> pd.Categorical:
+    """The site of each row's room key, working on the distinct keys only."""
+    keys = rooms.astype("category").cat
+    codes, sites = pd.factorize(np.asarray([split_room_key(key)[0] for key in keys.categories], dtype=object))
+    return pd.Categorical.from_codes(codes[keys.codes.to_numpy()], categories=pd.Index(sites, dtype=object))
 
 
 def direct_inputs(runtime: Runtime, case_filter: CaseFilter) -> MetricInputs:
@@ -117,8 +135,7 @@ def _inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool = True) ->
     Unless daily is set, room_days may hold parts of room-weeks instead of room-days (see read_inputs).
     """
     check_metric_settings(runtime.settings.metrics)
-    # The summary is not yet kept per site: a site selection is answered from the cases.
-    inputs = summary_inputs(runtime, case_filter, daily=daily) if case_filter.sites is None else None
+    inputs = summary_inputs(runtime, case_filter, daily=daily)
     return inputs if inputs is not None else direct_inputs(runtime, case_filter)
 
 
@@ -171,6 +188,26 @@ def _by_room_week(room_days: pd.DataFrame) -> dict[str, list]:
     return _columns(_natural_room_order(frame[["room", "iso_week", "week_start", *ROOM_WEEK_COLUMNS]], "week_start"))
 
 
+def _by_room_month(room_days: pd.DataFrame) -> dict[str, list]:
+    sums = _staffed(room_days).groupby(["room", "month"], observed=True)[list(SUMS)].sum()
+    frame = figures(sums).reset_index()
+    codes, months = pd.factorize(frame["month"])
+    labels = np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]").astype(str).astype(object)
+    frame = frame.assign(month_start=labels[codes])
+    return _columns(_natural_room_order(frame[["room", "month_start", *ROOM_WEEK_COLUMNS]], "month_start"))
+
+
+def _by_site(inputs: MetricInputs) -> list[dict]:
+    """Every figure per site (rows keyed by `site`, in natural order), as by_room is per room."""
+    room_days = inputs.room_days.assign(site=_sites(inputs.room_days["room"]))
+    sums = room_days.groupby("site", observed=True)[list(SUMS)].sum()
+    turnovers = inputs.turnovers.assign(site=_sites(inputs.turnovers["room"]))
+    frame = figures(sums, turnover_percentiles(turnovers, "site")).rename_axis("site").reset_index()
+    frame = frame.assign(site=frame["site"].astype(str))
+    names = frame["site"].tolist()
+    return _records(frame.iloc[sorted(range(len(names)), key=lambda row: natural_room_key(names[row]))])
+
+
 def _by_week(inputs: MetricInputs) -> list[dict]:
     frame = _week_labels(_rolled_up(inputs, "week").sort_values("week"))
     return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
@@ -189,37 +226,70 @@ def or_metrics(
     end: date | str,
     rooms: Iterable[str | int] | None = None,
     services: Iterable[str] | None = None,
+    sites: Iterable[str] | None = None,
 ) -> OrMetrics:
     """Utilization, turnover, on-time starts, booking accuracy and overtime for a range of days.
 
     Returns `overall` figures; breakdowns as lists of rows: `by_room`, `by_service` (case figures
     only) and `by_week` (ISO weeks, for a trend); a heatmap as columns (a dict of equally long lists:
     `pd.DataFrame(result.by_room_day)`): `by_room_day` (staffed room-days) for ranges of up to
-    ROOM_DAY_MAX_DAYS days, otherwise `by_room_week` (staffed room-days summed per room and ISO week), the
-    other one None; `turnover_histogram` bins; the `filters` and `parameters` used; and `definitions` of
-    every figure. With a service filter, room-day figures (utilization, idle, overtime) cover the whole
-    room-days in which the services operated, case figures only the services' cases.
+    ROOM_DAY_MAX_DAYS days, `by_room_week` (staffed room-days summed per room and ISO week) up to
+    ROOM_WEEK_MAX_DAYS, `by_room_month` (per room and calendar month) beyond, the other two None;
+    `turnover_histogram` bins; the `filters` and `parameters` used; `definitions` of every figure; and
+    `by_site`, every figure per site, when the selection spans more than one site (None otherwise). Rooms are
+    keyed by `site` and `room`. With a service filter, room-day figures (utilization, idle, overtime) cover the
+    whole room-days in which the services operated, case figures only the services' cases.
     """
-    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
-    by_day = (case_filter.end - case_filter.start).days < ROOM_DAY_MAX_DAYS
+    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
+    days = (case_filter.end - case_filter.start).days
+    by_day, by_week = days < ROOM_DAY_MAX_DAYS, ROOM_DAY_MAX_DAYS <= days < ROOM_WEEK_MAX_DAYS
     inputs = _inputs(runtime, case_filter, daily=by_day)
+    by_site = _by_site(inputs)
     return OrMetrics.model_validate({
-        "filters": {
-            "start": case_filter.start,
-            "end": case_filter.end,
-            "rooms": list(case_filter.rooms) if case_filter.rooms else None,
-            "services": list(case_filter.services) if case_filter.services else None,
-        },
+        "filters": _filters(case_filter),
         **metric_glossary(runtime),
         "overall": _overall(inputs),
+        "by_site": by_site if len(by_site) > 1 else None,
         "by_room": _records(_natural_room_order(_rolled_up(inputs, "room"))),
         "by_service": _by_service(inputs),
         "by_room_day": _by_room_day(inputs.room_days) if by_day else None,
-        "by_room_week": None if by_day else _by_room_week(inputs.room_days),
+        "by_room_week": _by_room_week(inputs.room_days) if by_week else None,
+        "by_room_month": None if by_day or by_week else _by_room_month(inputs.room_days),
         "by_week": _by_week(inputs),
         "turnover_histogram": turnover_histogram(
             inputs.turnovers["turnover_minutes"],
             cutoff=runtime.settings.metrics.turnover_cutoff_minutes,
             bin_minutes=TURNOVER_BIN_MINUTES,
         ),
+    })
+
+
+def _filters(case_filter: CaseFilter) -> dict:
+    """The selection as the results state it (None: every room, service or site)."""
+    return {
+        "start": case_filter.start,
+        "end": case_filter.end,
+        "rooms": list(case_filter.rooms) if case_filter.rooms else None,
+        "services": list(case_filter.services) if case_filter.services else None,
+        "sites": list(case_filter.sites) if case_filter.sites else None,
+    }
+
+
+def site_comparison(
+    runtime: Runtime,
+    *,
+    start: date | str,
+    end: date | str,
+    rooms: Iterable[str | int] | None = None,
+    services: Iterable[str] | None = None,
+    sites: Iterable[str] | None = None,
+) -> SiteComparison:
+    """Every figure of each site of the selection side by side (what or_metrics gives as `by_site`, here also for
+    one site), with the definitions and parameters; cheaper than or_metrics, as it draws no breakdown by room or
+    week."""
+    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
+    by_site = _by_site(_inputs(runtime, case_filter, daily=False))
+    return SiteComparison.model_validate({
+        "filters": _filters(case_filter), **metric_glossary(runtime),
+        "sites": [row["site"] for row in by_site], "by_site": by_site,
     })
