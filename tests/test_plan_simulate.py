@@ -10,7 +10,15 @@ import pytest
 
 from optior.config import MetricSettings
 from optior.ml.spread import QUANTILE_LEVELS
-from optior.plan.simulate import DayInput, TurnoverPools, bin_minutes, booking_cost, round_up_to, simulate_day
+from optior.plan.simulate import (
+    DayInput,
+    TurnoverPools,
+    _percentiles,
+    bin_minutes,
+    booking_cost,
+    round_up_to,
+    simulate_day,
+)
 from optior.plan.turnovers import turnover_pools
 from optior.services.case_distribution import CaseDistributions
 from optior.services.day_plan import build_day_plan
@@ -49,6 +57,30 @@ def test_a_day_without_spread_runs_exactly_as_worked_out_by_hand():
     assert result.expected_idle.tolist() == [360.0, 60.0]
     assert result.booking_overtime["booked"].tolist() == [0.0, 15.0, 0.0, 0.0]
     assert result.booking_idle["booked"].tolist() == [15.0, 0.0, 0.0, 30.0]
+
+
+def test_rooms_with_different_case_counts_run_their_own_days_in_any_input_order():
+    # Room 2: 3 cases of 60 min booked back to back from 07:30 (20-min turnovers push the later two back);
+    # room 0: 2 cases of 100 min at 08:00 and 13:00; room 1: one 30-min case at 09:00. Given interleaved.
+    day = DayInput(
+        levels=LEVELS, minutes=fixed(60, 100, 60, 30, 60, 100), room=np.array([2, 0, 2, 1, 2, 0]),
+        scheduled_start=np.array([450.0, 780.0, 510.0, 540.0, 570.0, 480.0]), turnovers=one_turnover(6, 20.0),
+        staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0, bookings={},
+    )
+    result = simulate_day(day, draws=20)
+    assert result.start_p50.tolist() == [450.0, 780.0, 530.0, 540.0, 610.0, 480.0]
+    assert result.end_p50.tolist() == [510.0, 880.0, 590.0, 570.0, 670.0, 580.0]
+    assert result.finish[:, 1].tolist() == [880.0, 570.0, 670.0]  # per room number, not per case count
+    # Room 0 is idle 07:00-08:00, 09:40-13:00 (a 200-min gap is not turnover) and 14:40-17:00: 60 + 200 + 140;
+    # room 1 before 09:00 and after 09:30; room 2 before 07:30 and after 11:10.
+    assert result.expected_idle.tolist() == [400.0, 570.0, 380.0]
+
+
+def test_percentiles_match_numpy_linear_percentiles():
+    values = np.random.default_rng(3).gamma(2.0, 30.0, (7, 1001)).astype(np.float32)
+    expected = np.percentile(values, [10, 50, 90], axis=1)
+    assert _percentiles(values.copy(), (10, 50, 90)) == pytest.approx(expected, rel=1e-6)
+    assert _percentiles(values[:, :1].copy(), (10, 50, 90)) == pytest.approx(np.repeat(values[:, :1].T, 3, 0))
 
 
 def test_same_seed_same_day_and_draws_follow_each_quantile_grid():
