@@ -97,19 +97,29 @@ def test_same_seed_same_day_and_draws_follow_each_quantile_grid():
 
 
 def test_turnovers_come_from_the_most_specific_history_with_enough_gaps():
+    # North's room 1 and 2; South's room 1 has 35 gaps of its own (the same name, another room).
     history = pd.DataFrame({
-        "room": ["1"] * 40 + ["1"] * 5 + ["2"] * 10,
-        "service": ["Urology"] * 40 + ["Vascular"] * 5 + ["Vascular"] * 10,
-        "turnover_minutes": [25.0] * 40 + [60.0] * 5 + [90.0] * 10,
+        "site": ["North"] * 55 + ["South"] * 35,
+        "room": ["1"] * 40 + ["1"] * 5 + ["2"] * 10 + ["1"] * 35,
+        "service": ["Urology"] * 40 + ["Vascular"] * 5 + ["Vascular"] * 10 + ["Ortho"] * 35,
+        "turnover_minutes": [25.0] * 40 + [60.0] * 5 + [90.0] * 10 + [15.0] * 35,
     })
-    pools, note = turnover_pools(history, np.array(["1", "1", "2", "3"], dtype=object),
-                                 np.array(["Urology", "Vascular", "Vascular", "Ortho"], dtype=object), min_gaps=30)
-    drawn = [set(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(4)]
-    assert drawn[0] == {25.0}  # room 1 and Urology: 40 gaps
-    assert drawn[1] == {25.0, 60.0}  # room 1 and Vascular has 5: room 1's 45 gaps
-    assert drawn[2] == drawn[3] == {25.0, 60.0, 90.0}  # too few for room 2, service or room 3: every gap
+    pools, note = turnover_pools(history, np.array(["North", "North", "North", "North", "South", "East"], dtype=object),
+                                 np.array(["1", "1", "2", "3", "1", "1"], dtype=object),
+                                 np.array(["Urology", "Vascular", "Vascular", "Ortho", "Urology", "Urology"],
+                                          dtype=object), min_gaps=30)
+    drawn = [set(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(6)]
+    assert drawn[0] == {25.0}  # North's room 1 and Urology: 40 gaps
+    assert drawn[1] == {25.0, 60.0}  # room 1 and Vascular has 5: North's room 1's 45 gaps
+    assert drawn[2] == {25.0, 60.0, 90.0, 15.0}  # too few for room 2 or Vascular: every gap
+    assert drawn[3] == {15.0}  # no gaps for North's room 3: Ortho's 35
+    assert drawn[4] == {15.0}  # South's room 1 (Urology has none there): its own 35 gaps, not North's room 1's
+    assert drawn[5] == {25.0}  # East has no room 1 in the history: Urology's 40 gaps
+    assert [len(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(6)] == [
+        40, 45, 90, 35, 35, 40]
     assert note is None
-    empty, note = turnover_pools(history.iloc[:0], np.array(["1"], dtype=object), np.array(["X"], dtype=object))
+    empty, note = turnover_pools(history.iloc[:0], np.array(["North"], dtype=object), np.array(["1"], dtype=object),
+                                 np.array(["X"], dtype=object))
     assert empty.values.tolist() == [30.0] and "No turnovers in the history" in note
 
 
