@@ -59,7 +59,7 @@ def _late_share(rows: pd.DataFrame, ends: pd.DataFrame,
     limit = last["case_date"] + pd.Timedelta(hours=staffed_end.hour, minutes=staffed_end.minute)
     last["late"] = last["wheels_out"] > limit
     by_room = last.groupby(["site", "or_suite"], observed=True)["late"].mean()
-    return ({(str(site), str(room)): float(share) for (site, room), share in by_room.items()},
+    return ({(str(site), str(room)): float(share) for (site, room), share in zip(by_room.index, by_room, strict=True)},
             float(last["late"].mean()))
 
 
