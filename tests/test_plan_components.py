@@ -7,12 +7,21 @@ from datetime import date
 import pytest
 
 from optior.components.day_panel import schedule_rows
-from optior.components.plan_grid import column_defs, parse_clock, plan_rows, reorder, what_if_cases
+from optior.components.plan_grid import (
+    column_defs,
+    parse_clock,
+    plan_rows,
+    reorder,
+    room_value,
+    site_and_room,
+    what_if_cases,
+)
 from optior.components.plan_messages import fallback_notes, late_rooms
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.errors import InvalidInput
 from optior.figures.plan import plan_timeline
 from optior.figures.schedule import schedule_timeline
+from optior.vocabulary import DEFAULT_SITE
 from tests.test_plan_figures import DAY, case, day_plan, room, trace
 
 
@@ -26,7 +35,7 @@ def rows() -> list[dict]:
 
 def test_rows_run_room_by_room_in_start_order_with_flags_in_words():
     table = rows()
-    assert [(r["encounter_id"], r["or_suite"], r["start"], r["order"]) for r in table] == [
+    assert [(r["encounter_id"], site_and_room(r["room"])[1], r["start"], r["order"]) for r in table] == [
         ("A", "1", "08:00", 1), ("B", "1", "10:00", 2), ("C", "1", "12:00", 3), ("D", "2", "08:00", 1)]
     by_id = {r["encounter_id"]: r for r in table}
     assert by_id["A"]["flag"] == "Short (< P25)" and by_id["A"]["flag_kind"] == "booked short"
@@ -44,9 +53,11 @@ def test_a_new_order_moves_the_case_and_the_room_keeps_its_start_times():
 
 
 def test_the_what_if_reads_rooms_and_starts_from_the_table_and_refuses_a_bad_time():
-    table = [r | {"or_suite": "2", "start": "7:05"} if r["encounter_id"] == "B" else r for r in rows()]
+    table = [r | {"room": room_value(DEFAULT_SITE, "2"), "start": "7:05"} if r["encounter_id"] == "B" else r
+             for r in rows()]
     cases = {c["encounter_id"]: c for c in what_if_cases(DAY, table)}
-    assert cases["B"]["or_suite"] == "2" and cases["B"]["scheduled_start"] == "2026-12-01T07:05:00"
+    assert (cases["B"]["site"], cases["B"]["or_suite"]) == (DEFAULT_SITE, "2")
+    assert cases["B"]["scheduled_start"] == "2026-12-01T07:05:00"
     assert cases["B"]["booked_minutes"] == 60
     with pytest.raises(InvalidInput, match="Start: .*hh:mm"):
         parse_clock("25:00")
@@ -96,8 +107,8 @@ def test_the_plan_and_the_dashboard_name_each_room_alike_while_the_what_if_keeps
     plan = day_plan([room(suite, [case(f"E{suite}", suite, "08:00", 60, 50)], p50="09:00", p90="09:30",
                           p_overtime=0.1) for suite in stored])
     rows = plan_rows(plan)
-    shown_in_table = column_defs(stored)[0]["refData"]
-    plan_table = [shown_in_table[row["or_suite"]] for row in rows]
+    shown_in_table = column_defs([(DEFAULT_SITE, suite) for suite in stored])[0]["refData"]
+    plan_table = [shown_in_table[row["room"]] for row in rows]
     plan_chart = trace(plan_timeline(plan, title="Day"), "Room finish P50")["y"]
     day = [{"site": "Main", "or_suite": suite, "service": "Urology", "cpt_code": "52000",
             "cpt_description": "Cystoscopy", "surgeon": None, "booked_minutes": 60.0, "in_room_minutes": 50.0,
@@ -107,3 +118,36 @@ def test_the_plan_and_the_dashboard_name_each_room_alike_while_the_what_if_keeps
     dashboard_chart = trace(schedule_timeline(day, ["Urology"]), "Booked slot")["y"]
     assert plan_table == plan_chart == dashboard_table == dashboard_chart == ["OR 1", "OR-77"]
     assert [case["or_suite"] for case in what_if_cases(DAY, rows)] == stored
+
+
+def two_sites() -> list:
+    """"OR 1" at North and at South: two rooms, North's likely late."""
+    return [room("1", [case("N1", "1", "08:00", 60, 50, site="North"), case("N2", "1", "09:00", 60, 50, site="North")],
+                 p50="16:30", p90="17:40", p_overtime=0.6, site="North"),
+            room("1", [case("S1", "1", "08:00", 60, 50, site="South")], p50="09:00", p90="09:30", p_overtime=0.1,
+                 site="South")]
+
+
+def test_rooms_of_the_same_name_at_two_sites_are_two_rows_labelled_with_their_site():
+    plan = day_plan(two_sites())
+    table = plan_rows(plan)
+    assert [(r["encounter_id"], site_and_room(r["room"]), r["order"]) for r in table] == [
+        ("N1", ("North", "1"), 1), ("N2", ("North", "1"), 2), ("S1", ("South", "1"), 1)]
+    labels = column_defs([("North", "1"), ("South", "1")], several_sites=True)[0]["refData"]
+    assert [labels[r["room"]] for r in table] == ["North · OR 1", "North · OR 1", "South · OR 1"]
+    assert trace(plan_timeline(plan, title="Day"), "Room finish P50")["y"] == ["North · OR 1", "South · OR 1"]
+    assert str(late_rooms(plan).children[1]) == "North · OR 1 (60% chance)"
+    # Moving North's second case to South's OR 1 is a what-if naming South; reordering stays within a site's room.
+    moved = [r | {"room": room_value("South", "1")} if r["encounter_id"] == "N2" else r for r in table]
+    assert {c["encounter_id"]: (c["site"], c["or_suite"]) for c in what_if_cases(DAY, moved)}["N2"] == ("South", "1")
+    first = [r | {"order": 2} if r["encounter_id"] == "N1" else r for r in table]
+    assert {r["encounter_id"]: r["start"] for r in reorder(first, "N1")} == {"N1": "09:00", "N2": "08:00",
+                                                                             "S1": "08:00"}
+
+
+def test_one_site_shows_rooms_without_the_site():
+    only_north = day_plan(two_sites()[:1])
+    assert trace(plan_timeline(only_north, title="Day"), "Room finish P50")["y"] == ["OR 1"]
+    assert str(late_rooms(only_north).children[1]) == "OR 1 (60% chance)"
+    labels = column_defs([("North", "1")])[0]["refData"]
+    assert list(labels.values()) == ["OR 1"]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from optior.figures.plan import LATE_COLOR, ON_TIME_COLOR, plan_timeline
 from optior.services.planning_models import CasePlan, DayPlan, PlanTotals, RoomPlan
+from optior.vocabulary import DEFAULT_SITE
 
 DAY = date(2026, 12, 1)
 
@@ -17,10 +18,10 @@ def at(hhmm: str) -> datetime:
 
 
 def case(encounter_id: str, room: str, start: str, booked: float, p50: float, *, service: str = "Urology",
-         cpt: str = "52000", note: str | None = None) -> CasePlan:
+         cpt: str = "52000", note: str | None = None, site: str = DEFAULT_SITE) -> CasePlan:
     begin = at(start)
     return CasePlan(
-        encounter_id=encounter_id, or_suite=room, service=service, cpt_code=cpt, scheduled_start=begin,
+        encounter_id=encounter_id, site=site, or_suite=room, service=service, cpt_code=cpt, scheduled_start=begin,
         booked_minutes=booked, predicted_p10_minutes=p50 * 0.7, predicted_p25_minutes=p50 * 0.85,
         predicted_p50_minutes=p50, predicted_p90_minutes=p50 * 1.5, recommended_booking_minutes=p50 * 1.1,
         start_p50=begin, end_p50=begin + timedelta(minutes=p50), end_p90=begin + timedelta(minutes=p50 * 1.5),
@@ -28,9 +29,10 @@ def case(encounter_id: str, room: str, start: str, booked: float, p50: float, *,
     )
 
 
-def room(suite: str, cases: list[CasePlan], *, p50: str, p90: str, p_overtime: float) -> RoomPlan:
+def room(suite: str, cases: list[CasePlan], *, p50: str, p90: str, p_overtime: float,
+         site: str = DEFAULT_SITE) -> RoomPlan:
     return RoomPlan(
-        or_suite=suite, finish_p10=at(p50) - timedelta(minutes=30), finish_p50=at(p50), finish_p90=at(p90),
+        site=site, or_suite=suite, finish_p10=at(p50) - timedelta(minutes=30), finish_p50=at(p50), finish_p90=at(p90),
         p_overtime=p_overtime, expected_overtime_minutes=20.0 * p_overtime, expected_idle_minutes=30.0,
         likely_late=p_overtime >= 0.5, cases=cases,
     )
@@ -45,7 +47,7 @@ def day_plan(rooms: list[RoomPlan]) -> DayPlan:
         recommended_cost=0,
     )
     return DayPlan(date=DAY, cost_ratio=2.0, quantile=2 / 3, staffed_start=at("07:00"), staffed_end=at("17:00"),
-                   draws=1000, rooms=rooms, totals=totals)
+                   draws=1000, sites=list(dict.fromkeys(r.site for r in rooms)), rooms=rooms, totals=totals)
 
 
 def two_rooms() -> DayPlan:

@@ -10,7 +10,15 @@ import pytest
 
 from optior.config import MetricSettings
 from optior.ml.spread import QUANTILE_LEVELS
-from optior.plan.simulate import DayInput, TurnoverPools, bin_minutes, booking_cost, round_up_to, simulate_day
+from optior.plan.simulate import (
+    DayInput,
+    TurnoverPools,
+    _percentiles,
+    bin_minutes,
+    booking_cost,
+    round_up_to,
+    simulate_day,
+)
 from optior.plan.turnovers import turnover_pools
 from optior.services.case_distribution import CaseDistributions
 from optior.services.day_plan import build_day_plan
@@ -51,6 +59,30 @@ def test_a_day_without_spread_runs_exactly_as_worked_out_by_hand():
     assert result.booking_idle["booked"].tolist() == [15.0, 0.0, 0.0, 30.0]
 
 
+def test_rooms_with_different_case_counts_run_their_own_days_in_any_input_order():
+    # Room 2: 3 cases of 60 min booked back to back from 07:30 (20-min turnovers push the later two back);
+    # room 0: 2 cases of 100 min at 08:00 and 13:00; room 1: one 30-min case at 09:00. Given interleaved.
+    day = DayInput(
+        levels=LEVELS, minutes=fixed(60, 100, 60, 30, 60, 100), room=np.array([2, 0, 2, 1, 2, 0]),
+        scheduled_start=np.array([450.0, 780.0, 510.0, 540.0, 570.0, 480.0]), turnovers=one_turnover(6, 20.0),
+        staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0, bookings={},
+    )
+    result = simulate_day(day, draws=20)
+    assert result.start_p50.tolist() == [450.0, 780.0, 530.0, 540.0, 610.0, 480.0]
+    assert result.end_p50.tolist() == [510.0, 880.0, 590.0, 570.0, 670.0, 580.0]
+    assert result.finish[:, 1].tolist() == [880.0, 570.0, 670.0]  # per room number, not per case count
+    # Room 0 is idle 07:00-08:00, 09:40-13:00 (a 200-min gap is not turnover) and 14:40-17:00: 60 + 200 + 140;
+    # room 1 before 09:00 and after 09:30; room 2 before 07:30 and after 11:10.
+    assert result.expected_idle.tolist() == [400.0, 570.0, 380.0]
+
+
+def test_percentiles_match_numpy_linear_percentiles():
+    values = np.random.default_rng(3).gamma(2.0, 30.0, (7, 1001)).astype(np.float32)
+    expected = np.percentile(values, [10, 50, 90], axis=1)
+    assert _percentiles(values.copy(), (10, 50, 90)) == pytest.approx(expected, rel=1e-6)
+    assert _percentiles(values[:, :1].copy(), (10, 50, 90)) == pytest.approx(np.repeat(values[:, :1].T, 3, 0))
+
+
 def test_same_seed_same_day_and_draws_follow_each_quantile_grid():
     minutes = np.array([[40.0, 60.0, 100.0], [10.0, 20.0, 30.0]])
     day = DayInput(levels=LEVELS, minutes=minutes, room=np.array([0, 0]), scheduled_start=np.array([450.0, 480.0]),
@@ -65,19 +97,29 @@ def test_same_seed_same_day_and_draws_follow_each_quantile_grid():
 
 
 def test_turnovers_come_from_the_most_specific_history_with_enough_gaps():
+    # North's room 1 and 2; South's room 1 has 35 gaps of its own (the same name, another room).
     history = pd.DataFrame({
-        "room": ["1"] * 40 + ["1"] * 5 + ["2"] * 10,
-        "service": ["Urology"] * 40 + ["Vascular"] * 5 + ["Vascular"] * 10,
-        "turnover_minutes": [25.0] * 40 + [60.0] * 5 + [90.0] * 10,
+        "site": ["North"] * 55 + ["South"] * 35,
+        "room": ["1"] * 40 + ["1"] * 5 + ["2"] * 10 + ["1"] * 35,
+        "service": ["Urology"] * 40 + ["Vascular"] * 5 + ["Vascular"] * 10 + ["Ortho"] * 35,
+        "turnover_minutes": [25.0] * 40 + [60.0] * 5 + [90.0] * 10 + [15.0] * 35,
     })
-    pools, note = turnover_pools(history, np.array(["1", "1", "2", "3"], dtype=object),
-                                 np.array(["Urology", "Vascular", "Vascular", "Ortho"], dtype=object), min_gaps=30)
-    drawn = [set(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(4)]
-    assert drawn[0] == {25.0}  # room 1 and Urology: 40 gaps
-    assert drawn[1] == {25.0, 60.0}  # room 1 and Vascular has 5: room 1's 45 gaps
-    assert drawn[2] == drawn[3] == {25.0, 60.0, 90.0}  # too few for room 2, service or room 3: every gap
+    pools, note = turnover_pools(history, np.array(["North", "North", "North", "North", "South", "East"], dtype=object),
+                                 np.array(["1", "1", "2", "3", "1", "1"], dtype=object),
+                                 np.array(["Urology", "Vascular", "Vascular", "Ortho", "Urology", "Urology"],
+                                          dtype=object), min_gaps=30)
+    drawn = [set(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(6)]
+    assert drawn[0] == {25.0}  # North's room 1 and Urology: 40 gaps
+    assert drawn[1] == {25.0, 60.0}  # room 1 and Vascular has 5: North's room 1's 45 gaps
+    assert drawn[2] == {25.0, 60.0, 90.0, 15.0}  # too few for room 2 or Vascular: every gap
+    assert drawn[3] == {15.0}  # no gaps for North's room 3: Ortho's 35
+    assert drawn[4] == {15.0}  # South's room 1 (Urology has none there): its own 35 gaps, not North's room 1's
+    assert drawn[5] == {25.0}  # East has no room 1 in the history: Urology's 40 gaps
+    assert [len(pools.values[pools.start[i]:pools.start[i] + pools.length[i]]) for i in range(6)] == [
+        40, 45, 90, 35, 35, 40]
     assert note is None
-    empty, note = turnover_pools(history.iloc[:0], np.array(["1"], dtype=object), np.array(["X"], dtype=object))
+    empty, note = turnover_pools(history.iloc[:0], np.array(["North"], dtype=object), np.array(["1"], dtype=object),
+                                 np.array(["X"], dtype=object))
     assert empty.values.tolist() == [30.0] and "No turnovers in the history" in note
 
 

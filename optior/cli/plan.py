@@ -9,14 +9,14 @@ from pathlib import Path
 
 from optior.cli import EXIT_OK
 from optior.config import settings_from_env
-from optior.services.planning_models import DayPlan
+from optior.services.planning_models import DayPlan, RoomPlan
 from optior.services.runtime import Runtime
 
 # The planner loads scikit-learn through the model (seconds): handlers import the services they need, so that
 # building the command line for the other commands stays quick.
 
 
-TEXT_COLUMNS = frozenset({"Room", "Encounter", "Service", "CPT", "Flag", ""})
+TEXT_COLUMNS = frozenset({"Site", "Room", "Encounter", "Service", "CPT", "Flag", ""})
 
 
 def _iso_date(text: str) -> date:
@@ -53,15 +53,22 @@ def format_plan(plan: DayPlan) -> str:
     lines = [f"Plan for {plan.date.isoformat()}: staffed {_clock(plan.staffed_start)}-{_clock(plan.staffed_end)}, "
              f"{plan.draws:,} simulated days, model {plan.model_version}; bookings at the "
              f"{plan.quantile:.0%} quantile ({basis}).", ""]
-    rooms = [["Room", "Cases", "Finish P10", "P50", "P90", "P(late)", "Overtime min", "Idle min", ""]]
-    rooms += [[room.or_suite, str(len(room.cases)), _clock(room.finish_p10), _clock(room.finish_p50),
+    several = len(plan.sites) > 1  # a Site column only when the plan shows rooms of more than one site
+    site_header = ["Site"] if several else []
+
+    def site_cell(room: RoomPlan) -> list[str]:
+        return [room.site] if several else []
+
+    rooms = [[*site_header, "Room", "Cases", "Finish P10", "P50", "P90", "P(late)", "Overtime min", "Idle min", ""]]
+    rooms += [[*site_cell(room), room.or_suite, str(len(room.cases)), _clock(room.finish_p10), _clock(room.finish_p50),
                _clock(room.finish_p90), f"{room.p_overtime:.0%}", f"{room.expected_overtime_minutes:.0f}",
                f"{room.expected_idle_minutes:.0f}", "LIKELY LATE" if room.likely_late else ""]
               for room in plan.rooms]
     lines += _rows(rooms) + [""]
-    cases = [["Room", "Encounter", "Service", "CPT", "Start", "Booked", "P10", "P50", "P90", "Recommend",
+    cases = [[*site_header, "Room", "Encounter", "Service", "CPT", "Start", "Booked", "P10", "P50", "P90", "Recommend",
               "Start P50", "End P90", "Flag"]]
-    cases += [[room.or_suite, case.encounter_id, case.service, case.cpt_code, _clock(case.scheduled_start),
+    cases += [[*site_cell(room), room.or_suite, case.encounter_id, case.service, case.cpt_code,
+               _clock(case.scheduled_start),
                f"{case.booked_minutes:.0f}", f"{case.predicted_p10_minutes:.0f}",
                f"{case.predicted_p50_minutes:.0f}", f"{case.predicted_p90_minutes:.0f}",
                f"{case.recommended_booking_minutes:.0f}", _clock(case.start_p50), _clock(case.end_p90),
@@ -83,7 +90,7 @@ def format_plan(plan: DayPlan) -> str:
 def _plan(runtime: Runtime, args: argparse.Namespace) -> int:
     from optior.services.planning import plan_day
 
-    plan = plan_day(runtime, args.date, cost_ratio=args.cost_ratio, quantile=args.quantile)
+    plan = plan_day(runtime, args.date, sites=args.site, cost_ratio=args.cost_ratio, quantile=args.quantile)
     print(json.dumps(plan.model_dump(mode="json"), indent=2) if args.json else format_plan(plan))
     return EXIT_OK
 
@@ -126,6 +133,8 @@ def _backtest(_runtime: None, args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     plan = subparsers.add_parser("plan", help="simulate a day's scheduled cases room by room")
     plan.add_argument("--date", type=_iso_date, required=True, help="the day, YYYY-MM-DD")
+    plan.add_argument("--site", action="append", metavar="S",
+                      help="only the rooms of this site (repeat for more); a room is its site and its name")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON (as GET /api/plan answers)")
     choice = plan.add_mutually_exclusive_group()
     choice.add_argument("--cost-ratio", type=_number, help="cost of an overtime minute in idle minutes (default 2)")

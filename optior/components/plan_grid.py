@@ -1,11 +1,13 @@
 """The Plan page's case table: one editable row per scheduled case, and the rows read back as a what-if.
 
 Rows carry what a what-if needs (room, start, order, booked minutes, the case's identity) plus the plan's numbers
-for display. The grid shows cell values as text, never as HTML, so imported text stays plain.
+for display. A room is its site and its name, so the room cell holds both (room_value) and shows the room's label.
+The grid shows cell values as text, never as HTML, so imported text stays plain.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, time
 from typing import Any
@@ -18,7 +20,7 @@ from optior.vocabulary import room_label
 
 FLAG_TEXT = {"booked short": "Short (< P25)", "booked long": "Long (> P90)"}
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
-EDITABLE = ("or_suite", "start", "order")
+EDITABLE = ("room", "start", "order")
 # Quartz with tighter cells, so the columns a scheduler reads first fit a tablet's width.
 COMPACT_THEME = "themeQuartz.withParams({spacing: 5, fontSize: 13, headerFontSize: 13, cellHorizontalPadding: 8})"
 
@@ -30,16 +32,36 @@ def _column(field: str, header: str, *, width: int, numeric: bool = False, **ext
     return column | extra
 
 
-def column_defs(rooms: list[str]) -> list[dict]:
-    """The table's columns, the ones a scheduler reads first on the left; room, start and order are editable
-    (a room from the day's rooms).
+def room_value(site: str, room: str) -> str:
+    """A room cell's value: the site and the stored room name, as JSON text (a what-if sends both back)."""
+    return json.dumps([site, room], ensure_ascii=False)
 
-    A room cell holds the stored name (what a what-if sends) and shows its label, in the list too (refData).
+
+def site_and_room(value: object) -> tuple[str, str]:
+    """The (site, room) of a room cell's value; InvalidInput when it is not one."""
+    try:
+        site, room = json.loads(str(value))
+    except (TypeError, ValueError):
+        raise InvalidInput("Room: pick one of the day's rooms from the list.", {"field": "room"}) from None
+    if not isinstance(site, str) or not isinstance(room, str):
+        raise InvalidInput("Room: pick one of the day's rooms from the list.", {"field": "room"})
+    return site, room
+
+
+def column_defs(rooms: list[tuple[str, str]], *, several_sites: bool = False) -> list[dict]:
+    """The table's columns, the ones a scheduler reads first on the left; room, start and order are editable
+    (a room from the day's rooms, each a (site, room) pair).
+
+    A room cell holds its site and stored name (what a what-if sends) and shows its label, in the list too
+    (refData); the label names the site when the day shows rooms of several sites.
     """
     editable: dict[str, Any] = {"editable": True, "cellClass": "plan-editable", "headerClass": "plan-editable-header"}
+    values = [room_value(site, room) for site, room in rooms]
+    labels = {value: room_label(room, site if several_sites else None)
+              for value, (site, room) in zip(values, rooms, strict=True)}
     return [
-        _column("or_suite", "Room ✎", width=70, flex=0, pinned="left", cellEditor="agSelectCellEditor",
-                cellEditorParams={"values": rooms}, refData={room: room_label(room) for room in rooms},
+        _column("room", "Room ✎", width=150 if several_sites else 70, flex=0, pinned="left",
+                cellEditor="agSelectCellEditor", cellEditorParams={"values": values}, refData=labels,
                 headerTooltip="Pick another of the day's rooms.", **editable),
         _column("start", "Start ✎", width=68, headerTooltip="Scheduled start, hh:mm (24-hour).", **editable),
         _column("order", "Order ✎", width=68, numeric=True, cellEditor="agNumberCellEditor",
@@ -78,7 +100,7 @@ def case_table(grid_id: str) -> dag.AgGrid:
 def _row(case: CasePlan, order: int) -> dict:
     return {
         "encounter_id": case.encounter_id,
-        "or_suite": case.or_suite,
+        "room": room_value(case.site, case.or_suite),
         "start": case.scheduled_start.strftime("%H:%M"),
         "order": order,
         "service": case.service,
@@ -120,7 +142,7 @@ def reorder(rows: list[dict], edited_id: str | None) -> list[dict]:
     if edited is None:
         return rows
     place = _whole_number(edited.get("order"))
-    room = [row for row in rows if row.get("or_suite") == edited.get("or_suite")]
+    room = [row for row in rows if row.get("room") == edited.get("room")]
     others = sorted((row for row in room if row is not edited), key=lambda r: parse_clock(r.get("start")))
     others.insert(min(max(place, 1), len(room)) - 1, edited)
     starts = sorted(parse_clock(row.get("start")).strftime("%H:%M") for row in room)
@@ -136,16 +158,17 @@ def _whole_number(value: Any) -> int:
         raise InvalidInput("Order: type a whole number (1 runs first in its room).", {"field": "order"}) from None
 
 
+def _what_if_case(day: date, row: dict) -> dict:
+    site, room = site_and_room(row.get("room"))
+    return {"encounter_id": row.get("encounter_id"), "site": site, "or_suite": room, "service": row.get("service"),
+            "cpt_code": row.get("cpt_code"), "surgeon": row.get("surgeon"), "booked_minutes": row.get("booked_minutes"),
+            "scheduled_start": datetime.combine(day, parse_clock(row.get("start"))).isoformat()}
+
+
 def what_if_cases(day: date, rows: list[dict]) -> list[dict]:
-    """The rows as the what-if's cases (room, start on the day, booked minutes, identity); the planner's request
-    model checks every value and names a missing or bad one."""
-    return [
-        {"encounter_id": row.get("encounter_id"), "or_suite": str(row.get("or_suite") or ""),
-         "service": row.get("service"), "cpt_code": row.get("cpt_code"), "surgeon": row.get("surgeon"),
-         "booked_minutes": row.get("booked_minutes"),
-         "scheduled_start": datetime.combine(day, parse_clock(row.get("start"))).isoformat()}
-        for row in table_rows(rows)
-    ]
+    """The rows as the what-if's cases (site and room, start on the day, booked minutes, identity); the planner's
+    request model checks every value and names a missing or bad one."""
+    return [_what_if_case(day, row) for row in table_rows(rows)]
 
 
 def table_rows(rows: object) -> list[dict]:

@@ -65,6 +65,8 @@ def late_rooms(plan: DayPlan) -> dbc.Alert | None:
     late = sorted((room for room in plan.rooms if room.likely_late), key=lambda r: -r.p_overtime)
     if not late:
         return None
-    rooms = ", ".join(f"{room_label(room.or_suite)} ({room.p_overtime * 100:.0f}% chance)" for room in late)
+    several = len(plan.sites) > 1
+    rooms = ", ".join(f"{room_label(room.or_suite, room.site if several else None)} ({room.p_overtime * 100:.0f}% "
+                      "chance)" for room in late)
     return dbc.Alert([html.Strong(f"⚠ Likely to run past {plan.staffed_end:%H:%M}: "), rooms],
                      color="danger", className="py-2 mb-2", id="plan-late-rooms")

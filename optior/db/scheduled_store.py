@@ -83,9 +83,11 @@ def upsert_scheduled(connection: Connection, frame: pd.DataFrame, batch_id: int 
     return counts
 
 
-def scheduled_days(connection: Connection) -> list[date]:
-    """The distinct dates with scheduled cases, earliest first."""
+def scheduled_days(connection: Connection, sites: tuple[str, ...] | None = None) -> list[date]:
+    """The distinct dates with scheduled cases (at any of `sites`, when given), earliest first."""
     query = select(scheduled_cases.c.case_date).distinct().order_by(scheduled_cases.c.case_date)
+    if sites is not None:
+        query = query.where(scheduled_cases.c.site.in_(sites))
     return list(connection.execute(query).scalars())
 
 
@@ -98,11 +100,15 @@ def days_without_advance_predictions(connection: Connection) -> list[date]:
     return list(connection.execute(query).scalars())
 
 
-def scheduled_for_day(connection: Connection, day: date) -> list[dict]:
-    """A day's scheduled cases by site, room and scheduled start (the index's order)."""
+def scheduled_for_day(connection: Connection, day: date, sites: tuple[str, ...] | None = None) -> list[dict]:
+    """A day's scheduled cases (at any of `sites`, when given) by site, room and scheduled start (the index's
+    order)."""
+    condition = scheduled_cases.c.case_date == day
+    if sites is not None:
+        condition = condition & scheduled_cases.c.site.in_(sites)
     query = (
         select(scheduled_cases.c.encounter_id, *(scheduled_cases.c[column] for column in _STORED))
-        .where(scheduled_cases.c.case_date == day)
+        .where(condition)
         .order_by(scheduled_cases.c.site, scheduled_cases.c.or_suite, scheduled_cases.c.scheduled_start,
                   scheduled_cases.c.encounter_id)
     )

@@ -39,6 +39,7 @@ class CaseSpan(Protocol):
 
 
 class RoomDay(Protocol):
+    site: str
     or_suite: str
     finish_p10: datetime
     finish_p50: datetime
@@ -54,6 +55,9 @@ class PlannedDay(Protocol):
     staffed_end: datetime
 
     @property
+    def sites(self) -> Sequence[str]: ...
+
+    @property
     def rooms(self) -> Sequence[RoomDay]: ...
 
 
@@ -66,9 +70,9 @@ def _when(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="seconds")
 
 
-def room_name(room: RoomDay) -> str:
-    """The room's row label on the chart."""
-    return chart_room_label(room.or_suite)
+def room_name(room: RoomDay, several_sites: bool) -> str:
+    """The room's row label on the chart; with rooms of several sites shown, the label names the site."""
+    return chart_room_label(room.or_suite, room.site if several_sites else None)
 
 
 def late_note(room: RoomDay, staffed_end: datetime) -> str:
@@ -76,11 +80,11 @@ def late_note(room: RoomDay, staffed_end: datetime) -> str:
     return f"{room.p_overtime * 100:.0f}% chance to run past {clock(staffed_end)}"
 
 
-def _booked(rooms: Sequence[RoomDay]) -> dict:
+def _booked(rooms: Sequence[RoomDay], several: bool) -> dict:
     cases = [(room, case) for room in rooms for case in room.cases]
     return {
         "type": "bar", "name": "Booked", "orientation": "h", "width": 0.8,
-        "y": [room_name(room) for room, _ in cases],
+        "y": [room_name(room, several) for room, _ in cases],
         "base": [_when(case.scheduled_start) for _, case in cases],
         "x": [case.booked_minutes * MS_PER_MINUTE for _, case in cases],
         "marker": {"color": BOOKED_COLOR, "line": {"color": "rgba(80,80,80,0.8)", "width": 1}},
@@ -91,12 +95,12 @@ def _booked(rooms: Sequence[RoomDay]) -> dict:
     }
 
 
-def _predicted_p50(rooms: Sequence[RoomDay]) -> dict:
+def _predicted_p50(rooms: Sequence[RoomDay], several: bool) -> dict:
     """Each case from its median simulated wheels-in to its median wheels-out."""
     cases = [(room, case) for room in rooms for case in room.cases]
     return {
         "type": "bar", "name": "Predicted case (P50)", "orientation": "h", "width": 0.34,
-        "y": [room_name(room) for room, _ in cases],
+        "y": [room_name(room, several) for room, _ in cases],
         "base": [_when(case.start_p50) for _, case in cases],
         "x": [(case.end_p50 - case.start_p50).total_seconds() * 1000 for _, case in cases],
         "marker": {"color": PREDICTED_COLOR},
@@ -110,7 +114,7 @@ def _predicted_p50(rooms: Sequence[RoomDay]) -> dict:
     }
 
 
-def _predicted_range(rooms: Sequence[RoomDay]) -> dict:
+def _predicted_range(rooms: Sequence[RoomDay], several: bool) -> dict:
     """Each case's P10–P90 finish span: its median start plus its P10 and P90 minutes, as a whisker."""
     xs: list[str | None] = []
     ys: list[str | None] = []
@@ -119,7 +123,7 @@ def _predicted_range(rooms: Sequence[RoomDay]) -> dict:
             start = case.start_p50
             xs += [_when(start + timedelta(minutes=case.predicted_p10_minutes)),
                    _when(start + timedelta(minutes=case.predicted_p90_minutes)), None]
-            ys += [room_name(room), room_name(room), None]
+            ys += [room_name(room, several), room_name(room, several), None]
     return {
         "type": "scatter", "mode": "lines+markers", "name": "Case end P10–P90", "x": xs, "y": ys,
         "line": {"color": PREDICTED_COLOR, "width": 2}, "marker": {"symbol": "line-ns-open", "size": 14},
@@ -127,11 +131,11 @@ def _predicted_range(rooms: Sequence[RoomDay]) -> dict:
     }
 
 
-def _finish(rooms: Sequence[RoomDay], which: str, label: str, symbol: str, color: str) -> dict:
+def _finish(rooms: Sequence[RoomDay], several: bool, which: str, label: str, symbol: str, color: str) -> dict:
     description = {"finish_p50": "median finish", "finish_p90": "90th-percentile finish"}[which]
     return {
         "type": "scatter", "mode": "markers", "name": label,
-        "y": [room_name(room) for room in rooms],
+        "y": [room_name(room, several) for room in rooms],
         "x": [_when(getattr(room, which)) for room in rooms],
         "marker": {"symbol": symbol, "size": 13, "color": color, "line": {"color": "white", "width": 1}},
         "customdata": [clock(getattr(room, which)) for room in rooms],
@@ -139,7 +143,7 @@ def _finish(rooms: Sequence[RoomDay], which: str, label: str, symbol: str, color
     }
 
 
-def _room_notes(rooms: Sequence[RoomDay], staffed_end: datetime) -> list[dict]:
+def _room_notes(rooms: Sequence[RoomDay], several: bool, staffed_end: datetime) -> list[dict]:
     """Beside each room, right of the plot: its chance to run late (red and marked when it is likely)."""
     notes = []
     for room in rooms:
@@ -147,7 +151,7 @@ def _room_notes(rooms: Sequence[RoomDay], staffed_end: datetime) -> list[dict]:
         text = f"{room.p_overtime * 100:.0f}% chance<br>past {clock(staffed_end)}"
         notes.append({
             "text": f"<b>⚠ {text}</b>" if late else text, "xref": "paper", "x": 1, "xanchor": "left", "xshift": 8,
-            "yref": "y", "y": room_name(room), "showarrow": False, "align": "left",
+            "yref": "y", "y": room_name(room, several), "showarrow": False, "align": "left",
             "font": {"size": 11, "color": LATE_COLOR if late else ON_TIME_COLOR},
         })
     return notes
@@ -170,12 +174,13 @@ def plan_timeline(plan: PlannedDay, *, title: str) -> Figure:
     staffed_end = plan.staffed_end
     end_line = vertical_line(_when(staffed_end), {"color": LATE_COLOR, "width": 2, "dash": "dash"},
                              f"Staffed end {clock(staffed_end)}")
+    several = len(plan.sites) > 1
     traces = [
-        _booked(rooms), _predicted_p50(rooms), _predicted_range(rooms),
-        _finish(rooms, "finish_p50", "Room finish P50", "diamond", FINISH_P50_COLOR),
-        _finish(rooms, "finish_p90", "Room finish P90", "triangle-left", FINISH_P90_COLOR),
+        _booked(rooms, several), _predicted_p50(rooms, several), _predicted_range(rooms, several),
+        _finish(rooms, several, "finish_p50", "Room finish P50", "diamond", FINISH_P50_COLOR),
+        _finish(rooms, several, "finish_p90", "Room finish P90", "triangle-left", FINISH_P90_COLOR),
     ]
-    names = [room_name(room) for room in rooms]
+    names = [room_name(room, several) for room in rooms]
     return chart(
         traces,
         title=title,
@@ -189,5 +194,5 @@ def plan_timeline(plan: PlannedDay, *, title: str) -> Figure:
                 "title": None, "traceorder": "normal"},
         margin={"r": LATE_NOTE_PX, "b": 70 + LEGEND_PX},
         shapes=end_line["shapes"],
-        annotations=end_line["annotations"] + _room_notes(rooms, staffed_end),
+        annotations=end_line["annotations"] + _room_notes(rooms, several, staffed_end),
     )

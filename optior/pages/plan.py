@@ -21,6 +21,7 @@ from optior.components.plan_grid import (
 from optior.components.plan_messages import fallback_notes, late_rooms, no_model, no_schedule, problem
 from optior.components.plan_totals import percentile_text, plan_totals
 from optior.components.prefill import prefill
+from optior.components.site_selector import site_selector
 from optior.errors import InvalidInput, ModelUnavailable, OptiORError
 from optior.figures.plan import plan_timeline
 from optior.services import planning
@@ -34,11 +35,12 @@ from optior.services.planning_models import (
     WhatIfRequest,
     parse_model,
 )
-from optior.vocabulary import natural_room_key
+from optior.services.sites import list_sites
 from optior.web.callbacks import fast_callback
 from optior.web.context import current_runtime
 
 DAY = "plan-day"
+SITE = "plan-site"
 COST_RATIO = "plan-cost-ratio"
 PERCENTILE = "plan-percentile"
 BOOKING_HINT = "plan-booking-hint"
@@ -70,9 +72,10 @@ def _disabled_days(days: list[date]) -> list[str]:
     return [day.isoformat() for day in every_day if day not in have]
 
 
-def _controls(days: list[date], day: date) -> dbc.Row:
+def _controls(days: list[date], day: date, sites: list[str]) -> dbc.Row:
     return dbc.Row(
         [
+            site_selector(SITE, sites),
             dbc.Col([
                 dbc.Label("Day", html_for=DAY, className="small mb-0 d-block"),
                 dcc.DatePickerSingle(
@@ -119,9 +122,9 @@ def _cases_section() -> html.Section:
     ])
 
 
-def _plan_layout(days: list[date], day: date) -> list:
+def _plan_layout(days: list[date], day: date, sites: list[str]) -> list:
     return [
-        _controls(days, day),
+        _controls(days, day, sites),
         html.Div(id=MESSAGE),
         html.Div(id=TOTALS, className="mb-3"),
         html.Div(id=NOTES),
@@ -150,7 +153,7 @@ def layout(**query) -> dbc.Container:
         plan = planning.plan_day(runtime, day)
     except ModelUnavailable:
         return _page([no_model()])
-    content = html.Div(_plan_layout(days, day))
+    content = html.Div(_plan_layout(days, day, list_sites(runtime)))
     prefill(content, OUTPUTS, _answer(plan, changed=False, schedule=_schedule_of(plan)))
     return _page([content])
 
@@ -168,13 +171,13 @@ ROWS_OUTPUT = 3
 
 
 def _schedule_of(plan: DayPlan) -> dict[str, list[str]]:
-    return {row["encounter_id"]: [row["or_suite"], row["start"]] for row in plan_rows(plan)}
+    return {row["encounter_id"]: [row["room"], row["start"]] for row in plan_rows(plan)}
 
 
 def _answer(plan: DayPlan, *, changed: bool, schedule: dict | None) -> tuple:
     """Every output for a plan; schedule is None when it stays as it was (a what-if keeps the day's schedule)."""
     rows = plan_rows(plan)
-    rooms = sorted({room for room, _start in (schedule or {}).values()}, key=natural_room_key)
+    rooms = [(room.site, room.or_suite) for room in plan.rooms]
     ratio = plan.cost_ratio if plan.cost_ratio is not None else plan.quantile / (1 - plan.quantile)
     state = dbc.Badge("What-if · not saved", color="warning", text_color="dark") if changed else None
     return (
@@ -182,7 +185,7 @@ def _answer(plan: DayPlan, *, changed: bool, schedule: dict | None) -> tuple:
         plan_totals(plan, "plan-total"),
         [late_rooms(plan), fallback_notes(plan)],
         rows,
-        column_defs(rooms) if schedule is not None else no_update,
+        column_defs(rooms, several_sites=len(plan.sites) > 1) if schedule is not None else no_update,
         schedule if schedule is not None else no_update,
         state,
         round(ratio, 2),
@@ -228,18 +231,18 @@ def _undo(changes: list, rows: object) -> list[dict]:
 def _differs(rows: list[dict], schedule: dict | None) -> bool:
     """Whether any case is in another room or at another start than scheduled."""
     schedule = schedule or {}
-    return any(schedule.get(row["encounter_id"]) != [row["or_suite"], row["start"]] for row in rows)
+    return any(schedule.get(row["encounter_id"]) != [row["room"], row["start"]] for row in rows)
 
 
 @fast_callback(
     *OUTPUTS,
-    Input(DAY, "date"), Input(COST_RATIO, "value"), Input(PERCENTILE, "value"), Input(RESET, "n_clicks"),
-    Input(GRID, "cellValueChanged"), State(GRID, "rowData"), State(SCHEDULE, "data"),
+    Input(DAY, "date"), Input(SITE, "value"), Input(COST_RATIO, "value"), Input(PERCENTILE, "value"),
+    Input(RESET, "n_clicks"), Input(GRID, "cellValueChanged"), State(GRID, "rowData"), State(SCHEDULE, "data"),
     prevent_initial_call=True,
 )
-def show_plan(day_text, ratio, percentile, _reset, changes, rows, schedule):
-    """Simulate the day as scheduled (a new day, Reset) or as the table now arranges it (an edit, a new booking
-    percentile); nothing is stored."""
+def show_plan(day_text, site, ratio, percentile, _reset, changes, rows, schedule):
+    """Simulate the day as scheduled (a new day or site, Reset) or as the table now arranges it (an edit, a new
+    booking percentile); nothing is stored."""
     runtime, trigger = current_runtime(), ctx.triggered_id
     keep: list[object] = [no_update] * len(OUTPUTS)
     try:
@@ -248,8 +251,8 @@ def show_plan(day_text, ratio, percentile, _reset, changes, rows, schedule):
         return *keep[:-1], problem("Day: pick a day from the calendar.")
     try:
         options = _options(trigger, ratio, percentile)
-        if trigger in (DAY, RESET) or not rows:
-            plan = planning.plan_day(runtime, day, **options)
+        if trigger in (DAY, SITE, RESET) or not rows:
+            plan = planning.plan_day(runtime, day, sites=[site] if site else None, **options)
             return _answer(plan, changed=False, schedule=_schedule_of(plan))
         rows = _edited_rows(changes if trigger == GRID else None, rows)
         request = parse_model(WhatIfRequest, {"date": day, "cases": what_if_cases(day, rows), **options})

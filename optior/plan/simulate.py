@@ -61,104 +61,133 @@ class DayResult:
     booking_idle: dict[str, np.ndarray]  # name -> (n,) E[max(b - X, 0)]
 
 
-def _at_position(minutes: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """Each row's grid values at fractional grid positions (n, m); one flat gather per end of the step."""
-    width = minutes.shape[1]
-    lower = np.minimum(position.astype(np.int64), width - 2)
-    weight = position - lower
-    flat = lower + (np.arange(minutes.shape[0]) * width)[:, None]
-    low = np.take(minutes.ravel(), flat)
-    return low + weight * (np.take(minutes.ravel(), flat + 1) - low)
-
-
 def bin_minutes(levels: np.ndarray, minutes: np.ndarray, bins: int = UNIFORM_BINS) -> np.ndarray:
-    """Each case's inverse CDF at the middles of `bins` equal probability bins: (n, bins).
+    """Each case's inverse CDF at the middles of `bins` equal probability bins: (n, bins), float32.
 
     Drawing a bin at random and taking this value is inverse-CDF sampling at a 1/bins resolution (finer than the
     model's grid), and costs one integer draw and one gather per draw; means over a row are the distribution's
-    expectations, exact for the discretised distribution the draws come from.
+    expectations, exact for the discretised distribution the draws come from. Every row shares the grid levels,
+    so where each bin falls on the grid is worked out once, and the rows are read column by column.
     """
     middles = (np.arange(bins) + 0.5) / bins
     position = np.interp(middles, levels, np.arange(len(levels), dtype=float))
-    return _at_position(minutes, np.broadcast_to(position, (minutes.shape[0], bins)))
+    lower = np.minimum(position.astype(np.int64), len(levels) - 2)
+    weight = (position - lower).astype(np.float32)
+    grid = minutes.astype(np.float32)
+    low = grid[:, lower]
+    return low + weight * (grid[:, lower + 1] - low)
 
 
 def _percentiles(values: np.ndarray, percentiles: tuple[float, ...]) -> np.ndarray:
-    """Linear-interpolated percentiles along the last axis (rows contiguous): (len(percentiles), rows)."""
+    """Linear-interpolated percentiles along the last axis, percentiles increasing: (len(percentiles), rows).
+
+    One partition per percentile, each on the part of the rows above the previous one (a partition asked for
+    several ranks at once costs several times more), and the next order statistic as the minimum of what lies
+    above. The values are reordered in place along the last axis.
+    """
     count = values.shape[-1]
-    ranks = [p / 100 * (count - 1) for p in percentiles]
-    kth = sorted({int(np.floor(r)) for r in ranks} | {min(int(np.floor(r)) + 1, count - 1) for r in ranks})
-    ordered = np.partition(values, kth, axis=-1)
-    result = []
-    for rank in ranks:
+    result, rest, offset = [], values, 0
+    at_low = at_high = values[..., 0]
+    for percentile in percentiles:
+        rank = percentile / 100 * (count - 1)
         low = int(np.floor(rank))
-        high = min(low + 1, count - 1)
-        result.append(ordered[..., low] + (rank - low) * (ordered[..., high] - ordered[..., low]))
+        if low >= offset:  # else the same order statistics as the previous percentile
+            rest.partition(low - offset, axis=-1)
+            at_low = rest[..., low - offset]
+            rest, offset = rest[..., low - offset + 1:], low + 1
+            at_high = rest.min(axis=-1) if rest.shape[-1] else at_low
+        result.append(at_low + (rank - low) * (at_high - at_low))
     return np.array(result)
 
 
-def _slots(room: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """(R, K) case indexes in each room's scheduled order, -1 where a room has fewer cases."""
-    order = np.lexsort((np.arange(len(room)), start, room))
-    rooms = int(room.max()) + 1
-    counts = np.bincount(room, minlength=rooms)
-    slots = np.full((rooms, int(counts.max())), -1, dtype=np.int64)
-    position = np.arange(len(room)) - np.repeat(np.cumsum(counts) - counts, counts)
-    slots[room[order], position] = order
-    return slots
+@dataclass(frozen=True)
+class _RunOrder:
+    """The cases arranged so that the k-th cases of all rooms' days are one block of rows.
+
+    Rooms are ranked by how many cases they have (most first), and block k holds the k-th case of the rooms that
+    have one, in rank order: those are the first rows of any per-room array in rank order. So each step of the
+    simulation works on slices (views) instead of gathering and scattering rows.
+    """
+
+    case: np.ndarray  # (n,) the case (DayInput row) at each run row
+    rank: np.ndarray  # (R,) each room's rank (room number -> rank)
+    blocks: tuple[slice, ...]  # block k: its run rows; its j-th row is the room of rank j
+
+
+def _run_order(room: np.ndarray, start: np.ndarray) -> _RunOrder:
+    """Cases room by room in scheduled order (ties in input order), then regrouped by place in the day."""
+    n = len(room)
+    counts = np.bincount(room)
+    by_count = np.argsort(-counts, kind="stable")
+    rank = np.empty(len(counts), dtype=np.int64)
+    rank[by_count] = np.arange(len(counts))
+    in_room = np.lexsort((np.arange(n), start, room))
+    place = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    case = in_room[np.lexsort((rank[room[in_room]], place))]
+    sizes = np.bincount(place)
+    ends = np.cumsum(sizes)
+    return _RunOrder(case, rank, tuple(slice(int(e - s), int(e)) for s, e in zip(sizes, ends, strict=True)))
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, window_start: float, window_end: float) -> np.ndarray:
     return np.maximum(np.minimum(end, window_end) - np.maximum(start, window_start), 0.0)
 
 
+def _in_case_order(values: np.ndarray, case: np.ndarray) -> np.ndarray:
+    ordered = np.empty_like(values)
+    ordered[case] = values
+    return ordered
+
+
 def simulate_day(day: DayInput, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> DayResult:
     """Run the day `draws` times with a seeded generator (same input and seed, same result)."""
     n = len(day.room)
     rng = np.random.default_rng(seed)
-    table = bin_minutes(day.levels, day.minutes).astype(np.float32)
-    picks = rng.integers(0, UNIFORM_BINS, (n, draws)) + (np.arange(n) * UNIFORM_BINS)[:, None]
-    durations = np.take(table.ravel(), picks)  # (n, draws)
+    table = bin_minutes(day.levels, day.minutes)
+    picks = rng.integers(0, UNIFORM_BINS, (n, draws))
+    picks += (np.arange(n) * UNIFORM_BINS)[:, None]
     pools = day.turnovers
-    pick = pools.start[:, None] + (rng.random((n, draws), dtype=np.float32) * pools.length[:, None]).astype(np.int64)
-    turnovers = pools.values.astype(np.float32)[pick]
+    pick = (rng.random((n, draws), dtype=np.float32) * pools.length[:, None]).astype(np.int64)
+    pick += pools.start[:, None]
 
-    slots = _slots(day.room, day.scheduled_start)
-    rooms, positions = slots.shape
-    start_at = np.empty((n, draws), dtype=np.float32)
-    end_at = np.empty((n, draws), dtype=np.float32)
-    previous_end = np.full((rooms, draws), -np.inf, dtype=np.float32)
+    run = _run_order(day.room, day.scheduled_start)
+    # Rows in run order. The turnover rows become each case's start, the duration rows its end, in place.
+    start_at = np.take(pools.values.astype(np.float32), pick)[run.case]
+    end_at = np.take(table.ravel(), picks)[run.case]
+    scheduled = day.scheduled_start[run.case].astype(np.float32)[:, None]
+    rooms = len(run.rank)
+    previous_end = np.full((rooms, draws), -np.inf, dtype=np.float32)  # rooms in rank order
     # Staffed minutes in a case or a turnover (not idle, as in the metrics).
     covered = np.zeros((rooms, draws), dtype=np.float32)
-    for position in range(positions):
-        case = slots[:, position]
-        valid = case >= 0
-        taken = case[valid]
-        ready = previous_end[valid] + turnovers[taken]
-        start = np.maximum(day.scheduled_start[taken][:, None].astype(np.float32), ready)
-        end = start + durations[taken]
-        gap = start - previous_end[valid]
-        covered[valid] += _overlap(start, end, day.staffed_start, day.staffed_end) + np.where(
-            gap <= day.turnover_cutoff, _overlap(previous_end[valid], start, day.staffed_start, day.staffed_end), 0.0
-        )
-        start_at[taken], end_at[taken] = start, end
-        previous_end[valid] = end
+    window = (day.staffed_start, day.staffed_end)
+    for rows in run.blocks:
+        before = previous_end[: rows.stop - rows.start]
+        start = start_at[rows]
+        start += before
+        np.maximum(start, scheduled[rows], out=start)
+        end = end_at[rows]
+        end += start
+        # A turnover up to the cut-off counts as covered, so the covered span starts at the previous wheels-out.
+        covered[: len(before)] += _overlap(np.where(start - before <= day.turnover_cutoff, before, start), end, *window)
+        before[...] = end  # the room's wheels-out so far
 
-    finish = previous_end
     staffed = max(day.staffed_end - day.staffed_start, 0.0)
+    p_overtime = (previous_end > day.staffed_end).mean(axis=1)
+    expected_overtime = np.maximum(previous_end - day.staffed_end, 0.0).mean(axis=1, dtype=np.float64)
+    finish = _percentiles(previous_end, FINISH_PERCENTILES)
     ends = _percentiles(end_at, (50, 90))
     # Booking expectations from each case's binned distribution (what the draws sample), not from the draws.
     overtime = {name: np.maximum(table - b[:, None], 0.0).mean(axis=1, dtype=np.float64)
                 for name, b in day.bookings.items()}
     mean_minutes = table.mean(axis=1, dtype=np.float64)
     return DayResult(
-        finish=_percentiles(finish, FINISH_PERCENTILES).T,
-        p_overtime=(finish > day.staffed_end).mean(axis=1),
-        expected_overtime=np.maximum(finish - day.staffed_end, 0.0).mean(axis=1, dtype=np.float64),
-        expected_idle=np.maximum(staffed - covered, 0.0).mean(axis=1, dtype=np.float64),
-        start_p50=_percentiles(start_at, (50,))[0],
-        end_p50=ends[0],
-        end_p90=ends[1],
+        finish=finish[:, run.rank].T,
+        p_overtime=p_overtime[run.rank],
+        expected_overtime=expected_overtime[run.rank],
+        expected_idle=np.maximum(staffed - covered, 0.0).mean(axis=1, dtype=np.float64)[run.rank],
+        start_p50=_in_case_order(_percentiles(start_at, (50,))[0], run.case),
+        end_p50=_in_case_order(ends[0], run.case),
+        end_p90=_in_case_order(ends[1], run.case),
         booking_overtime=overtime,
         booking_idle={name: overtime[name] - mean_minutes + b for name, b in day.bookings.items()},
     )

@@ -32,7 +32,7 @@ from optior.services.planning_models import (
     PlanTotals,
     RoomPlan,
 )
-from optior.vocabulary import natural_room_key
+from optior.vocabulary import DEFAULT_SITE, room_order_key
 
 # The grid is extended to these levels so draws reach into each case's tails (beyond them they are held).
 TAIL_LEVELS = (0.002, 0.998)
@@ -40,19 +40,31 @@ LIKELY_LATE = 0.5
 SHORT_LEVEL, LONG_LEVEL = 0.25, 0.9
 
 
+def site_of(case: PlanCaseInput) -> str:
+    """The case's site; a case without one is at the default site (the planning service fills it in first)."""
+    return case.site or DEFAULT_SITE
+
+
+def room_of(case: PlanCaseInput) -> tuple[str, str]:
+    """A case's room: its site and its room name ("OR 1" at two sites are two rooms)."""
+    return site_of(case), case.or_suite
+
+
 def in_room_order(cases: Sequence[PlanCaseInput]) -> list[PlanCaseInput]:
-    """Cases by room (natural order), then scheduled start, then as given."""
-    indexed = sorted(enumerate(cases), key=lambda item: (natural_room_key(item[1].or_suite),
+    """Cases by site and room (natural order), then scheduled start, then as given."""
+    indexed = sorted(enumerate(cases), key=lambda item: (room_order_key(*room_of(item[1])),
                                                           item[1].scheduled_start, item[0]))
     return [case for _, case in indexed]
 
 
 def case_queries(cases: Sequence[PlanCaseInput]) -> list[CaseQuery]:
     """What the model needs per case; cases must be in room order (position = place in the room's day)."""
-    queries, previous_room, position = [], None, 0
+    queries: list[CaseQuery] = []
+    previous_room: tuple[str, str] | None = None
+    position = 0
     for case in cases:
-        position = position + 1 if case.or_suite == previous_room else 1
-        previous_room = case.or_suite
+        position = position + 1 if room_of(case) == previous_room else 1
+        previous_room = room_of(case)
         queries.append(CaseQuery(service=case.service, cpt_code=case.cpt_code, or_suite=case.or_suite,
                                  surgeon=case.surgeon, scheduled_start=case.scheduled_start,
                                  booked_minutes=case.booked_minutes, position_in_day=position))
@@ -99,18 +111,19 @@ def build_day_plan(
 ) -> DayPlan:
     """Simulate the cases (in room order, matching the distributions' rows) and describe the day."""
     q = options.booking_quantile
-    rooms = list(dict.fromkeys(case.or_suite for case in cases))
-    room_of = np.array([rooms.index(case.or_suite) for case in cases], dtype=np.int64)
+    numbers = {room: number for number, room in enumerate(dict.fromkeys(room_of(case) for case in cases))}
+    room_number = np.array([numbers[room_of(case)] for case in cases], dtype=np.int64)
     booked = np.array([case.booked_minutes for case in cases], dtype=float)
     p10, p25, p50, p90, at_q = (quantile_minutes(distributions, level) for level in (0.1, SHORT_LEVEL, 0.5,
                                                                                       LONG_LEVEL, q))
     recommended = round_up_to(at_q)
-    pools, turnover_note = turnover_pools(turnover_history, np.array([c.or_suite for c in cases], dtype=object),
+    pools, turnover_note = turnover_pools(turnover_history, np.array([site_of(c) for c in cases], dtype=object),
+                                          np.array([c.or_suite for c in cases], dtype=object),
                                           np.array([c.service for c in cases], dtype=object))
     levels, minutes = _extended_grid(distributions)
     staffed_start, staffed_end = clock_minutes(metrics.staffed_start), clock_minutes(metrics.staffed_end)
     result = simulate_day(
-        DayInput(levels=levels, minutes=minutes, room=room_of,
+        DayInput(levels=levels, minutes=minutes, room=room_number,
                  scheduled_start=np.array([clock_minutes(c.scheduled_start, day) for c in cases]),
                  turnovers=pools, staffed_start=staffed_start, staffed_end=staffed_end,
                  turnover_cutoff=metrics.turnover_cutoff_minutes,
@@ -121,9 +134,9 @@ def build_day_plan(
              for note in (distributions.notes or (None,) * len(cases))]
     case_plans = [
         CasePlan(
-            encounter_id=case.encounter_id, or_suite=case.or_suite, service=case.service, cpt_code=case.cpt_code,
-            surgeon=case.surgeon, scheduled_start=case.scheduled_start, booked_minutes=float(booked[i]),
-            predicted_p10_minutes=_one(p10[i]), predicted_p25_minutes=_one(p25[i]),
+            encounter_id=case.encounter_id, site=site_of(case), or_suite=case.or_suite, service=case.service,
+            cpt_code=case.cpt_code, surgeon=case.surgeon, scheduled_start=case.scheduled_start,
+            booked_minutes=float(booked[i]), predicted_p10_minutes=_one(p10[i]), predicted_p25_minutes=_one(p25[i]),
             predicted_p50_minutes=_one(p50[i]), predicted_p90_minutes=_one(p90[i]),
             recommended_booking_minutes=float(recommended[i]),
             start_p50=_at(day, result.start_p50[i]), end_p50=_at(day, result.end_p50[i]),
@@ -131,13 +144,15 @@ def build_day_plan(
         )
         for i, case in enumerate(cases)
     ]
-    room_plans = [_room_plan(day, name, r, result, [c for c, room in zip(case_plans, room_of, strict=True)
-                                                      if room == r])
-                  for r, name in enumerate(rooms)]
+    cases_of: list[list[CasePlan]] = [[] for _ in numbers]
+    for case_plan, number in zip(case_plans, room_number, strict=True):
+        cases_of[number].append(case_plan)
+    room_plans = [_room_plan(day, room, number, result, cases_of[number]) for room, number in numbers.items()]
     return DayPlan(
         date=day, cost_ratio=options.effective_cost_ratio, quantile=round(q, 4),
         staffed_start=_at(day, staffed_start), staffed_end=_at(day, staffed_end),
-        model_version=distributions.model_version, draws=draws, rooms=room_plans,
+        model_version=distributions.model_version, draws=draws,
+        sites=list(dict.fromkeys(site for site, _ in numbers)), rooms=room_plans,
         totals=_totals(room_plans, result, q),
     )
 
@@ -146,12 +161,12 @@ def _one(value: float) -> float:
     return round(float(value), 1)
 
 
-def _room_plan(day: date, name: str, r: int, result: DayResult, cases: list[CasePlan]) -> RoomPlan:
+def _room_plan(day: date, room: tuple[str, str], r: int, result: DayResult, cases: list[CasePlan]) -> RoomPlan:
     p_overtime = float(result.p_overtime[r])
     return RoomPlan(
-        or_suite=name, finish_p10=_at(day, result.finish[r, 0]), finish_p50=_at(day, result.finish[r, 1]),
-        finish_p90=_at(day, result.finish[r, 2]), p_overtime=round(p_overtime, 4),
-        expected_overtime_minutes=_one(result.expected_overtime[r]),
+        site=room[0], or_suite=room[1], finish_p10=_at(day, result.finish[r, 0]),
+        finish_p50=_at(day, result.finish[r, 1]), finish_p90=_at(day, result.finish[r, 2]),
+        p_overtime=round(p_overtime, 4), expected_overtime_minutes=_one(result.expected_overtime[r]),
         expected_idle_minutes=_one(result.expected_idle[r]), likely_late=p_overtime >= LIKELY_LATE, cases=cases,
     )
 

@@ -22,7 +22,7 @@ from optior.ml.features import build_features
 from optior.ml.spread import QUANTILE_LEVELS
 from optior.ml.training import train_and_evaluate
 from optior.services.case_distribution import CaseDistributions
-from optior.services.day_plan import build_day_plan
+from optior.services.day_plan import build_day_plan, in_room_order
 from optior.services.importing import import_cases
 from optior.services.planning import turnover_history
 from optior.services.planning_models import PlanCaseInput, PlanOptions, parse_model
@@ -49,14 +49,18 @@ def _minutes(moment: pd.Timestamp | datetime, day) -> float:
     return (pd.Timestamp(moment) - pd.Timestamp(day)).total_seconds() / 60
 
 
-def _late_share(rows: pd.DataFrame, ends: pd.DataFrame, staffed_end: time) -> tuple[dict[str, float], float]:
-    """Each room's share of training days whose last wheels-out is after the staffed end, and the overall share."""
-    days = rows.assign(wheels_out=ends["wheels_out"]).groupby(["or_suite", "case_date"], observed=True)["wheels_out"]
+def _late_share(rows: pd.DataFrame, ends: pd.DataFrame,
+                staffed_end: time) -> tuple[dict[tuple[str, str], float], float]:
+    """Each room's (site and name) share of training days whose last wheels-out is after the staffed end, and the
+    overall share."""
+    days = rows.assign(site=ends["site"].to_numpy(), wheels_out=ends["wheels_out"].to_numpy()).groupby(
+        ["site", "or_suite", "case_date"], observed=True)["wheels_out"]
     last = days.max().reset_index()
     limit = last["case_date"] + pd.Timedelta(hours=staffed_end.hour, minutes=staffed_end.minute)
     last["late"] = last["wheels_out"] > limit
-    by_room = last.groupby("or_suite", observed=True)["late"].mean()
-    return {str(room): float(share) for room, share in by_room.items()}, float(last["late"].mean())
+    by_room = last.groupby(["site", "or_suite"], observed=True)["late"].mean()
+    return ({(str(site), str(room)): float(share) for (site, room), share in zip(by_room.index, by_room, strict=True)},
+            float(last["late"].mean()))
 
 
 def _brier(p: np.ndarray, y: np.ndarray) -> float:
@@ -85,10 +89,10 @@ def backtest_plan(settings: Settings, *, source: Path, cost_ratio: float | None 
         with runtime.db.read() as connection:
             rows = read_case_rows(connection)
             ends = wheels_out_from(connection, rows["case_date"].min().date())
+        ends = rows[["id"]].merge(ends, on="id", how="left")
         test = time_split(rows["case_date"])
         first_test_day = rows.loc[test, "case_date"].min().date()
-        turnovers = turnover_history(runtime, first_test_day)
-    ends = rows[["id"]].merge(ends, on="id", how="left")
+        turnovers = turnover_history(runtime, first_test_day, ends["site"].unique().tolist())
     outcome = train_and_evaluate(rows)
     model = outcome.holdout_model  # fitted on the earlier dates only
     metrics = settings.metrics
@@ -99,18 +103,21 @@ def backtest_plan(settings: Settings, *, source: Path, cost_ratio: float | None 
     booked_costs, recommended_costs = [], []
     ratio = options.effective_cost_ratio
     assert ratio is not None, "the options hold a cost ratio, never a quantile"
-    tested = rows[test].assign(wheels_out=ends.loc[test, "wheels_out"].to_numpy())
+    tested = rows[test].assign(site=ends.loc[test, "site"].to_numpy(),
+                               wheels_out=ends.loc[test, "wheels_out"].to_numpy())
     for day, cases in tested.groupby("case_date", sort=True):
         assert isinstance(day, pd.Timestamp), "case_date is a datetime column"
-        cases = cases.sort_values(["or_suite", "position_in_day"])  # grouped by room: the plan keeps this order
-        inputs = [
-            PlanCaseInput(encounter_id=str(row["id"]), or_suite=str(row["or_suite"]), service=str(row["service"]),
+        inputs = in_room_order([
+            PlanCaseInput(encounter_id=str(row["id"]), site=str(row["site"]), or_suite=str(row["or_suite"]),
+                          service=str(row["service"]),
                           cpt_code=str(row["cpt_code"]),
                           surgeon=None if pd.isna(row["surgeon"]) else str(row["surgeon"]),
                           scheduled_start=row["scheduled_start"].to_pydatetime(),
                           booked_minutes=float(row["booked_minutes"]))
             for row in cases.to_dict("records")
-        ]
+        ])
+        # The cases' rows in the plan's order (room by room), as the distributions and costs must be.
+        cases = cases.set_index(cases["id"].astype(str)).loc[[case.encounter_id for case in inputs]]
         quantiles = model.quantiles(build_features(cases.reset_index(drop=True)), QUANTILE_LEVELS)
         distributions = CaseDistributions(levels=quantiles.levels, minutes=quantiles.minutes,
                                           model_version="backtest", notes=tuple(None for _ in inputs))
@@ -121,13 +128,13 @@ def backtest_plan(settings: Settings, *, source: Path, cost_ratio: float | None 
         booked_costs.append(_case_costs(actual, booked, ratio))
         recommended_costs.append(_case_costs(actual, recommended, ratio))
         for room in plan.rooms:
-            in_room = cases[cases["or_suite"].astype(str) == room.or_suite]
+            in_room = cases[(cases["site"] == room.site) & (cases["or_suite"].astype(str) == room.or_suite)]
             finish = _minutes(in_room["wheels_out"].max(), day)
             booked_end = max(_minutes(s, day) + b for s, b in zip(in_room["scheduled_start"],
                                                                    in_room["booked_minutes"], strict=True))
             room_days.append(RoomDayOutcome(
                 p_overtime=room.p_overtime, booked_late=booked_end > staffed_end,
-                rate_late=room_rates.get(room.or_suite, overall_rate), late=finish > staffed_end,
+                rate_late=room_rates.get((room.site, room.or_suite), overall_rate), late=finish > staffed_end,
                 finish_p50=_minutes(room.finish_p50, day), booked_end=booked_end, finish=finish,
             ))
     return _summary(report.rows_read, room_days, booked_costs, recommended_costs, options, metrics.staffed_end,

@@ -71,6 +71,7 @@ class CasePlan(BaseModel):
     """One scheduled case as simulated: its predicted minutes, when it likely starts and ends, the booking advice."""
 
     encounter_id: str
+    site: str = Field(description="The case's site (hospital); with or_suite, its room.")
     or_suite: str
     service: str
     cpt_code: str
@@ -94,8 +95,11 @@ class CasePlan(BaseModel):
 
 
 class RoomPlan(BaseModel):
-    """One room's simulated day: when it finishes, the chance of running past the staffed end, overtime and idle."""
+    """One room's simulated day: when it finishes, the chance of running past the staffed end, overtime and idle.
 
+    A room is its site and its name: "OR 1" at two sites are two rooms, each with its own cases and turnovers."""
+
+    site: str = Field(description="The room's site (hospital).")
     or_suite: str
     finish_p10: LocalDateTime
     finish_p50: LocalDateTime
@@ -139,6 +143,7 @@ class DayPlan(BaseModel):
     staffed_end: LocalDateTime
     model_version: str | None = Field(default=None, description="The model version whose predictions were simulated.")
     draws: int = Field(description="Number of simulated days.")
+    sites: list[str] = Field(description="The sites of the planned rooms, in the rooms' order.")
     rooms: list[RoomPlan]
     totals: PlanTotals
 
@@ -150,6 +155,10 @@ class PlanCaseInput(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     encounter_id: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["encounter_id"])
+    site: SingleLine | None = Field(
+        default=None, min_length=1, max_length=TEXT_LIMITS["site"],
+        description="The case's site; required when the data has more than one site (else that one site).",
+    )
     or_suite: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["or_suite"])
     service: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["service"])
     cpt_code: SingleLine = Field(min_length=1, max_length=TEXT_LIMITS["cpt_code"])
