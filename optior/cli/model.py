@@ -66,8 +66,10 @@ def format_distribution(summary: dict) -> str:
 
 def _split_line(summary: dict) -> str:
     train, test = summary["train_dates"], summary["test_dates"]
+    chosen = summary.get("training_rows")  # cards saved before the choice was recorded have none
     return (
-        f"Trained on {summary['n_train']:,} cases ({train['first']} to {train['last']}); "
+        (f"Cases read: {chosen['rule']}\n" if chosen else "")
+        + f"Trained on {summary['n_train']:,} cases ({train['first']} to {train['last']}); "
         f"evaluated on the {summary['n_test']:,} cases of the latest dates ({test['first']} to {test['last']})."
     )
 

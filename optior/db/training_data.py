@@ -51,16 +51,25 @@ def _concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     return joined[list(ROW_COLUMNS)]
 
 
-def read_case_rows(connection: Connection, *, chunk_rows: int = 100_000) -> pd.DataFrame:
-    """Every stored case as a feature source row plus its in-room minutes, ordered by case id.
+def read_case_rows(connection: Connection, *, since: date | None = None, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """Every stored case (dated `since` or later, when given) as a feature source row plus its in-room minutes.
 
-    Reads in chunks of `chunk_rows` and keeps text as categoricals, which caps memory on large tables.
+    Rows are ordered by case id. Whole dates are read, so each case's position in its room's day is counted
+    among all of that day's cases. Reads in chunks of `chunk_rows` and keeps text as categoricals, which caps
+    memory on large tables.
     """
-    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(_CASE_ROWS)
+    query = _CASE_ROWS if since is None else _CASE_ROWS.where(cases.c.case_date >= since)
+    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
     chunks = [_compact(part, ROW_COLUMNS) for part in result.partitions()]
     if not chunks:
         return _compact([], ROW_COLUMNS)
     return _concat(chunks).sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def cases_by_date(connection: Connection) -> list[tuple[date, int]]:
+    """How many stored cases each date has, oldest first (what the choice of training rows is made from)."""
+    query = select(cases.c.case_date, func.count()).group_by(cases.c.case_date).order_by(cases.c.case_date)
+    return [(row[0], int(row[1])) for row in connection.execute(query)]
 
 
 def cases_before_in_room(
