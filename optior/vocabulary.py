@@ -23,6 +23,10 @@ TEXT_LIMITS: dict[str, int] = {
 }
 MAX_MINUTES = 24 * 60  # the longest booked, in-room or procedure time of one case: a day
 MAX_POSITION = 50  # the latest place a case can take in its room's day (more than any OR runs)
+# The site of every case imported without one (a file with no Site column, or a blank Site cell). An installation
+# whose cases all have this one site looks and answers exactly as before sites existed: no site selector, room
+# labels without a site.
+DEFAULT_SITE = "Main"
 
 _DIGIT_RUN = re.compile(r"([0-9]+)")
 _NUMBER = re.compile(r"[0-9]+")

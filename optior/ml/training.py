@@ -26,6 +26,7 @@ from optior.ml.estimators import (
 from optior.ml.evaluation import (
     CALIBRATION_LEVELS,
     accuracy,
+    accuracy_by_site,
     by_frequency,
     central_ranges,
     combination_counts,
@@ -96,6 +97,7 @@ class TrainingOutcome:
             "test_dates": {"first": self.test_dates[0], "last": self.test_dates[1]},
             "model": self.metrics["model"],
             "baselines": self.metrics["baselines"],
+            "by_site": self.metrics["by_site"],
             "candidates": self.candidates,
             "holdout_measurable": self.holdout_measurable,
             "training_rows": self.row_choice.describe(),
@@ -225,6 +227,7 @@ def train_and_evaluate(
             "booked": accuracy(actual, holdout["booked_minutes"]),
             "procedure_median": accuracy(actual, procedure_median),
         },
+        "by_site": accuracy_by_site(holdout, procedure_median),
     }
     everything = _fit(best, features, minutes, rows["case_date"], columns, build_reference(features, minutes),
                       random_state)
