@@ -16,8 +16,8 @@ from optior.services.runtime import Runtime, build_runtime
 from optior.services.scheduled_import import record_missing_advance_predictions
 from optior.services.training import active_model_card, retrain
 from tests.conftest import SAMPLE_TODAY, TEST_DATABASE_URL, _reset_database
-from tests.test_api_support import api_app
 from tests.fixtures.sites import SCHEDULED_DAY, SITES, SOUTH_FACTOR, two_site_csv
+from tests.test_api_support import api_app
 
 NORTH, SOUTH = SITES
 # The same booking at each site's "OR 1": only the site differs.
