@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def _spread_dates(counts: pd.Series, target: int, seed: int) -> pd.Index:
     order = np.random.default_rng(seed).permutation(len(counts))
     shuffled = counts.iloc[order]
     return shuffled.index[: int(np.searchsorted(shuffled.cumsum().to_numpy(), target, side="right"))]
+
+
+def _minutes(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _row(name: str, rows: pd.DataFrame, holdout_from: pd.Timestamp) -> dict:
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         variants.append((f"spread {target:,}", rows[in_holdout | rows["case_date"].isin(dates)]))
     del rows
     results = []
+    machine = describe_machine(runtime)
     print("| training rows | cases | from | model | holdout MAE | median AE | 80% coverage | calibration gap "
           "| pinball | MAE, pairs seen <5 times | booked MAE | time |")
     print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -96,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(f"| {name} | {result['train_cases']:,} | {result['train_first']} | {result['estimator']} "
               f"| {result['mae']:.2f} | {result['median_ae']:.2f} | {result['coverage_80']:.1%} "
-              f"| {result['calibration_gap']:.3f} | {result['pinball']:.2f} | {result['rare_mae']:.2f} "
+              f"| {result['calibration_gap']:.3f} | {result['pinball']:.2f} | {_minutes(result['rare_mae'])} "
               f"({result['rare_cases']:,}) | {result['booked_mae']:.2f} | {result['seconds']:.0f} s |", flush=True)
-    machine = describe_machine(runtime)
-    print(f"\nHoldout: {results[0]['holdout_cases']:,} cases from {holdout_from.date()}; machine: {machine}")
-    if args.json:
-        args.json.write_text(json.dumps({"machine": machine, "rows": results}, indent=2))
+        if args.json:  # after every variant: a long run keeps what it measured
+            args.json.write_text(json.dumps({"machine": machine, "rows": results}, indent=2))
+    print(f"\nHoldout: {results[0]['holdout_cases']:,} cases from {holdout_from.date()}; machine: {machine}; "
+          f"load average at the end: {[round(value, 2) for value in os.getloadavg()]}")
     return 0
 
 
