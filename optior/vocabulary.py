@@ -1,5 +1,5 @@
-"""The terms every layer shares: how long each text field may be, the largest minutes and case position, and how
-operating rooms are ordered and named.
+"""The terms every layer shares: how long each text field may be, the largest minutes and case position, the
+default site, and how operating rooms are ordered and named.
 
 Kept in one place, below every package, so the database columns, the CSV import, the API, the services, the pages
 and the charts cannot disagree.
@@ -14,6 +14,7 @@ import re
 # longer value with a message instead of a database error. Changing one needs a schema revision (CONTRIBUTING.md).
 TEXT_LIMITS: dict[str, int] = {
     "encounter_id": 64,
+    "site": 128,
     "or_suite": 64,
     "service": 128,
     "cpt_code": 32,
@@ -44,11 +45,20 @@ def natural_room_key(room: str) -> tuple:
     return parts, room
 
 
-def room_label(room: str) -> str:
+def room_order_key(site: str, room: str) -> tuple:
+    """Sort key for rooms of several sites: by site, then by room, each as people read them (natural_room_key)."""
+    return natural_room_key(site), natural_room_key(room)
+
+
+def room_label(room: str, site: str | None = None) -> str:
     """How a room is named to people: "OR 3" for a room stored as a bare number ("3", as the public OR utilization
     file and the sample store rooms), any other name exactly as stored ("OR 1", "OR-77", "Room 3"; never "OR OR-77").
+
+    A room is identified by its site and its name, so a view showing more than one site passes the site, and the
+    label leads with it: "North Campus · OR 1". A view of one site leaves it out.
 
     For display only: the API, the CLI, filters and the database use the stored name. Charts pass the label
     through figures' plain_text (Plotly reads markup in text); Dash components show it as text already.
     """
-    return f"OR {room}" if _NUMBER.fullmatch(room) else room
+    label = f"OR {room}" if _NUMBER.fullmatch(room) else room
+    return label if site is None else f"{site} · {label}"

@@ -19,6 +19,7 @@ from optior.services.importing import import_cases
 from optior.services.jobs import WATCH_THREAD_PREFIX
 from optior.services.runtime import Runtime, build_runtime
 from optior.services.training import retrain
+from tests.fixtures.sites import two_site_csv
 
 
 def pytest_setup_options():
@@ -99,6 +100,13 @@ def runtime(settings: Settings) -> Runtime:
 def sample_runtime(runtime: Runtime) -> Runtime:
     """A runtime whose database holds the bundled sample quarter (about 2,500 cases)."""
     import_cases(runtime, source=SAMPLE_CSV, source_name=SAMPLE_CSV.name, today=SAMPLE_TODAY)
+    return runtime
+
+
+@pytest.fixture
+def two_site_runtime(runtime: Runtime) -> Runtime:
+    """A runtime whose database holds tests/fixtures/sites.py's two hospitals, both with rooms "1" and "2"."""
+    import_cases(runtime, source=two_site_csv(), source_name="two-sites.csv", today=SAMPLE_TODAY)
     return runtime
 
 

@@ -22,6 +22,7 @@ from tests.metrics_cases import SATURDAY, THREE_ROOMS, WEDNESDAY, Case, load
 def test_extent_of_an_empty_database(runtime):
     assert data_extent(runtime) == {
         "first_day": None, "last_day": None, "case_count": 0, "days_with_cases": [], "services": [], "rooms": [],
+        "sites": [],
     }
 
 

@@ -12,8 +12,9 @@ NAME = '<a href="https://evil.example">click & me</a>'
 ESCAPED = "&lt;a href=\"https://evil.example\"&gt;click &amp; me&lt;/a&gt;"
 
 
-def _case(service: str) -> dict:
-    return {"or_suite": "1", "service": service, "cpt_code": NAME, "cpt_description": NAME, "surgeon": NAME,
+def _case(service: str, site: str = "Main") -> dict:
+    return {"site": site, "or_suite": "1", "service": service, "cpt_code": NAME, "cpt_description": NAME,
+            "surgeon": NAME,
             "scheduled_start": "2026-06-01T08:00:00", "wheels_in": "2026-06-01T08:00:00",
             "in_room_minutes": 50.0, "booked_minutes": 60.0}
 
@@ -30,7 +31,7 @@ def _figures() -> dict[str, dict]:
     residuals = pd.DataFrame({"service": [NAME], **{f"residual_{q}": [float(i)] for i, q in enumerate(
         ("p10", "p25", "median", "p75", "p90"))}})
     return {
-        "timeline": schedule.schedule_timeline([_case(NAME), _case("Urology")], [NAME, "Urology"]),
+        "timeline": schedule.schedule_timeline([_case(NAME, site=NAME), _case("Urology")], [NAME, "Urology"]),
         "cases": specialty.case_distribution(by_service, [NAME, "Urology"]),
         "duration": specialty.duration_by_specialty(by_service),
         "workload": specialty.workload_by_specialty(by_service, [NAME, "Urology"]),

@@ -23,13 +23,14 @@ from sqlalchemy import insert, inspect, select, text, update
 from optior.config import SAMPLE_CSV
 from optior.db.engine import Database
 from optior.db.migrate import BASELINE, SchemaNotRecognised, alembic_config, head_revision, migrate, schema_lock
-from optior.db.schema import metadata, model_files
+from optior.db.schema import cases, metadata, metric_room_months, model_files
 from optior.ml.model_file import content_sha256
 from optior.services import metric_summary
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics
 from optior.services.runtime import Runtime, build_runtime
 from optior.services.training import model_versions
+from optior.vocabulary import DEFAULT_SITE
 from tests.conftest import SAMPLE_TODAY
 from tests.fixtures import release_schema
 
@@ -144,6 +145,18 @@ def test_a_release_database_is_stamped_not_recreated_and_keeps_every_row(release
     assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
     assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
     assert migrate(db).action == "current"
+
+
+def test_cases_stored_before_sites_belong_to_the_default_site_and_their_summary_stays_valid(release_runtime):
+    """Revision 0006 gives every stored case, and every metric summary row, the default site; figures unchanged."""
+    figures = or_metrics(release_runtime, **SAMPLE_RANGE)
+    migrate(release_runtime.db)
+    with release_runtime.db.read() as connection:
+        case_sites = set(connection.execute(select(cases.c.site)).scalars())
+        summary_sites = set(connection.execute(select(metric_room_months.c.site)).scalars())
+    assert case_sites == summary_sites == {DEFAULT_SITE}
+    assert metric_summary.ensure_summary(release_runtime) == "current"
+    assert or_metrics(release_runtime, **SAMPLE_RANGE) == figures
 
 
 def _stored_model_files(db: Database) -> dict[str, bytes]:

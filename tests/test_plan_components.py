@@ -99,10 +99,11 @@ def test_the_plan_and_the_dashboard_name_each_room_alike_while_the_what_if_keeps
     shown_in_table = column_defs(stored)[0]["refData"]
     plan_table = [shown_in_table[row["or_suite"]] for row in rows]
     plan_chart = trace(plan_timeline(plan, title="Day"), "Room finish P50")["y"]
-    day = [{"or_suite": suite, "service": "Urology", "cpt_code": "52000", "cpt_description": "Cystoscopy",
-            "surgeon": None, "booked_minutes": 60.0, "in_room_minutes": 50.0, "scheduled_start": "2026-12-01T08:00:00",
+    day = [{"site": "Main", "or_suite": suite, "service": "Urology", "cpt_code": "52000",
+            "cpt_description": "Cystoscopy", "surgeon": None, "booked_minutes": 60.0, "in_room_minutes": 50.0,
+            "scheduled_start": "2026-12-01T08:00:00",
             "wheels_in": "2026-12-01T08:05:00", "wheels_out": "2026-12-01T08:55:00"} for suite in stored]
-    dashboard_table = [row["or_suite"] for row in schedule_rows(day)]
+    dashboard_table = [row["or_suite"] for row in schedule_rows(day, with_site=False)]
     dashboard_chart = trace(schedule_timeline(day, ["Urology"]), "Booked slot")["y"]
     assert plan_table == plan_chart == dashboard_table == dashboard_chart == ["OR 1", "OR-77"]
     assert [case["or_suite"] for case in what_if_cases(DAY, rows)] == stored

@@ -22,13 +22,14 @@ METRICS_DEFAULT_DAYS = 91
 def schedule() -> Response:
     """The cases of ?date= (default: the latest day with cases) with all their times, and its summary."""
     runtime = current_runtime()
-    day = query(DayQuery).date or _last_day(runtime)
+    asked = query(DayQuery)
+    day = asked.date or _last_day(runtime)
     if day is None:
         return json_response(Schedule(date=None, cases=[], summary=None))
     return json_response(Schedule.model_validate({
         "date": day,
-        "cases": analytics.day_schedule(runtime, day=day),
-        "summary": analytics.day_summary(runtime, day=day),
+        "cases": analytics.day_schedule(runtime, day=day, sites=asked.site),
+        "summary": analytics.day_summary(runtime, day=day, sites=asked.site),
     }))
 
 
@@ -38,7 +39,7 @@ def _last_day(runtime: Runtime) -> date | None:
 
 
 def _selection(runtime: Runtime, *, default_days: int | None) -> dict:
-    """?start=&end=&service=&room=; by default up to the last day with data, over default_days (None: all)."""
+    """?start=&end=&service=&room=&site=; by default up to the last day with data, over default_days (None: all)."""
     asked = query(SelectionQuery)
     start, end = asked.start, asked.end
     if start is None or end is None:
@@ -50,7 +51,7 @@ def _selection(runtime: Runtime, *, default_days: int | None) -> dict:
         if start is None:
             earliest = end - timedelta(days=default_days - 1) if default_days else date.min
             start = min(end, max(first or end, earliest))
-    return {"start": start, "end": end, "services": asked.service, "rooms": asked.room}
+    return {"start": start, "end": end, "services": asked.service, "rooms": asked.room, "sites": asked.site}
 
 
 def analytics_view() -> Response:
@@ -66,7 +67,9 @@ def analytics_view() -> Response:
 def metrics_view() -> Response:
     """Utilization, turnover, on-time starts, booking accuracy and overtime (default: the dashboard's range)."""
     runtime = current_runtime()
-    return json_response(metrics.or_metrics(runtime, **_selection(runtime, default_days=METRICS_DEFAULT_DAYS)))
+    selection = _selection(runtime, default_days=METRICS_DEFAULT_DAYS)
+    selection.pop("sites")  # the metrics do not take sites yet
+    return json_response(metrics.or_metrics(runtime, **selection))
 
 
 SCHEDULE = Operation(

@@ -24,8 +24,9 @@ SUPPORTED_DATES = (date(1900, 1, 1), date(2099, 12, 31))
 MAX_JOB_ID = 2**31 - 1
 # Longest accepted text per parameter: the limit of the stored field it names.
 TEXT_LIMITS = {
-    "service": FIELD_LIMITS["service"], "room": FIELD_LIMITS["or_suite"], "cpt_code": FIELD_LIMITS["cpt_code"],
-    "or_suite": FIELD_LIMITS["or_suite"], "surgeon": FIELD_LIMITS["surgeon"], "label": FIELD_LIMITS["case_label"],
+    "service": FIELD_LIMITS["service"], "room": FIELD_LIMITS["or_suite"], "site": FIELD_LIMITS["site"],
+    "cpt_code": FIELD_LIMITS["cpt_code"], "or_suite": FIELD_LIMITS["or_suite"], "surgeon": FIELD_LIMITS["surgeon"],
+    "label": FIELD_LIMITS["case_label"],
 }
 
 

@@ -75,6 +75,8 @@ Day = Annotated[date, _checked(parse_date)]
 Flag = Annotated[bool, BeforeValidator(lambda value, info: False if value is None else parse_flag(value, _name(info)))]
 ServiceList = Annotated[tuple[str, ...] | None, BeforeValidator(_texts), _names_schema("service")]
 RoomList = Annotated[tuple[str, ...] | None, BeforeValidator(_texts), _names_schema("room")]
+SiteList = Annotated[tuple[str, ...] | None, BeforeValidator(_texts), _names_schema("site")]
+SITE_FILTER = "Only these sites (hospitals). Repeat the parameter for several."
 
 
 def date_field(description: str, *, pattern: str = DATE_PATTERN, default: Any = None) -> Any:
@@ -86,16 +88,19 @@ class DayQuery(BaseModel):
     """?date= of one day's view."""
 
     date: Day | None = date_field("The day (default: the latest day with cases).")
+    site: SiteList = Field(None, description=SITE_FILTER)
 
 
 class SelectionQuery(BaseModel):
-    """?start=&end=&service=&room=: a range of days, optionally only some services and rooms."""
+    """?start=&end=&service=&room=&site=: a range of days, optionally only some services, rooms and sites."""
 
     start: Day | None = date_field("First day, inclusive (default: the first day with cases, or for metrics 90 days "
                               "before end).")
     end: Day | None = date_field("Last day, inclusive (default: the last day with cases); not before start.")
     service: ServiceList = Field(None, description="Only these services. Repeat the parameter for several.")
-    room: RoomList = Field(None, description="Only these OR suites. Repeat the parameter for several.")
+    room: RoomList = Field(None, description="Only these OR suites (by name; with site=, only those sites' rooms). "
+                                         "Repeat the parameter for several.")
+    site: SiteList = Field(None, description=SITE_FILTER)
 
 
 class ImportFlags(BaseModel):

@@ -58,6 +58,7 @@ class Case(Closed):
     """One case of a day with all its times."""
 
     encounter_id: str
+    site: str = Field(description="The site (hospital); with or_suite, the room's identity.")
     or_suite: str
     service: str
     cpt_code: str
@@ -97,6 +98,7 @@ class Analytics(Closed):
     end: date
     services: list[str] | None
     rooms: list[str] | None
+    sites: list[str] | None
     by_service: list[ServiceTotals] = Field(description="Most in-room hours first.")
 
 

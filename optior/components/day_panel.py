@@ -41,11 +41,12 @@ def _clock(timestamp: str) -> str:
     return timestamp[11:16]
 
 
-def schedule_rows(cases: list[dict]) -> list[dict]:
-    """Table rows for the day's cases (as the analytics service returns them): times as hh:mm, minutes rounded."""
+def schedule_rows(cases: list[dict], *, with_site: bool) -> list[dict]:
+    """Table rows for the day's cases (as the analytics service returns them): times as hh:mm, minutes rounded;
+    rooms labelled with their site when the cases come from several."""
     return [
         {
-            "or_suite": room_label(case["or_suite"]),
+            "or_suite": room_label(case["or_suite"], case["site"] if with_site else None),
             "scheduled": _clock(case["scheduled_start"]),
             "service": case["service"],
             "cpt_code": case["cpt_code"],

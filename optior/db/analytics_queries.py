@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from optior.db.case_filter import CaseFilter, filter_condition
-from optior.db.schema import cases
+from optior.db.schema import cases, scheduled_cases
 
 
 def case_extent(connection: Connection) -> dict:
@@ -39,8 +39,21 @@ def days_with_cases(connection: Connection) -> list[date]:
 
 
 def rooms(connection: Connection) -> list[str]:
-    """Every OR suite that has cases, in text order."""
+    """Every OR suite name that has cases (at any site), in text order."""
     return _distinct_values(connection, cases.c.or_suite)
+
+
+def sites(connection: Connection) -> list[str]:
+    """Every site that has completed or scheduled cases, in text order (a hop along each table's site index)."""
+    completed = _distinct_values(connection, cases.c.site)
+    scheduled = _distinct_values(connection, scheduled_cases.c.site)
+    return sorted(set(completed) | set(scheduled))
+
+
+def site_rooms(connection: Connection, site: str) -> list[str]:
+    """The OR suite names with cases at one site (an index range of that site)."""
+    query = select(cases.c.or_suite).where(cases.c.site == site).distinct()
+    return list(connection.execute(query).scalars())
 
 
 def services(connection: Connection) -> list[str]:
@@ -48,11 +61,11 @@ def services(connection: Connection) -> list[str]:
     return _distinct_values(connection, cases.c.service)
 
 
-def cases_on_day(connection: Connection, day: date) -> list[dict]:
-    """One day's cases by wheels-in time, with booked-versus-actual and start delay."""
+def cases_on_day(connection: Connection, day: date, sites: tuple[str, ...] | None = None) -> list[dict]:
+    """One day's cases (optionally of some sites only) by wheels-in time, with booked-versus-actual and start delay."""
     query = (
         select(
-            cases.c.encounter_id, cases.c.or_suite, cases.c.service, cases.c.cpt_code,
+            cases.c.encounter_id, cases.c.site, cases.c.or_suite, cases.c.service, cases.c.cpt_code,
             cases.c.cpt_description, cases.c.surgeon, cases.c.scheduled_start, cases.c.wheels_in,
             cases.c.procedure_start, cases.c.procedure_end, cases.c.wheels_out,
             cases.c.booked_minutes, cases.c.in_room_minutes,
@@ -60,7 +73,7 @@ def cases_on_day(connection: Connection, day: date) -> list[dict]:
             cases.c.procedure_minutes,
             (cases.c.wheels_in_minute - cases.c.scheduled_start_minute).label("start_delay_minutes"),
         )
-        .where(cases.c.case_date == day)
+        .where(cases.c.case_date == day, *([cases.c.site.in_(sites)] if sites is not None else []))
         .order_by(cases.c.wheels_in, cases.c.encounter_id)
     )
     return [dict(row._mapping) for row in connection.execute(query)]

@@ -15,7 +15,7 @@ from optior.db.pg_copy import copy_frame, python_values
 from optior.db.schema import cases
 
 CASE_COLUMNS = (
-    "encounter_id", "case_date", "or_suite", "service", "cpt_code", "cpt_description",
+    "encounter_id", "case_date", "site", "or_suite", "service", "cpt_code", "cpt_description",
     "booked_minutes", "scheduled_start", "wheels_in", "procedure_start", "procedure_end",
     "wheels_out", "in_room_minutes", "procedure_minutes", "surgeon",
 )

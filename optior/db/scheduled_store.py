@@ -12,7 +12,7 @@ from optior.db.case_store import UpsertCounts
 from optior.db.schema import advance_predictions, cases, scheduled_cases
 
 _BATCH = 5_000
-_STORED = ("case_date", "or_suite", "service", "cpt_code", "cpt_description", "booked_minutes",
+_STORED = ("case_date", "site", "or_suite", "service", "cpt_code", "cpt_description", "booked_minutes",
            "scheduled_start", "surgeon")
 
 
@@ -99,11 +99,12 @@ def days_without_advance_predictions(connection: Connection) -> list[date]:
 
 
 def scheduled_for_day(connection: Connection, day: date) -> list[dict]:
-    """A day's scheduled cases by room and scheduled start (the index's order)."""
+    """A day's scheduled cases by site, room and scheduled start (the index's order)."""
     query = (
         select(scheduled_cases.c.encounter_id, *(scheduled_cases.c[column] for column in _STORED))
         .where(scheduled_cases.c.case_date == day)
-        .order_by(scheduled_cases.c.or_suite, scheduled_cases.c.scheduled_start, scheduled_cases.c.encounter_id)
+        .order_by(scheduled_cases.c.site, scheduled_cases.c.or_suite, scheduled_cases.c.scheduled_start,
+                  scheduled_cases.c.encounter_id)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
 

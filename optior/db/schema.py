@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from optior.db.sql_time import minutes_after_midnight
-from optior.vocabulary import TEXT_LIMITS
+from optior.vocabulary import DEFAULT_SITE, TEXT_LIMITS
 
 metadata = MetaData()
 
@@ -40,6 +40,8 @@ def _booking_columns() -> list[Column]:
     return [
         Column("encounter_id", String(TEXT_LIMITS["encounter_id"]), nullable=False, unique=True),
         Column("case_date", Date, nullable=False),
+        # With or_suite, a room's identity: "OR 1" at two sites is two rooms.
+        Column("site", String(TEXT_LIMITS["site"]), nullable=False, server_default=DEFAULT_SITE),
         Column("or_suite", String(TEXT_LIMITS["or_suite"]), nullable=False),
         Column("service", String(TEXT_LIMITS["service"]), nullable=False),
         Column("cpt_code", String(TEXT_LIMITS["cpt_code"]), nullable=False),
@@ -68,8 +70,9 @@ cases = Table(
     Column("wheels_out_minute", Float, _clock_minutes("wheels_out")),
     Index("ix_cases_date", "case_date"),
     Index("ix_cases_suite_date", "or_suite", "case_date"),
+    Index("ix_cases_site_date", "site", "case_date"),  # a site filter, and the list of sites
     # Lets the model's position-in-day window (ROW_NUMBER by room and day, ordered by schedule) skip a sort.
-    Index("ix_cases_suite_date_start", "or_suite", "case_date", "scheduled_start"),
+    Index("ix_cases_site_suite_date_start", "site", "or_suite", "case_date", "scheduled_start"),
     Index("ix_cases_service_date", "service", "case_date"),
     Index("ix_cases_cpt", "cpt_code"),
     Index("ix_cases_batch", "batch_id"),  # an import's summary refresh finds its own batch's rooms and dates
@@ -85,6 +88,7 @@ cases = Table(
 metric_room_months = Table(
     "metric_room_months",
     metadata,
+    Column("site", String(TEXT_LIMITS["site"]), primary_key=True, server_default=DEFAULT_SITE),
     Column("or_suite", String(TEXT_LIMITS["or_suite"]), primary_key=True),
     Column("month", Date, primary_key=True),
     Column("services", Text, nullable=False),
@@ -199,7 +203,7 @@ scheduled_cases = Table(
     *_booking_columns(),
     Column("surgeon", String(TEXT_LIMITS["surgeon"]), nullable=True),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=True),
-    Index("ix_scheduled_cases_date_suite", "case_date", "or_suite", "scheduled_start"),
+    Index("ix_scheduled_cases_date_site_suite", "case_date", "site", "or_suite", "scheduled_start"),
 )
 
 # The model's prediction for a case made when it was imported as scheduled, kept after the case is done, so the

@@ -5,20 +5,30 @@ from __future__ import annotations
 from itertools import groupby
 
 from optior.figures.theme import BOOKED_COLOR, Figure, chart, empty_figure, plain_text, service_colors
-from optior.vocabulary import natural_room_key, room_label
+from optior.vocabulary import room_label, room_order_key
 
 MS_PER_MINUTE = 60_000
 
 
-def chart_room_label(room: str) -> str:
-    """A room's label (vocabulary.room_label) as a chart shows it: literally, since suite names are imported text."""
-    return plain_text(room_label(room))
+def chart_room_label(room: str, site: str | None = None) -> str:
+    """A room's label (vocabulary.room_label) as a chart shows it: literally, since suite and site names are
+    imported text."""
+    return plain_text(room_label(room, site))
 
 
-def _actual_blocks(service: str, cases: list[dict], color: str | None) -> dict:
+def several_sites(cases: list[dict]) -> bool:
+    """Whether these cases come from more than one site, so their rooms must be labelled with the site."""
+    return len({case["site"] for case in cases}) > 1
+
+
+def _case_room_labels(cases: list[dict], with_site: bool) -> list[str]:
+    return [chart_room_label(c["or_suite"], c["site"] if with_site else None) for c in cases]
+
+
+def _actual_blocks(service: str, cases: list[dict], color: str | None, with_site: bool) -> dict:
     """One service's cases as coloured blocks from wheels in to wheels out."""
     return {
-        "type": "bar", "name": plain_text(service), "y": [chart_room_label(c["or_suite"]) for c in cases],
+        "type": "bar", "name": plain_text(service), "y": _case_room_labels(cases, with_site),
         "base": [c["wheels_in"] for c in cases], "x": [c["in_room_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.45, "marker": {"color": color},
         "customdata": [[plain_text(c["cpt_code"]), plain_text(c["cpt_description"]), c["in_room_minutes"],
@@ -34,15 +44,18 @@ def _actual_blocks(service: str, cases: list[dict], color: str | None) -> dict:
 def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
     """Horizontal blocks per room: grey = booked slot, coloured = actual wheels in to wheels out.
 
-    cases are the day's cases as the analytics service returns them (times as ISO strings).
+    cases are the day's cases as the analytics service returns them (times as ISO strings). Cases of several sites
+    label their rooms with the site, as two sites' "OR 1" are two rooms.
     """
     if not cases:
         return empty_figure("No cases on this day.")
-    stored_rooms = sorted({c["or_suite"] for c in cases}, key=natural_room_key)
-    rooms = list(dict.fromkeys(map(chart_room_label, stored_rooms)))  # one row per label, top to bottom
+    with_site = several_sites(cases)
+    stored_rooms = sorted({(c["site"], c["or_suite"]) for c in cases}, key=lambda key: room_order_key(*key))
+    labels = (chart_room_label(room, site if with_site else None) for site, room in stored_rooms)
+    rooms = list(dict.fromkeys(labels))  # one row per label, top to bottom
     colors = service_colors(all_services)
     booked = {
-        "type": "bar", "name": "Booked slot", "y": [chart_room_label(c["or_suite"]) for c in cases],
+        "type": "bar", "name": "Booked slot", "y": _case_room_labels(cases, with_site),
         "base": [c["scheduled_start"] for c in cases], "x": [c["booked_minutes"] * MS_PER_MINUTE for c in cases],
         "orientation": "h", "width": 0.8,
         "marker": {"color": BOOKED_COLOR, "line": {"color": "rgba(80,80,80,0.8)", "width": 1}},
@@ -50,7 +63,7 @@ def schedule_timeline(cases: list[dict], all_services: list[str]) -> Figure:
         "hovertemplate": "Booked %{base|%H:%M} for %{customdata[1]:.0f} min<br>CPT %{customdata[0]}<extra></extra>",
     }
     by_service = sorted(cases, key=lambda c: c["service"])
-    actual = [_actual_blocks(service, list(group), colors.get(service))
+    actual = [_actual_blocks(service, list(group), colors.get(service), with_site)
               for service, group in groupby(by_service, key=lambda c: c["service"])]
     return chart(
         [booked, *actual],

@@ -10,6 +10,7 @@ from optior.vocabulary import TEXT_LIMITS as FIELD_LIMITS
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "encounter_id": ("encounterid", "encounter", "caseid"),
     "case_date": ("date", "casedate", "surgerydate"),
+    "site": ("site", "facility", "hospital", "location"),
     "or_suite": ("orsuite", "room", "orroom", "suite"),
     "service": ("service", "specialty"),
     "cpt_code": ("cptcode", "cpt"),
@@ -27,6 +28,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 DISPLAY_NAMES: dict[str, str] = {
     "encounter_id": "Encounter ID",
     "case_date": "Date",
+    "site": "Site",
     "or_suite": "OR Suite",
     "service": "Service",
     "cpt_code": "CPT Code",
@@ -40,7 +42,7 @@ DISPLAY_NAMES: dict[str, str] = {
     "surgeon": "Surgeon",
 }
 
-OPTIONAL_COLUMNS = ("cpt_description", "surgeon")
+OPTIONAL_COLUMNS = ("site", "cpt_description", "surgeon")
 REQUIRED_COLUMNS = tuple(c for c in HEADER_ALIASES if c not in OPTIONAL_COLUMNS)
 TIMESTAMP_COLUMNS = ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out")
 # Text that may span lines (a quoted value with line breaks); every other text column is a single line.

@@ -31,7 +31,7 @@ from optior.ingest.columns import (
 from optior.ingest.row_kinds import is_actual_time, scheduled_columns, without_actual_times
 from optior.text_rules import FORBIDDEN_IN_LINE, FORBIDDEN_IN_TEXT, forbidden_character
 from optior.units import file_size
-from optior.vocabulary import MAX_MINUTES
+from optior.vocabulary import DEFAULT_SITE, MAX_MINUTES
 
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
 TIMESTAMP_FORMATS = (
@@ -414,6 +414,7 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, last_lines: pd.Series, today:
         errors.add(found.notna(), f"{DISPLAY_NAMES[column]} contains " + found.fillna(""))
         out[column] = raw[column]
     out["surgeon"] = raw["surgeon"].where(raw["surgeon"] != "", None)
+    out["site"] = raw["site"].where(raw["site"] != "", DEFAULT_SITE)
 
     out["case_date"] = _parse_column(raw["case_date"], DATE_FORMATS, errors, "a date (use MM/DD/YY or YYYY-MM-DD)")
     errors.add((out["case_date"] > pd.Timestamp(today)) & ~scheduled, "Date is in the future")

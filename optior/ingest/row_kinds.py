@@ -7,7 +7,7 @@ import pandas as pd
 # Wheels In, Start Time, End Time, Wheels Out: all empty makes a scheduled case, whatever its date.
 ACTUAL_TIME_COLUMNS = ("wheels_in", "procedure_start", "procedure_end", "wheels_out")
 SCHEDULED_COLUMNS = (
-    "encounter_id", "case_date", "or_suite", "service", "cpt_code", "cpt_description",
+    "encounter_id", "case_date", "site", "or_suite", "service", "cpt_code", "cpt_description",
     "booked_minutes", "scheduled_start", "surgeon",
 )
 

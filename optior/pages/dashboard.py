@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from optior.components.day_panel import (
     day_kpi_cards,
@@ -19,15 +19,17 @@ from optior.components.graph import graph
 from optior.components.grid import data_grid
 from optior.components.metrics_panel import empty_metrics, metrics_outputs, metrics_section, metrics_views
 from optior.components.prefill import prefill
+from optior.components.site_selector import site_selector
 from optior.errors import OptiORError
-from optior.figures.schedule import schedule_timeline
+from optior.figures.schedule import schedule_timeline, several_sites
 from optior.figures.specialty import case_distribution, duration_by_specialty, workload_by_specialty
 from optior.figures.theme import empty_figure
-from optior.services import analytics, metrics
+from optior.services import analytics, metrics, sites
 from optior.vocabulary import room_label
 from optior.web.callbacks import fast_callback
 from optior.web.context import current_runtime
 
+SITE = "dashboard-site"
 DAY = "dashboard-day"
 RANGE = "dashboard-range"
 SERVICES = "dashboard-services"
@@ -131,8 +133,7 @@ def _range_section(extent: dict) -> html.Section:
             ),
             dbc.Col(
                 [dbc.Label("Rooms", html_for=ROOMS, className="small mb-0"),
-                 dcc.Dropdown(id=ROOMS, options=[{"label": room_label(r), "value": r} for r in extent["rooms"]],
-                              multi=True, placeholder="All rooms")],
+                 dcc.Dropdown(id=ROOMS, multi=True, **room_choices(extent["sites"], None))],
                 md=3,
             ),
         ],
@@ -153,6 +154,17 @@ def _range_section(extent: dict) -> html.Section:
     )
 
 
+def room_choices(site_list: list[str], site: str | None) -> dict:
+    """The room filter's options: by name within one site; with several sites and none chosen, no room filter
+    (a name alone would mean that room at every site), and the placeholder says to choose a site first."""
+    if len(site_list) > 1 and site is None:
+        return {"options": [], "disabled": True, "placeholder": "Choose a site to filter rooms"}
+    rooms = analytics.data_extent(current_runtime())["rooms"] if site is None else sites.site_rooms(
+        current_runtime(), site)
+    return {"options": [{"label": room_label(r), "value": r} for r in rooms], "disabled": False,
+            "placeholder": "All rooms"}
+
+
 def layout(**_query) -> dbc.Container:
     """The page with the latest day and the default range already drawn (the callbacks answer later changes)."""
     extent = analytics.data_extent(current_runtime())
@@ -163,7 +175,9 @@ def layout(**_query) -> dbc.Container:
     range_values = (*(bound.isoformat() for bound in _default_range(extent)), None, None)
     prefill(range_section, CASE_MIX_OUTPUTS, show_case_mix(*range_values))
     prefill(range_section, EFFICIENCY_OUTPUTS, show_efficiency(*range_values))
-    return dbc.Container([html.H1("Dashboard", className="visually-hidden"), day, html.Hr(), range_section], fluid=True)
+    site_row = dbc.Row(site_selector(SITE, extent["sites"]), className="mb-2")
+    return dbc.Container([html.H1("Dashboard", className="visually-hidden"), site_row, day, html.Hr(),
+                          range_section], fluid=True)
 
 
 dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashboard", order=0, layout=layout)
@@ -171,35 +185,50 @@ dash.register_page(__name__, path="/", title="Dashboard · OptiOR", name="Dashbo
 
 DAY_OUTPUTS = (Output(DAY_KPIS, "children"), Output(DAY_MESSAGE, "children"), Output(TIMELINE, "figure"),
                Output(SCHEDULE, "rowData"))
-RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"))
+RANGE_INPUTS = (Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(SERVICES, "value"), Input(ROOMS, "value"),
+                Input(SITE, "value"))
 CASE_MIX_OUTPUTS = (Output(CASES_BY_SERVICE, "figure"), Output(DURATION_BY_SERVICE, "figure"),
                     Output(WORKLOAD_BY_SERVICE, "figure"), Output(RANGE_MESSAGE, "children"))
 EFFICIENCY_OUTPUTS = tuple(metrics_outputs())
 
 
-@fast_callback(*DAY_OUTPUTS, Input(DAY, "date"), prevent_initial_call=True)
-def show_day(day_text: str | None):
-    """Draw the chosen day's key figures, timeline and case table."""
+@fast_callback(Output(ROOMS, "options"), Output(ROOMS, "disabled"), Output(ROOMS, "placeholder"),
+               Output(ROOMS, "value"), Input(SITE, "value"), State(ROOMS, "value"), prevent_initial_call=True)
+def choose_rooms_of_site(site: str | None, chosen: list[str] | None):
+    """Offer the chosen site's rooms in the room filter, keeping the chosen rooms that site has."""
+    choices = room_choices(sites.list_sites(current_runtime()), site)
+    offered = {option["value"] for option in choices["options"]}
+    kept = [room for room in chosen or [] if room in offered]
+    return choices["options"], choices["disabled"], choices["placeholder"], kept
+
+
+def _sites(site: str | None) -> tuple[str, ...] | None:
+    return (site,) if site else None
+
+
+@fast_callback(*DAY_OUTPUTS, Input(DAY, "date"), Input(SITE, "value"), prevent_initial_call=True)
+def show_day(day_text: str | None, site: str | None = None):
+    """Draw the chosen day's key figures, timeline and case table (of the chosen site, or of every site)."""
     runtime = current_runtime()
     try:
         day = date.fromisoformat((day_text or "")[:10])
     except ValueError:
         return [], dbc.Alert("Pick a day from the calendar.", color="warning"), empty_figure("No day chosen."), []
-    schedule = analytics.day_schedule(runtime, day=day)
+    schedule = analytics.day_schedule(runtime, day=day, sites=_sites(site))
     if not schedule:
         nearby = [date.fromisoformat(d) for d in analytics.nearest_days_with_cases(runtime, day=day)]
         return [], no_cases_message(day, nearby), empty_figure("No cases on this day."), []
-    summary = analytics.day_summary(runtime, day=day)
+    summary = analytics.day_summary(runtime, day=day, sites=_sites(site))
     timeline = schedule_timeline(schedule, analytics.service_names(runtime))
-    return day_kpi_cards(summary), None, timeline, schedule_rows(schedule)
+    return day_kpi_cards(summary), None, timeline, schedule_rows(schedule, with_site=several_sites(schedule))
 
 
-def _range_filters(start_text: str | None, end_text: str | None, services, rooms) -> dict:
+def _range_filters(start_text: str | None, end_text: str | None, services, rooms, site: str | None) -> dict:
     """The range controls as service-call arguments; TypeError/ValueError when a date is missing or malformed."""
     if start_text is None or end_text is None:
         raise TypeError("a date is missing")
     start, end = date.fromisoformat(start_text[:10]), date.fromisoformat(end_text[:10])
-    return {"start": start, "end": end, "services": services or None, "rooms": rooms or None}
+    return {"start": start, "end": end, "services": services or None, "rooms": rooms or None, "sites": _sites(site)}
 
 
 def _problem(error: Exception) -> str:
@@ -207,12 +236,12 @@ def _problem(error: Exception) -> str:
 
 
 @fast_callback(*CASE_MIX_OUTPUTS, *RANGE_INPUTS, prevent_initial_call=True)
-def show_case_mix(start_text, end_text, services, rooms):
+def show_case_mix(start_text, end_text, services, rooms, site=None):
     """Draw the range's case mix, durations and workload by specialty (or say why not)."""
     runtime = current_runtime()
     try:
         breakdown = pd.DataFrame(analytics.specialty_breakdown(runtime, **_range_filters(
-            start_text, end_text, services, rooms)))
+            start_text, end_text, services, rooms, site)))
     except (TypeError, ValueError, OptiORError) as error:
         message = _problem(error)
         blank = empty_figure(message)
@@ -230,10 +259,12 @@ def show_case_mix(start_text, end_text, services, rooms):
 
 
 @fast_callback(*EFFICIENCY_OUTPUTS, *RANGE_INPUTS, prevent_initial_call=True)
-def show_efficiency(start_text, end_text, services, rooms):
+def show_efficiency(start_text, end_text, services, rooms, site=None):
     """Draw the range's OR efficiency cards and charts (or blank charts that say why not)."""
     try:
-        result = metrics.or_metrics(current_runtime(), **_range_filters(start_text, end_text, services, rooms))
+        filters = _range_filters(start_text, end_text, services, rooms, site)
+        filters.pop("sites")  # the metrics do not take sites yet
+        result = metrics.or_metrics(current_runtime(), **filters)
     except (TypeError, ValueError, OptiORError) as error:
         return empty_metrics(_problem(error))
     return metrics_views(result)

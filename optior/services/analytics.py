@@ -15,13 +15,13 @@ from optior.db import analytics_queries as queries
 from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
 from optior.services.analytics_models import DaySummary
-from optior.services.case_selection import build_case_filter, parse_day
+from optior.services.case_selection import build_case_filter, parse_day, site_names
 from optior.services.metric_definitions import metric_definitions
 from optior.services.metric_summary import from_summary
 from optior.services.metric_summary import service_totals as summary_service_totals
 from optior.services.metrics import overall_figures
 from optior.services.runtime import Runtime
-from optior.vocabulary import natural_room_key
+from optior.vocabulary import natural_room_key, room_order_key
 
 DAY_SUMMARY_FIGURES = (
     "cases", "rooms_used", "in_room_hours", "first_case_count", "late_first_starts",
@@ -41,12 +41,13 @@ def _with_iso_times(row: dict) -> dict:
 
 
 def data_extent(runtime: Runtime) -> dict:
-    """First and last day with cases, the case count, every day with cases, services and rooms."""
+    """First and last day with cases, the case count, every day with cases, services, room names and sites."""
     with runtime.db.read() as connection:
         extent = queries.case_extent(connection)
         days = queries.days_with_cases(connection)
         room_names = sorted(queries.rooms(connection), key=natural_room_key)
         service_names = queries.services(connection)
+        site_list = sorted(queries.sites(connection), key=natural_room_key)
     return {
         "first_day": _iso(extent["first_day"]),
         "last_day": _iso(extent["last_day"]),
@@ -54,6 +55,7 @@ def data_extent(runtime: Runtime) -> dict:
         "days_with_cases": [day.isoformat() for day in days],
         "services": service_names,
         "rooms": room_names,
+        "sites": site_list,
     }
 
 
@@ -63,16 +65,17 @@ def service_names(runtime: Runtime) -> list[str]:
         return queries.services(connection)
 
 
-def day_schedule(runtime: Runtime, *, day: date | str) -> list[dict]:
-    """Every case of a day by room and wheels in: all its times, booked, actual and their difference.
+def day_schedule(runtime: Runtime, *, day: date | str, sites: Iterable[str] | None = None) -> list[dict]:
+    """Every case of a day (optionally of some sites) by site, room and wheels in: all its times, booked, actual and
+    their difference.
 
     `difference_minutes` is actual in-room minus booked minutes (positive: ran longer than booked);
     `start_delay_minutes` is wheels in minus scheduled start.
     """
     chosen = parse_day(day, "day")
     with runtime.db.read() as connection:
-        rows = queries.cases_on_day(connection, chosen)
-    return [_with_iso_times(row) for row in sorted(rows, key=lambda row: natural_room_key(row["or_suite"]))]
+        rows = queries.cases_on_day(connection, chosen, site_names(sites))
+    return [_with_iso_times(row) for row in sorted(rows, key=lambda row: room_order_key(row["site"], row["or_suite"]))]
 
 
 def nearest_days_with_cases(runtime: Runtime, *, day: date | str, count: int = 3) -> list[str]:
@@ -86,10 +89,10 @@ def nearest_days_with_cases(runtime: Runtime, *, day: date | str, count: int = 3
     return [other.isoformat() for other in sorted(nearest)]
 
 
-def day_summary(runtime: Runtime, *, day: date | str) -> DaySummary:
+def day_summary(runtime: Runtime, *, day: date | str, sites: Iterable[str] | None = None) -> DaySummary:
     """One day's headline figures (cases, rooms, in-room hours, late first starts, booking accuracy)."""
     chosen = parse_day(day, "day")
-    figures = overall_figures(runtime, case_filter=CaseFilter(start=chosen, end=chosen))
+    figures = overall_figures(runtime, case_filter=CaseFilter(start=chosen, end=chosen, sites=site_names(sites)))
     figures["rooms_used"] = figures["first_case_count"]  # one first case per room that ran
     figures["in_room_hours"] = figures["in_room_minutes"] / 60
     definitions = metric_definitions(runtime.settings.metrics)
@@ -107,10 +110,13 @@ def specialty_breakdown(
     end: date | str,
     services: Iterable[str] | None = None,
     rooms: Iterable[str | int] | None = None,
+    sites: Iterable[str] | None = None,
 ) -> list[dict]:
     """Per service, most in-room hours first: cases, mean booked and actual minutes, in-room hours."""
-    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services)
-    totals = from_summary(runtime, partial(summary_service_totals, case_filter=case_filter))
+    case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
+    # The summary is not yet kept per site: a site selection is answered from the cases.
+    totals = None if case_filter.sites else from_summary(runtime, partial(summary_service_totals,
+                                                                          case_filter=case_filter))
     if totals is None:
         with runtime.db.read() as connection:
             totals = queries.service_totals(connection, case_filter)

@@ -1,4 +1,4 @@
-"""The date range, rooms and services a user picks: validated into a CaseFilter."""
+"""The date range, sites, rooms and services a user picks: validated into a CaseFilter."""
 
 from __future__ import annotations
 
@@ -41,9 +41,16 @@ def build_case_filter(
     end: date | str,
     rooms: Iterable[str | int] | None = None,
     services: Iterable[str] | None = None,
+    sites: Iterable[str] | None = None,
 ) -> CaseFilter:
     """Check a selection (end not before start, names not empty) and return it as a CaseFilter."""
     first, last = parse_day(start, "start"), parse_day(end, "end")
     if last < first:
         raise InvalidInput(f"end ({last}) is before start ({first}).", {"field": "end"})
-    return CaseFilter(start=first, end=last, rooms=_names(rooms, "rooms"), services=_names(services, "services"))
+    return CaseFilter(start=first, end=last, rooms=_names(rooms, "rooms"), services=_names(services, "services"),
+                      sites=site_names(sites))
+
+
+def site_names(sites: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Sites as a tuple of stripped names (None or an empty list: every site)."""
+    return _names(sites, "sites")

@@ -117,7 +117,8 @@ def _inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool = True) ->
     Unless daily is set, room_days may hold parts of room-weeks instead of room-days (see read_inputs).
     """
     check_metric_settings(runtime.settings.metrics)
-    inputs = summary_inputs(runtime, case_filter, daily=daily)
+    # The summary is not yet kept per site: a site selection is answered from the cases.
+    inputs = summary_inputs(runtime, case_filter, daily=daily) if case_filter.sites is None else None
     return inputs if inputs is not None else direct_inputs(runtime, case_filter)
 
 
