@@ -170,16 +170,16 @@ def filter_by_site(site, options):
     Input(SUBMIT, "n_clicks"),
     State(DATE, "date"),
     State(START, "value"),
-    State(SITE, "value"),
     State(ROOM, "value"),
     State(SERVICE, "value"),
     State(PROCEDURE, "value"),
     State(SURGEON, "value"),
     State(BOOKED, "value"),
     State(LABEL, "value"),
+    State(SITE, "value"),
     prevent_initial_call=True,
 )
-def predict(_clicks, case_date, start, site, room, service, cpt_code, surgeon, booked, label):
+def predict(_clicks, case_date, start, room, service, cpt_code, surgeon, booked, label, site=None):
     """Predict, show the result and refresh the recent list; a bad field gets its message beside it."""
     messages = dict.fromkeys(FIELD_CONTROLS.values(), None)
     try:
