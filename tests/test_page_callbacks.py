@@ -91,6 +91,16 @@ def test_procedures_follow_the_chosen_service(in_app):
     assert set(surgeons) == set(options["surgeons"]["Urology"])
 
 
+def test_rooms_follow_the_chosen_site(in_app):
+    from optior.pages import predict
+
+    options = {"rooms": ["1", "2", "3"], "site_rooms": {"North": ["1", "2"], "South": ["1", "3"]}}
+    rooms, chosen = predict.filter_by_site("South", options)
+    assert [room["value"] for room in rooms] == ["1", "3"] and chosen is None
+    before_sites = {"rooms": ["1", "2"]}  # options stored with a version trained before sites
+    assert [room["value"] for room in predict.filter_by_site("South", before_sites)[0]] == ["1", "2"]
+
+
 def test_predict_callback_puts_the_message_beside_the_bad_field(in_app):
     from optior.pages import predict
 

@@ -188,3 +188,10 @@ def test_the_explanation_names_the_room_as_the_pages_do_and_a_missing_surgeon_as
     values = {item.feature: item.value for item in predict_duration(trained, **case).explanation.contributions}
     assert values["surgeon"] == "not given"  # the typical case has its service's busiest surgeon
     assert values.get("OR suite", "OR 1") == "OR 1"  # listed only when the typical case's room differs
+
+
+def test_a_single_site_installation_needs_no_site(trained):
+    result = predict_duration(trained, **CASE, log=False)
+
+    assert result.inputs.site == "Main"
+    assert list(form_options(trained)["site_rooms"]) == ["Main"]

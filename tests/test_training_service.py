@@ -221,3 +221,28 @@ def test_too_few_new_cases_to_compare_keeps_the_active_version(runtime):
     second = retrain(runtime)
     assert second["status"] == "kept" and second["active_version"] == first["version"]
     assert "only 0 holdout cases are newer" in second["message"]
+
+
+def test_a_capped_retrain_reads_the_latest_whole_dates_and_says_so_on_its_card(sample_runtime):
+    cap = SAMPLE_COMPLETED_CASES // 2
+    card = retrain(sample_runtime, row_cap=cap)["card"]
+
+    chosen = card["training_rows"]
+    assert card["rows_used"] == chosen["cases_used"] <= cap
+    assert chosen["cases_available"] == SAMPLE_COMPLETED_CASES and chosen["cap"] == cap
+    assert chosen["dates_used"] < chosen["dates_available"]
+    assert card["train_dates"]["first"] == chosen["since"]
+    with sample_runtime.db.read() as connection:
+        dates = [row[0] for row in connection.execute(select(cases.c.case_date))]
+    assert chosen["cases_used"] == sum(day >= date.fromisoformat(chosen["since"]) for day in dates)
+    # The holdout is never sampled: it holds every stored case of its dates.
+    holdout_first = date.fromisoformat(card["test_dates"]["first"])
+    assert card["n_test"] == sum(day >= holdout_first for day in dates)
+    assert card["n_test"] + card["n_train"] == card["rows_used"]
+
+
+def test_an_uncapped_retrain_reports_every_case_as_used(sample_runtime):
+    chosen = retrain(sample_runtime)["card"]["training_rows"]
+
+    assert chosen["cases_used"] == chosen["cases_available"] == SAMPLE_COMPLETED_CASES
+    assert chosen["since"] is None

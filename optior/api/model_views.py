@@ -22,7 +22,7 @@ def predict() -> Response:
     optional = {name: getattr(case, name) for name in ("scheduled_start", "booked_minutes", "position_in_day")
                 if getattr(case, name) is not None}
     result = predict_duration(
-        current_runtime(), service=case.service, cpt_code=case.cpt_code, or_suite=case.or_suite,
+        current_runtime(), service=case.service, cpt_code=case.cpt_code, site=case.site, or_suite=case.or_suite,
         case_date=case.date, surgeon=case.surgeon, case_label=case.label, **optional,
         entered_by=current_viewer().name,
     )
@@ -70,8 +70,8 @@ def models() -> Response:
 PREDICT = Operation(
     "predict", "Predict a case's in-room minutes with an 80% range, the model version and notes.",
     PredictResult, "The prediction (also logged, with the label if given).",
-    description="Unknown services, procedures, rooms or surgeons fall back (see `notes`). 409 when no model is "
-                "trained yet.",
+    description="Unknown services, procedures, sites, rooms or surgeons fall back (see `notes`). 400 without `site` "
+                "when the cases come from more than one site; 409 when no model is trained yet.",
     body=PredictRequest, errors=(400, 409, 413, 415),
 )
 RETRAIN = Operation(

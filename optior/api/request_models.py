@@ -142,7 +142,9 @@ class PredictRequest(BaseModel):
 
     service: Text = _text("service", "The case's service (specialty).", required=True)
     cpt_code: Text = _text("cpt_code", "The procedure's CPT code.", required=True)
-    or_suite: Text = _text("or_suite", "The OR suite (room).", required=True)
+    site: Text | None = _text("site", "The site (hospital) of the room. Required when the cases come from more than "
+                                      "one site; otherwise the only site.")
+    or_suite: Text = _text("or_suite", "The OR suite (room) at that site.", required=True)
     surgeon: Text | None = _text("surgeon", "The surgeon, if known.")
     label: Text | None = _text("label", "Case label or patient name: stored with the logged prediction only, "
                                         "never logged or exported.")

@@ -64,10 +64,25 @@ def format_distribution(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_by_site(summary: dict) -> str:
+    """Holdout accuracy per site against both baselines as a Markdown table ('' with one site)."""
+    sites = summary.get("by_site")
+    if not sites:
+        return ""
+    lines = ["| Site | Holdout cases | Model MAE | Bias | Booked time MAE | Procedure median MAE |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for row in sites:
+        lines.append(f"| {row['site']} | {row['cases']:,} | {row['mae']:.1f} | {row['bias']:+.1f} | "
+                     f"{row['booked_mae']:.1f} | {row['procedure_median_mae']:.1f} |")
+    return "\n".join(lines)
+
+
 def _split_line(summary: dict) -> str:
     train, test = summary["train_dates"], summary["test_dates"]
+    chosen = summary.get("training_rows")  # cards saved before the choice was recorded have none
     return (
-        f"Trained on {summary['n_train']:,} cases ({train['first']} to {train['last']}); "
+        (f"Cases read: {chosen['rule']}\n" if chosen else "")
+        + f"Trained on {summary['n_train']:,} cases ({train['first']} to {train['last']}); "
         f"evaluated on the {summary['n_test']:,} cases of the latest dates ({test['first']} to {test['last']})."
     )
 
@@ -81,6 +96,10 @@ def _print_card(card: dict) -> None:
         f"{c['label']} {c['mae']:.1f}" for c in card["candidates"].values()) + ".")
     print()
     print(format_metrics(card))
+    by_site = format_by_site(card)
+    if by_site:
+        print()
+        print(by_site)
     print()
     print(f"File: {card['file_name']} (SHA-256 {card['sha256']})")
 
@@ -127,6 +146,10 @@ def _evaluate(_runtime: None, args: argparse.Namespace) -> int:
         print("The holdout has fewer than 30 cases: its figures are too noisy to judge the model by.")
     print()
     print(format_metrics(summary))
+    by_site = format_by_site(summary)
+    if by_site:
+        print()
+        print(by_site)
     print()
     print(format_distribution(summary))
     return EXIT_OK

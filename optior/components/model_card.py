@@ -50,6 +50,7 @@ def model_card(card: dict) -> dbc.Card:
         *_item("Trained at", card["trained_at"].replace("T", " ")),
         *_item("Predicts", card["target"]),
         *_item("Cases used", f"{card['rows_used']:,} ({card['n_train']:,} to train, {card['n_test']:,} holdout)"),
+        *(_item("Cases chosen", card["training_rows"]["rule"]) if "training_rows" in card else []),
         *_item("Training dates", f"{card['train_dates']['first']} to {card['train_dates']['last']}"),
         *_item("Holdout dates", f"{card['test_dates']['first']} to {card['test_dates']['last']} (latest 20% of days)"),
         *_item("Features", ", ".join(card["features"])),

@@ -10,10 +10,12 @@ from sqlalchemy import Connection, func, select
 
 from optior.db.schema import cases
 
-# Position of a case in its room's day, from the schedule only (known before the day of surgery).
+# Position of a case in its room's day, from the schedule only (known before the day of surgery). A room is a
+# site's room: the partition follows ix_cases_site_suite_date_start, so the window needs no sort of its own.
 _POSITION = (
     func.row_number()
-    .over(partition_by=(cases.c.or_suite, cases.c.case_date), order_by=(cases.c.scheduled_start, cases.c.id))
+    .over(partition_by=(cases.c.site, cases.c.or_suite, cases.c.case_date),
+          order_by=(cases.c.scheduled_start, cases.c.id))
     .label("position_in_day")
 )
 # Only what the model needs: the features' sources and the target, never the other outcome columns.
@@ -23,6 +25,7 @@ _CASE_ROWS = select(
     cases.c.scheduled_start,
     cases.c.service,
     cases.c.cpt_code,
+    cases.c.site,
     cases.c.or_suite,
     cases.c.surgeon,
     cases.c.booked_minutes,
@@ -30,7 +33,7 @@ _CASE_ROWS = select(
     cases.c.in_room_minutes,
 )
 ROW_COLUMNS = tuple(column.name for column in _CASE_ROWS.selected_columns)
-_TEXT_COLUMNS = ("service", "cpt_code", "or_suite", "surgeon")
+_TEXT_COLUMNS = ("service", "cpt_code", "site", "or_suite", "surgeon")
 
 
 def _compact(part: list, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -51,23 +54,33 @@ def _concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     return joined[list(ROW_COLUMNS)]
 
 
-def read_case_rows(connection: Connection, *, chunk_rows: int = 100_000) -> pd.DataFrame:
-    """Every stored case as a feature source row plus its in-room minutes, ordered by case id.
+def read_case_rows(connection: Connection, *, since: date | None = None, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """Every stored case (dated `since` or later, when given) as a feature source row plus its in-room minutes.
 
-    Reads in chunks of `chunk_rows` and keeps text as categoricals, which caps memory on large tables.
+    Rows are ordered by case id. Whole dates are read, so each case's position in its room's day is counted
+    among all of that day's cases. Reads in chunks of `chunk_rows` and keeps text as categoricals, which caps
+    memory on large tables.
     """
-    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(_CASE_ROWS)
+    query = _CASE_ROWS if since is None else _CASE_ROWS.where(cases.c.case_date >= since)
+    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(query)
     chunks = [_compact(part, ROW_COLUMNS) for part in result.partitions()]
     if not chunks:
         return _compact([], ROW_COLUMNS)
     return _concat(chunks).sort_values("id", kind="stable").reset_index(drop=True)
 
 
+def cases_by_date(connection: Connection) -> list[tuple[date, int]]:
+    """How many stored cases each date has, oldest first (what the choice of training rows is made from)."""
+    query = select(cases.c.case_date, func.count()).group_by(cases.c.case_date).order_by(cases.c.case_date)
+    return [(row[0], int(row[1])) for row in connection.execute(query)]
+
+
 def cases_before_in_room(
-    connection: Connection, *, or_suite: str, case_date: date, scheduled_start: datetime | None
+    connection: Connection, *, site: str, or_suite: str, case_date: date, scheduled_start: datetime | None
 ) -> int:
-    """How many stored cases in that room that day start before `scheduled_start` (all of them if None)."""
-    query = select(func.count()).where(cases.c.or_suite == or_suite, cases.c.case_date == case_date)
+    """How many stored cases in that room of that site that day start before `scheduled_start` (all if None)."""
+    query = select(func.count()).where(cases.c.site == site, cases.c.or_suite == or_suite,
+                                       cases.c.case_date == case_date)
     if scheduled_start is not None:
         query = query.where(cases.c.scheduled_start < scheduled_start)
     return int(connection.execute(query).scalar_one())
@@ -99,6 +112,6 @@ def surgeon_rows(connection: Connection) -> list[dict]:
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def room_names(connection: Connection) -> list[str]:
-    """Every OR suite that has a stored case."""
-    return [row[0] for row in connection.execute(select(cases.c.or_suite).distinct())]
+def room_names(connection: Connection) -> list[tuple[str, str]]:
+    """Every (site, OR suite) that has a stored case."""
+    return [(row[0], row[1]) for row in connection.execute(select(cases.c.site, cases.c.or_suite).distinct())]

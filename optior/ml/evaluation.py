@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optior.vocabulary import natural_room_key
+
 HOLDOUT_SHARE = 0.2
 REPORT_POINTS = 1_000
 BASELINE_NAMES = {"booked": "Booked time", "procedure_median": "Procedure median"}
@@ -55,6 +57,25 @@ def residuals_by_service(holdout: pd.DataFrame) -> list[dict]:
             "interval_coverage": float(((group["actual"] >= group["p10"]) & (group["actual"] <= group["p90"])).mean()),
         })
     return rows
+
+
+def accuracy_by_site(holdout: pd.DataFrame, procedure_median) -> list[dict]:
+    """Per site, when the holdout has more than one: cases, the model's MAE and bias, and both baselines' MAE.
+
+    Tells whether one model serves every site: a site whose MAE is near its booked-time MAE gains nothing.
+    """
+    if holdout["site"].nunique() < 2:
+        return []
+    frame = holdout.assign(procedure_median=np.asarray(procedure_median, dtype=float))
+    rows = []
+    for site, group in frame.groupby("site", sort=False):
+        error = group["actual"] - group["predicted"]
+        rows.append({
+            "site": str(site), "cases": int(len(group)), "mae": float(error.abs().mean()), "bias": float(error.mean()),
+            "booked_mae": float((group["actual"] - group["booked_minutes"]).abs().mean()),
+            "procedure_median_mae": float((group["actual"] - group["procedure_median"]).abs().mean()),
+        })
+    return sorted(rows, key=lambda row: natural_room_key(row["site"]))
 
 
 def sample_points(holdout: pd.DataFrame, *, limit: int = REPORT_POINTS, random_state: int = 0) -> list[dict]:

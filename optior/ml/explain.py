@@ -1,8 +1,8 @@
 """Additive explanations in minutes: exact Shapley values of the prediction against a typical case.
 
 The reference ("baseline") is the typical case of the same service: its most common procedure and busiest
-surgeon, the busiest room, the service's usual booking, the first case of the day on the usual weekday.
-Every subset of the features that differ from it is predicted in one batched call (at most 2^8 = 256 rows),
+surgeon, the busiest room (and its site), the service's usual booking, the first case of the day on the usual
+weekday. Every subset of the features that differ from it is predicted in one batched call (at most 2^9 = 512 rows),
 so the contributions are exact Shapley values of the model as it predicts (fallbacks included) and add up
 to the prediction minus the baseline.
 """
@@ -15,12 +15,13 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from optior.ml.features import NO_SURGEON
+from optior.ml.features import LEGACY_ROOM, NO_SURGEON, room_column, split_room_key
 from optior.ml.model import TrainedModel
 from optior.vocabulary import room_label
 
 FEATURE_LABELS = {
-    "service": "service", "cpt_code": "CPT code", "surgeon": "surgeon", "or_suite": "OR suite",
+    "service": "service", "cpt_code": "CPT code", "surgeon": "surgeon", "site": "site", "room": "OR suite",
+    LEGACY_ROOM: "OR suite",
     "booked_minutes": "booked minutes", "weekday": "weekday", "start_minute": "start time",
     "position_in_day": "position in day",
 }
@@ -39,20 +40,28 @@ def baseline_case(model: TrainedModel, service: str) -> tuple[dict, str]:
         service, cpt, _ = overall["top_procedures"][0]
         surgeon, booked = overall["top_surgeons"][0][0], overall["median_booked"]
         label = f"typical case (most common: {service})"
+    busiest_room = overall["top_rooms"][0][0]
     values = {
-        "service": service, "cpt_code": cpt, "or_suite": overall["top_rooms"][0][0], "surgeon": surgeon,
+        "service": service, "cpt_code": cpt, room_column(model.columns): busiest_room,
+        "site": split_room_key(busiest_room)[0], "surgeon": surgeon,
         "booked_minutes": float(booked), "weekday": float(overall.get("usual_weekday", 0)),
         "start_minute": float(reference.typical_start(1)), "position_in_day": 1.0,
     }
     return {column: values[column] for column in model.columns}, label
 
 
-def readable_value(column: str, value) -> str:
-    """A feature value as a person reads it (07:30, Tuesday, 90 min, OR 4, not given)."""
+def readable_value(column: str, value, *, several_sites: bool = False) -> str:
+    """A feature value as a person reads it (07:30, Tuesday, 90 min, OR 4, North Campus · OR 4, not given).
+
+    A room names its site only when the model learnt from several sites, as the pages label rooms.
+    """
     if column == "surgeon" and value == NO_SURGEON:
         return "not given"
-    if column == "or_suite":
+    if column == LEGACY_ROOM:
         return room_label(str(value))
+    if column == "room":
+        site, room = split_room_key(str(value))
+        return room_label(room, site if several_sites else None)
     if column == "weekday":
         return WEEKDAYS[int(value) % 7]
     if column == "start_minute":
@@ -85,12 +94,13 @@ def explain(model: TrainedModel, case: dict) -> dict:
         rows.loc[masks[:, position], column] = case[column]
     value = model.quantiles(rows, (), with_spread=False).predicted
     weights, sizes, row = _shapley_weights(n), masks.sum(axis=1), np.arange(len(masks))
-    contributions = []
+    contributions, several_sites = [], len(model.reference.sites or {}) > 1
     for position, column in enumerate(differing):
         without = row[~masks[:, position]]
         gain = value[without | (1 << (n - 1 - position))] - value[without]
         contributions.append({
-            "feature": FEATURE_LABELS[column], "value": readable_value(column, case[column]),
+            "feature": FEATURE_LABELS[column],
+            "value": readable_value(column, case[column], several_sites=several_sites),
             "minutes": float(np.sum(weights[sizes[without]] * gain)),
         })
     contributions.sort(key=lambda item: -abs(item["minutes"]))

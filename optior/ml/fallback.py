@@ -8,8 +8,9 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from optior.ml.features import NO_SURGEON
+from optior.ml.features import LEGACY_ROOM, NO_SURGEON, split_room_key
 from optior.ml.reference import Reference
+from optior.vocabulary import room_label
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,13 @@ class Expansion:
     range_service: list[str | None]  # per case: the service whose range calibration applies (None: overall)
 
 
-def unknown_cases(features: pd.DataFrame, reference: Reference, *, with_surgeon: bool) -> np.ndarray:
-    """True for rows with a service, CPT code, room or (when used) surgeon the training data never had."""
+def unknown_cases(features: pd.DataFrame, reference: Reference, *, with_surgeon: bool, room: str) -> np.ndarray:
+    """True for rows with a service, CPT code, room (column `room`) or (when used) surgeon the training never had.
+
+    A room is known by its site and name together, so a known room name at a site it was never seen at is unknown.
+    """
     unknown = ~features["service"].isin(reference.services) | ~features["cpt_code"].isin(reference.procedures)
-    unknown |= ~features["or_suite"].isin(reference.rooms)
+    unknown |= ~features[room].isin(reference.rooms)
     if with_surgeon:
         unknown |= ~features["surgeon"].isin(reference.surgeons)
     return unknown.to_numpy()
@@ -67,14 +71,31 @@ def _surgeons(surgeon: str, service: str | None, ref: Reference) -> tuple[list[t
 
 
 def _rooms(room: str, ref: Reference) -> tuple[list[tuple[str, float]], list[str]]:
+    """(room key, weight) candidates for a case's room: itself, else the busiest rooms of its site or of all."""
     if room in ref.rooms:
         return [(room, 1.0)], []
-    top = ref.overall["top_rooms"]
-    return list(top), [f"OR suite '{room}' is not in the training data: averaged over the {len(top)} busiest rooms."]
+    if ref.sites is None:  # a version trained before sites: rooms by name
+        top = ref.overall["top_rooms"]
+        return list(top), [f"OR suite '{room}' is not in the training data: averaged over the {len(top)} busiest "
+                           "rooms."]
+    site, name = split_room_key(room)
+    if site not in ref.sites:
+        top = ref.overall["top_rooms"]
+        return list(top), [f"Site '{site}' is not in the training data: averaged over the {len(top)} busiest rooms "
+                           "of all sites."]
+    top = ref.sites[site]["top_rooms"]
+    if len(ref.sites) == 1:
+        return list(top), [f"OR suite '{name}' is not in the training data: averaged over the {len(top)} busiest "
+                           "rooms."]
+    return list(top), [f"{room_label(name, site)} is not in the training data: averaged over the {len(top)} busiest "
+                       f"rooms of {site}."]
 
 
-def expand(features: pd.DataFrame, reference: Reference, *, with_surgeon: bool) -> Expansion:
-    """Replace each unknown category of each case by weighted known candidates (their product, at most 125)."""
+def expand(features: pd.DataFrame, reference: Reference, *, with_surgeon: bool, room: str) -> Expansion:
+    """Replace each unknown category of each case by weighted known candidates (their product, at most 125).
+
+    `room` is the column naming the room; a substituted room key brings its site along.
+    """
     records, owner, weight, notes, range_service = [], [], [], [], []
     for position, case in enumerate(features.to_dict("records")):
         procedures, case_notes = _procedures(case["service"], case["cpt_code"], reference)
@@ -84,9 +105,10 @@ def expand(features: pd.DataFrame, reference: Reference, *, with_surgeon: bool) 
         if with_surgeon:
             surgeons, surgeon_notes = _surgeons(case["surgeon"], single, reference)
             case_notes += surgeon_notes
-        rooms, room_notes = _rooms(case["or_suite"], reference)
-        for (service, cpt, w_procedure), (surgeon, w_surgeon), (room, w_room) in product(procedures, surgeons, rooms):
-            records.append({**case, "service": service, "cpt_code": cpt, "surgeon": surgeon, "or_suite": room})
+        rooms, room_notes = _rooms(case[room], reference)
+        for (service, cpt, w_procedure), (surgeon, w_surgeon), (key, w_room) in product(procedures, surgeons, rooms):
+            records.append({**case, "service": service, "cpt_code": cpt, "surgeon": surgeon, room: key,
+                            **({} if room == LEGACY_ROOM else {"site": split_room_key(key)[0]})})
             owner.append(position)
             weight.append(w_procedure * w_surgeon * w_room)
         notes.append(case_notes + room_notes)

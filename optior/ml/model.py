@@ -12,10 +12,11 @@ from sklearn.pipeline import Pipeline
 
 from optior.ml.estimators import all_cores
 from optior.ml.fallback import expand, unknown_cases
-from optior.ml.features import build_features, design_matrix
+from optior.ml.features import build_features, design_matrix, room_column
 from optior.ml.intervals import RatioIntervals
 from optior.ml.reference import Reference
 from optior.ml.spread import REPORTED_LEVELS, ScaledResiduals, check_levels, level_key, ratio_log_quantiles
+from optior.vocabulary import DEFAULT_SITE
 
 # Below this many rows one core is faster than starting threads (a single prediction takes a few ms).
 PARALLEL_ROWS = 5_000
@@ -54,6 +55,11 @@ class TrainedModel:
     def with_surgeon(self) -> bool:
         return "surgeon" in self.columns
 
+    @property
+    def with_site(self) -> bool:
+        """False for versions trained before sites: they know rooms by name alone and ignore the site."""
+        return "site" in self.columns
+
     def _minutes(self, features: pd.DataFrame) -> np.ndarray:
         rows = features[self.columns]
         if not hasattr(self.pipeline, "feature_names_in_"):  # versions fitted on the data frame itself still get it
@@ -71,7 +77,8 @@ class TrainedModel:
         levels = check_levels(levels)
         spread = self.spread if with_spread else None
         features = features.reset_index(drop=True)
-        unknown = unknown_cases(features, self.reference, with_surgeon=self.with_surgeon)
+        room = room_column(self.columns)
+        unknown = unknown_cases(features, self.reference, with_surgeon=self.with_surgeon, room=room)
         predicted, log_scale = np.zeros(len(features)), np.zeros(len(features))
         notes: list[list[str]] = [[] for _ in range(len(features))]
         range_service = features["service"].astype(object).to_numpy().copy()
@@ -81,7 +88,7 @@ class TrainedModel:
             if spread is not None:
                 log_scale[~unknown] = np.log(spread.scales(known))
         if unknown.any():
-            expansion = expand(features.loc[unknown], self.reference, with_surgeon=self.with_surgeon)
+            expansion = expand(features.loc[unknown], self.reference, with_surgeon=self.with_surgeon, room=room)
             n_unknown = int(unknown.sum())
             weighted = self._minutes(expansion.rows) * expansion.weight
             predicted[unknown] = np.bincount(expansion.owner, weights=weighted, minlength=n_unknown)
@@ -121,9 +128,13 @@ class TrainedModel:
         scheduled_start: datetime | None = None,
         booked_minutes: float | None = None,
         surgeon: str | None = None,
+        site: str = DEFAULT_SITE,
     ) -> dict:
         """Predict one case; a missing booked time or start is filled from the training data, with a note."""
         notes = []
+        if site != DEFAULT_SITE and not self.with_site:
+            notes.append("This model version was trained before sites were recorded: the room was matched by its "
+                         "name alone and the site was not used. Retrain to tell the sites apart.")
         if booked_minutes is None:
             booked_minutes = self.reference.typical_booked(cpt_code, service)
             notes.append(f"No booked time given: used {booked_minutes:.0f} min, the usual booking for this procedure.")
@@ -139,7 +150,7 @@ class TrainedModel:
         row = pd.DataFrame(
             [{
                 "case_date": case_date, "scheduled_start": scheduled_start, "service": service,
-                "cpt_code": cpt_code, "or_suite": or_suite, "surgeon": surgeon,
+                "cpt_code": cpt_code, "site": site, "or_suite": or_suite, "surgeon": surgeon,
                 "booked_minutes": booked_minutes, "position_in_day": position_in_day,
             }]
         )

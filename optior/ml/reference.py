@@ -1,4 +1,4 @@
-"""What the training cases say about each procedure, service, surgeon and room (baselines and fallbacks)."""
+"""What the training cases say about each procedure, service, surgeon, site and room (baselines and fallbacks)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ class Reference:
 
     procedures: dict[str, dict]
     services: dict[str, dict]
-    rooms: dict[str, int]
+    rooms: dict[str, int]  # by room key (site and name); by bare name in versions trained before sites
     surgeons: dict[str, int]
     overall: dict
+    # Per site: cases and busiest rooms. A class attribute default, so versions saved before sites load with None.
+    sites: dict[str, dict] | None = None
 
     def procedure_median(self, features: pd.DataFrame) -> np.ndarray:
         """Historical median in-room minutes of each case's CPT code (else its service's, else all cases')."""
@@ -73,13 +75,15 @@ def build_reference(features: pd.DataFrame, minutes: pd.Series) -> Reference:
         "start_by_position": {int(p): float(m) for p, m in start.items()},
         "usual_weekday": int(frame["weekday"].mode().iloc[0]),
         "top_procedures": [(service, cpt, share) for (service, cpt), share in _top(procedure_counts)],
-        "top_rooms": _top(frame["or_suite"].value_counts()),
+        "top_rooms": _top(frame["room"].value_counts()),
         "top_surgeons": _top(frame["surgeon"].value_counts()),
     }
     return Reference(
         procedures=procedures,
         services=services,
-        rooms={str(k): int(v) for k, v in frame["or_suite"].value_counts().items()},
+        rooms={str(k): int(v) for k, v in frame["room"].value_counts().items()},
         surgeons={str(k): int(v) for k, v in frame["surgeon"].value_counts().items()},
         overall=overall,
+        sites={str(site): {"cases": int(len(group)), "top_rooms": _top(group["room"].value_counts())}
+               for site, group in frame.groupby("site")},
     )

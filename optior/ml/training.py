@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import joblib
 import numpy as np
@@ -26,6 +26,7 @@ from optior.ml.estimators import (
 from optior.ml.evaluation import (
     CALIBRATION_LEVELS,
     accuracy,
+    accuracy_by_site,
     by_frequency,
     central_ranges,
     combination_counts,
@@ -46,6 +47,7 @@ from optior.ml.features import (
 from optior.ml.intervals import RANGE_LEVEL, fit_ratio_intervals
 from optior.ml.model import FORMAT_VERSION, TrainedModel
 from optior.ml.reference import build_reference
+from optior.ml.row_choice import RowChoice, every_case
 from optior.ml.shrinkage import choose_surgeon_alpha
 from optior.ml.spread import fit_scaled_residuals
 
@@ -73,6 +75,7 @@ class TrainingOutcome:
     feature_importance: list[dict]
     holdout: pd.DataFrame  # features, case_date, actual and the model's predicted/p10/p90
     report: dict
+    row_choice: RowChoice  # which stored cases were read (all, or the latest dates up to a cap)
 
     @property
     def rows_used(self) -> int:
@@ -94,8 +97,10 @@ class TrainingOutcome:
             "test_dates": {"first": self.test_dates[0], "last": self.test_dates[1]},
             "model": self.metrics["model"],
             "baselines": self.metrics["baselines"],
+            "by_site": self.metrics["by_site"],
             "candidates": self.candidates,
             "holdout_measurable": self.holdout_measurable,
+            "training_rows": self.row_choice.describe(),
         }
 
     def card(self, *, version: str, trained_at: datetime, decision: dict) -> dict:
@@ -173,17 +178,25 @@ def _date_span(dates: pd.Series) -> tuple[str, str]:
 
 
 def train_and_evaluate(
-    rows: pd.DataFrame, *, estimators: tuple[str, ...] = ESTIMATORS, random_state: int = 0
+    rows: pd.DataFrame, *, estimators: tuple[str, ...] = ESTIMATORS, random_state: int = 0,
+    row_choice: RowChoice | None = None, holdout_from: date | None = None,
 ) -> TrainingOutcome:
     """Fit each candidate on the earlier 80% of dates, choose the lowest holdout MAE, then refit it on all dates.
 
-    `rows` are case rows as read by optior.db.training_data.read_case_rows (actual cases only).
+    `rows` are case rows as read by optior.db.training_data.read_case_rows (actual cases only); `row_choice`
+    says how they were chosen (default: they are every case). The holdout is every row of the latest dates:
+    the latest 20% of them, or those from `holdout_from` on (to compare choices of training rows on one holdout).
     Raises ModelUnavailable when there are too few cases or dates to train and evaluate.
     """
     _check_enough(rows)
     features, minutes = build_features(rows), rows[TARGET].astype(float)
     columns = feature_columns(with_surgeon=has_surgeons(rows))
-    test = time_split(rows["case_date"])
+    if holdout_from is None:
+        test = time_split(rows["case_date"])
+    else:
+        test = (rows["case_date"] >= pd.Timestamp(holdout_from)).to_numpy()
+        if test.all() or not test.any():
+            raise ValueError("holdout_from must leave cases on both sides of it")
     train_x, train_y, train_dates = features[~test], minutes[~test], rows.loc[~test, "case_date"]
     reference = build_reference(train_x, train_y)
     holdout = features[test].assign(case_date=rows.loc[test, "case_date"], actual=minutes[test].to_numpy())
@@ -214,6 +227,7 @@ def train_and_evaluate(
             "booked": accuracy(actual, holdout["booked_minutes"]),
             "procedure_median": accuracy(actual, procedure_median),
         },
+        "by_site": accuracy_by_site(holdout, procedure_median),
     }
     everything = _fit(best, features, minutes, rows["case_date"], columns, build_reference(features, minutes),
                       random_state)
@@ -229,4 +243,5 @@ def train_and_evaluate(
         feature_importance=_importance(fitted[best], holdout, random_state),
         holdout=holdout,
         report={"points": sample_points(holdout), "residuals_by_service": residuals_by_service(holdout)},
+        row_choice=row_choice or every_case(len(rows), int(rows["case_date"].nunique())),
     )

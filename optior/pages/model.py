@@ -10,7 +10,7 @@ from dash.development.base_component import Component
 
 from optior.components.graph import graph
 from optior.components.model_card import metrics_table, model_card, versions_table
-from optior.components.model_quality import calibration_summary, frequency_table, live_table
+from optior.components.model_quality import calibration_summary, frequency_table, live_table, site_table
 from optior.figures.calibration import calibration_chart
 from optior.figures.model import feature_importance, predicted_vs_actual, residuals_by_service
 from optior.services import analytics, live_accuracy, training
@@ -50,6 +50,7 @@ def layout(**_query) -> dbc.Container:
                            "cases of the same CPT code.", className="small"),
                     html.P(card["fitted_on"]["note"], className="small") if "fitted_on" in card else None,
                     metrics_table(report["metrics_table"]),
+                    site_table(card.get("by_site")),
                 ])), lg=7),
             ], className="g-3 mb-3"),
             dbc.Row([

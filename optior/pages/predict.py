@@ -9,14 +9,17 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from optior.components.prediction_result import prediction_card, recent_predictions_table
+from optior.components.site_selector import site_selector
 from optior.errors import InvalidInput, ModelUnavailable
 from optior.services import prediction, training
+from optior.services.sites import list_sites
 from optior.vocabulary import TEXT_LIMITS, room_label
 from optior.web.auth import current_viewer
 from optior.web.context import current_runtime
 
 DATE = "predict-date"
 START = "predict-start"
+SITE = "predict-site"
 ROOM = "predict-room"
 SERVICE = "predict-service"
 PROCEDURE = "predict-procedure"
@@ -29,7 +32,7 @@ RECENT = "predict-recent"
 OPTIONS = "predict-options"
 # Service field name -> the form control that shows its message.
 FIELD_CONTROLS = {
-    "case_date": DATE, "scheduled_start": START, "or_suite": ROOM, "service": SERVICE,
+    "case_date": DATE, "scheduled_start": START, "site": SITE, "or_suite": ROOM, "service": SERVICE,
     "cpt_code": PROCEDURE, "surgeon": SURGEON, "booked_minutes": BOOKED, "case_label": LABEL,
 }
 
@@ -46,9 +49,18 @@ def _field(label: str, control, control_id: str, help_text: str | None = None) -
     return dbc.Col(parts, md=6, className="mb-2")
 
 
-def _form(options: dict) -> dbc.Card:
+def _room_options(options: dict, site: str | None) -> list[dict]:
+    """The rooms of the chosen site (every room known by name when the options predate sites), labelled as shown."""
+    rooms = options.get("site_rooms", {}).get(site) or options["rooms"]
+    return [{"label": room_label(room), "value": room} for room in rooms]
+
+
+def _form(options: dict, sites: list[str]) -> dbc.Card:
     today = date.today().isoformat()
+    site = sites[0] if sites else None
     rows = [
+        dbc.Row([site_selector(SITE, sites, all_sites=False),
+                 html.Div(id=_feedback_id(SITE), className="small text-danger", role="alert")]),
         dbc.Row([
             _field("Date of surgery", dcc.DatePickerSingle(id=DATE, date=today, display_format="D MMM YYYY",
                                                            first_day_of_week=1), DATE),
@@ -58,8 +70,7 @@ def _form(options: dict) -> dbc.Card:
         dbc.Row([
             _field("Service", dcc.Dropdown(id=SERVICE, options=options["services"], placeholder="Choose a service"),
                    SERVICE),
-            _field("OR suite", dcc.Dropdown(id=ROOM, options=[{"label": room_label(r), "value": r}
-                                                              for r in options["rooms"]],
+            _field("OR suite", dcc.Dropdown(id=ROOM, options=_room_options(options, site),
                                             placeholder="Choose a room"), ROOM),
         ]),
         dbc.Row([
@@ -90,7 +101,8 @@ def layout(**_query) -> dbc.Container:
                           dcc.Link("Data page", href="/data"), " first."], color="info")
     else:
         body = dbc.Row(
-            [dbc.Col(_form(options), lg=6), dbc.Col(dcc.Loading(html.Div(id=RESULT)), lg=6)], className="g-3"
+            [dbc.Col(_form(options, list_sites(runtime)), lg=6), dbc.Col(dcc.Loading(html.Div(id=RESULT)), lg=6)],
+            className="g-3",
         )
     return dbc.Container(
         [
@@ -138,6 +150,20 @@ def filter_by_service(service, options):
 
 
 @callback(
+    Output(ROOM, "options"),
+    Output(ROOM, "value"),
+    Input(SITE, "value"),
+    State(OPTIONS, "data"),
+    prevent_initial_call=True,
+)
+def filter_by_site(site, options):
+    """Offer only the chosen site's rooms ("OR 1" at another site is another room)."""
+    if not options:
+        return [], None
+    return _room_options(options, site), None
+
+
+@callback(
     Output(RESULT, "children"),
     Output(RECENT, "children"),
     *[Output(_feedback_id(control), "children") for control in FIELD_CONTROLS.values()],
@@ -150,14 +176,15 @@ def filter_by_service(service, options):
     State(SURGEON, "value"),
     State(BOOKED, "value"),
     State(LABEL, "value"),
+    State(SITE, "value"),
     prevent_initial_call=True,
 )
-def predict(_clicks, case_date, start, room, service, cpt_code, surgeon, booked, label):
+def predict(_clicks, case_date, start, room, service, cpt_code, surgeon, booked, label, site=None):
     """Predict, show the result and refresh the recent list; a bad field gets its message beside it."""
     messages = dict.fromkeys(FIELD_CONTROLS.values(), None)
     try:
         result = prediction.predict_duration(
-            current_runtime(), service=service, cpt_code=cpt_code, or_suite=room, case_date=case_date,
+            current_runtime(), service=service, cpt_code=cpt_code, site=site, or_suite=room, case_date=case_date,
             scheduled_start=start, booked_minutes=booked, surgeon=surgeon, case_label=label,
             entered_by=current_viewer().name,
         )

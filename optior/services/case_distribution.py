@@ -17,6 +17,7 @@ from optior.ml.model import LEGACY_SPREAD_NOTE
 from optior.ml.spread import QUANTILE_LEVELS, check_levels
 from optior.services.model_files import load_version
 from optior.services.runtime import Runtime
+from optior.vocabulary import DEFAULT_SITE
 
 __all__ = ["QUANTILE_LEVELS", "CaseDistributions", "CaseQuery", "case_distributions", "quantile_minutes"]
 
@@ -32,6 +33,7 @@ class CaseQuery:
     scheduled_start: datetime
     booked_minutes: float | None
     position_in_day: int | None
+    site: str = DEFAULT_SITE  # with or_suite, which room: the model tells "OR 1" at two sites apart
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _rows(cases: Sequence[CaseQuery], model) -> tuple[pd.DataFrame, list[list[st
             position = min(starts, key=lambda p: abs(starts[p] - minute))
         records.append({
             "case_date": case.scheduled_start.date(), "scheduled_start": case.scheduled_start,
-            "service": case.service, "cpt_code": case.cpt_code, "or_suite": case.or_suite,
+            "service": case.service, "cpt_code": case.cpt_code, "site": case.site, "or_suite": case.or_suite,
             "surgeon": case.surgeon, "booked_minutes": float(booked), "position_in_day": position,
         })
         notes.append(case_notes)

@@ -16,13 +16,15 @@ from optior.services.model_files import load_version
 from optior.services.prediction_log import LoggedPrediction, Viewer, prediction_log
 from optior.services.prediction_models import Contribution, Explanation, Prediction, PredictionInputs
 from optior.services.runtime import Runtime
+from optior.services.sites import list_sites
 from optior.text_rules import forbidden_character
-from optior.vocabulary import MAX_MINUTES, MAX_POSITION, TEXT_LIMITS, natural_room_key, room_label
+from optior.vocabulary import DEFAULT_SITE, MAX_MINUTES, MAX_POSITION, TEXT_LIMITS, natural_room_key, room_label
 
 MAX_RECENT = 500
 TEXT_FIELDS = {  # field -> (label in messages, longest accepted value)
     "service": ("Service", TEXT_LIMITS["service"]),
     "cpt_code": ("CPT code", TEXT_LIMITS["cpt_code"]),
+    "site": ("Site", TEXT_LIMITS["site"]),
     "or_suite": ("OR suite", TEXT_LIMITS["or_suite"]),
     "surgeon": ("Surgeon", TEXT_LIMITS["surgeon"]),
     "case_label": ("Case label", TEXT_LIMITS["case_label"]),
@@ -97,6 +99,21 @@ def _position(value) -> int | None:
     return position
 
 
+def _site(value, sites: list[str]) -> str:
+    """The case's site: as given, else the only site there is (the default one before any case is stored).
+
+    With several sites a room name alone is ambiguous ("OR 1" at two sites are two rooms), so the site is required.
+    """
+    site = _text("site", value, required=False)
+    if site is not None:
+        return site
+    if len(sites) > 1:
+        shown = ", ".join(sites[:5]) + (", ..." if len(sites) > 5 else "")
+        raise _invalid("site", f"Site is required: the cases come from {len(sites)} sites ({shown}), and a room "
+                               "name alone does not say which.")
+    return sites[0] if sites else DEFAULT_SITE
+
+
 def _booked_comparison(predicted: float, booked: float | None) -> str | None:
     if booked is None:
         return None
@@ -127,6 +144,7 @@ def predict_duration(
     surgeon=None,
     case_label=None,
     position_in_day=None,
+    site=None,
     log: bool = True,
     entered_by: str | None = None,
 ) -> Prediction:
@@ -135,11 +153,14 @@ def predict_duration(
 
     Accepts form text or typed values; a bad value raises InvalidInput naming the field, and no usable
     model raises ModelUnavailable. Unknown categories or missing values fall back, with notes saying how.
+    The site may be left out while the cases come from one site; with several it is required.
     entered_by is the signed-in user's name (None without sign-in): only they and admins see the label later.
     """
+    sites = list_sites(runtime)
     inputs: dict[str, Any] = {
         "service": _text("service", service, required=True),
         "cpt_code": _text("cpt_code", cpt_code, required=True),
+        "site": _site(site, sites),
         "or_suite": _text("or_suite", or_suite, required=True),
         "case_date": _case_date(case_date),
     }
@@ -159,14 +180,14 @@ def predict_duration(
             )
         if position is None:
             before = cases_before_in_room(
-                connection, or_suite=inputs["or_suite"], case_date=inputs["case_date"],
+                connection, site=inputs["site"], or_suite=inputs["or_suite"], case_date=inputs["case_date"],
                 scheduled_start=inputs["scheduled_start"],
             )
             position = before + 1
             if inputs["scheduled_start"] is None:
-                notes.append(f"No scheduled start given: treated as case {position} in "
-                             f"{room_label(inputs['or_suite'])} that day, after the {before} case(s) already stored "
-                             "for it.")
+                room = room_label(inputs["or_suite"], inputs["site"] if len(sites) > 1 else None)
+                notes.append(f"No scheduled start given: treated as case {position} in {room} that day, after the "
+                             f"{before} case(s) already stored for it.")
     model = load_version(runtime, active)
     result = model.predict_case(**inputs, position_in_day=position)
     inputs["position_in_day"] = position
@@ -233,7 +254,8 @@ def purge_prediction_labels(runtime: Runtime) -> int:
 
 
 def form_options(runtime: Runtime) -> dict:
-    """Choices for the predict form: services, CPT codes with descriptions per service, rooms, surgeons per service.
+    """Choices for the predict form: services, CPT codes with descriptions per service, rooms (all, and per site),
+    surgeons per service.
 
     Taken from the cases as they were when the active model was trained (what it knows; one stored row,
     fast at any size), or straight from the cases while there is no model yet.
@@ -257,9 +279,14 @@ def current_form_options(runtime: Runtime) -> dict:
     surgeons_by_service: dict[str, list[str]] = {}
     for row in surgeons:
         surgeons_by_service.setdefault(row["service"], []).append(row["surgeon"])
+    site_rooms: dict[str, list[str]] = {}
+    for site, room in rooms:
+        site_rooms.setdefault(site, []).append(room)
     return {
         "services": sorted(by_service),
         "procedures": by_service,
-        "rooms": sorted(rooms, key=natural_room_key),
+        "rooms": sorted({room for _, room in rooms}, key=natural_room_key),
+        "site_rooms": {site: sorted(names, key=natural_room_key)
+                       for site, names in sorted(site_rooms.items(), key=lambda item: natural_room_key(item[0]))},
         "surgeons": surgeons_by_service,
     }

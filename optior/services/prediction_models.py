@@ -41,6 +41,7 @@ class PredictionInputs(BaseModel):
 
     service: str
     cpt_code: str
+    site: str = Field(description="The site of the room (the only site when none was given).")
     or_suite: str
     case_date: str = Field(description="ISO 8601 date.")
     scheduled_start: str | None = Field(description="ISO 8601 local date-time, or null when not given.")

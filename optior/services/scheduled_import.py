@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -62,8 +63,8 @@ class ScheduledImport:
 def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
     """Predict the scheduled cases of these days with the active model and store the predictions; return how many.
 
-    Every case of a day is predicted (a case's position in its room's day is a feature). Without a usable model
-    nothing is recorded: the import itself stands, and the planner predicts when asked.
+    Every case of a day is predicted (a case's position in its room's day is a feature), with its site. Without a
+    usable model nothing is recorded: the import itself stands, and the planner predicts when asked.
     """
     if not days:
         return 0
@@ -72,11 +73,19 @@ def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
     from optior.services.day_plan import case_queries, in_room_order
     from optior.services.planning import scheduled_inputs
 
+    cases, queries = [], []
     with runtime.db.read() as connection:
-        cases = in_room_order([case for day in sorted(days)
-                               for case in scheduled_inputs(scheduled_for_day(connection, day))])
+        for day in sorted(days):
+            rows_by_site: dict[str, list[dict]] = {}
+            for row in scheduled_for_day(connection, day):
+                rows_by_site.setdefault(row["site"], []).append(row)
+            # Positions count within one room of one site on one day: "OR 1" at two sites are two rooms.
+            for site, rows in rows_by_site.items():
+                in_order = in_room_order(scheduled_inputs(rows))
+                cases += in_order
+                queries += [replace(query, site=site) for query in case_queries(in_order)]
     try:
-        distributions = case_distributions(runtime, case_queries(cases))
+        distributions = case_distributions(runtime, queries)
     except ModelUnavailable:
         return 0
     p10, p50, p90 = (quantile_minutes(distributions, q) for q in (0.1, 0.5, 0.9))

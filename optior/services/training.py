@@ -11,11 +11,12 @@ from optior.config import Settings
 from optior.db.case_store import count_cases
 from optior.db.locks import job_lock
 from optior.db.model_store import active_version, list_versions, version_with_report
-from optior.db.training_data import read_case_rows
+from optior.db.training_data import cases_by_date, read_case_rows
 from optior.errors import JobAlreadyRunning, ModelUnavailable
 from optior.ml.estimators import DISPLAY_NAMES
 from optior.ml.evaluation import metrics_table
 from optior.ml.registry import new_version
+from optior.ml.row_choice import TRAINING_ROW_CAP, RowChoice, choose_rows
 from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
 from optior.services.model_files import load_version, record_version
@@ -100,20 +101,27 @@ def _no_new_version(status: str, message: str, *, active: str | None) -> dict:
             "active_version": active, "new_mae": None, "previous_mae": None, "decision": None, "card": None}
 
 
-def retrain(runtime: Runtime, *, force: bool = False) -> dict:
+def _training_rows(connection, row_cap: int) -> tuple[pd.DataFrame, RowChoice]:
+    """The cases to learn from, chosen in SQL from the cases per date (see optior.ml.row_choice), and the choice."""
+    choice = choose_rows(cases_by_date(connection), cap=row_cap)
+    return read_case_rows(connection, since=choice.since), choice
+
+
+def retrain(runtime: Runtime, *, force: bool = False, row_cap: int = TRAINING_ROW_CAP) -> dict:
     """Train on the stored cases, evaluate, save a new version and activate it if it is not worse.
 
-    Only one retrain runs at a time (JobAlreadyRunning otherwise); predictions keep using the active
-    version meanwhile. The result's status is 'activated', 'kept' or 'error' (e.g. too few cases).
+    A history of more than `row_cap` cases is trained on the latest dates that fit the cap (the card says
+    how many cases were available and used). Only one retrain runs at a time (JobAlreadyRunning otherwise);
+    predictions keep using the active version meanwhile. The result's status is 'activated', 'kept' or 'error'.
     """
     with job_lock(runtime.db, "retrain", "model retrain"):
         with runtime.db.read() as connection:
-            rows = read_case_rows(connection)
+            rows, choice = _training_rows(connection, row_cap)
             active = active_version(connection)
         options = current_form_options(runtime)
         previous = active["version"] if active else None
         try:
-            outcome = train_and_evaluate(rows)
+            outcome = train_and_evaluate(rows, row_choice=choice)
         except ModelUnavailable as error:
             return _no_new_version("error", error.message, active=previous)
         decision = _decide(runtime, outcome, active, force)
@@ -213,6 +221,6 @@ def evaluate_case_file(settings: Settings, *, source: Path) -> dict:
     with scratch_runtime(settings, "evaluate") as runtime:
         report = import_cases(runtime, source=source, source_name=Path(source).name)
         with runtime.db.read() as connection:
-            rows = read_case_rows(connection)
+            rows, choice = _training_rows(connection, TRAINING_ROW_CAP)
     return {"source": Path(source).name, "rows_read": report.rows_read, "rejected": report.rejected,
-            **train_and_evaluate(rows).summary()}
+            **train_and_evaluate(rows, row_choice=choice).summary()}
