@@ -55,7 +55,11 @@ class GeneratedCases:
 
 
 def write_generated_cases(path: Path, cases: int, *, seed: int = 42, start: date = date(2026, 7, 1),
-                          rooms: int = DEFAULT_ROOMS, upcoming_days: int = 0) -> GeneratedCases:
-    """Write a realistic generated case history as an import file (refused if its cases would end after today)."""
-    written = write_cases_csv(path, cases, seed=seed, start=start, rooms=rooms, upcoming_days=upcoming_days)
+                          rooms: int = DEFAULT_ROOMS, sites: int = 1, upcoming_days: int = 0) -> GeneratedCases:
+    """Write a realistic generated case history as an import file (refused if its cases would end after today).
+
+    `rooms` is the total over `sites` hospitals; the file is written block by block, so any size fits in memory.
+    """
+    written = write_cases_csv(path, cases, seed=seed, start=start, rooms=rooms, sites=sites,
+                              upcoming_days=upcoming_days)
     return GeneratedCases(completed=cases, scheduled=written - cases)
