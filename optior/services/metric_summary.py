@@ -289,7 +289,7 @@ def case_count(connection) -> int:
     """How many cases the summary holds, over every month it has: the number stored, as import and clear keep the
     summary in step with the cases in their own transactions."""
     first, last = date_span(connection)
-    if first is None:
+    if first is None or last is None:
         return 0
     return sum(row["cases"] for row in service_totals(connection, CaseFilter(start=first, end=last)))
 
