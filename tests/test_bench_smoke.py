@@ -35,11 +35,11 @@ def _bench(database_url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_benchmark_reports_every_figure_against_its_target(settings):
-    ran = _bench(settings.database_url, "--cases", "1500", "--rooms", "4", "--runs", "1", "--json")
+    ran = _bench(settings.database_url, "--cases", "1500", "--rooms", "4", "--sites", "2", "--runs", "1", "--json")
 
     assert ran.returncode in (0, 1), ran.stderr[-3000:]  # 1: a target was missed on this machine
     result = json.loads(ran.stdout)
-    assert result["benchmark"]["cases"] == 1500
+    assert (result["benchmark"]["cases"], result["benchmark"]["sites"]) == (1500, 2)
     assert result["benchmark"]["database"] == settings.database_url.split(":")[0].split("+")[0]
     figures = {m["key"]: m for m in result["measurements"]}
     assert set(figures) == FIGURES

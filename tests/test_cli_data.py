@@ -58,6 +58,17 @@ def test_exit_code_1_when_some_rows_are_rejected_and_2_for_unusable_input(cli, t
     assert "Traceback" not in missing.stderr
 
 
+def test_generate_spreads_the_rooms_over_named_sites(cli, tmp_path):
+    target = tmp_path / "sites.csv"
+    generated = cli("generate", "--cases", "400", "--rooms", "5", "--sites", "2", "--start", "2025-01-06",
+                    "--out", str(target))
+    assert generated.returncode == 0, generated.stderr
+    header, first = target.read_text().splitlines()[:2]
+    assert header.split(",")[2:5] == ["Date", "Site", "OR Suite"] and ",North Campus,1," in first
+    too_many = cli("generate", "--rooms", "3", "--sites", "4", "--out", str(tmp_path / "x.csv"))
+    assert too_many.returncode == 2 and "3 rooms cannot be spread over 4 sites" in too_many.stderr
+
+
 def test_generate_rejects_a_bad_date_with_a_message(cli, tmp_path):
     result = cli("generate", "--start", "2025-13-01", "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2 and "not a date" in result.stderr

@@ -7,7 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from optior.config import SAMPLE_CSV
 from optior.errors import InvalidInput
+from optior.ingest.catalog import SITE_NAMES
 from optior.ingest.generator import generate_cases, write_cases_csv
 from optior.ingest.parser import read_case_file
 
@@ -100,3 +102,52 @@ def test_completed_cases_after_today_are_refused_with_a_start_that_fits(tmp_path
     last = pd.to_datetime(pd.read_csv(out)["Date"], format="%m/%d/%y").max()
     assert written == 5000 and last == pd.Timestamp("2026-09-01")
     assert write_cases_csv(out, 100, start=date(2026, 8, 3), today=date(2026, 9, 1), upcoming_days=3) > 100
+
+
+def test_the_default_generation_still_writes_the_bundled_sample(tmp_path):
+    out = tmp_path / "sample.csv"
+    write_cases_csv(out, 2652, upcoming_days=3, today=date(2030, 1, 1))
+    assert out.read_bytes() == SAMPLE_CSV.read_bytes()
+
+
+def test_a_file_written_block_by_block_is_the_frame_generated_at_once(tmp_path):
+    out = tmp_path / "cases.csv"
+    options = {"seed": 8, "start": date(2024, 1, 1), "rooms": 7, "sites": 2, "upcoming_days": 2,
+               "block_room_days": 35}  # five weekdays of 7 rooms per block: the history spans many blocks
+    written = write_cases_csv(out, 3000, today=date(2030, 1, 1), **options)
+    frame = generate_cases(3000, **options)
+    assert written == len(frame) > 3000
+    assert out.read_bytes() == frame.to_csv(index=False).encode()
+    days = pd.to_datetime(frame["Date"], format="%m/%d/%y")
+    assert days.is_monotonic_increasing and days.nunique() > 5 * 15  # many blocks, in order
+
+
+def test_in_blocks_a_longer_history_begins_with_the_shorter_one():
+    shorter = generate_cases(1000, seed=3, rooms=4, block_room_days=40)
+    longer = generate_cases(2500, seed=3, rooms=4, block_room_days=40)
+    assert longer.head(1000).equals(shorter)
+    assert len(longer) == 2500 and longer["Encounter ID"].is_unique
+
+
+def test_exactly_the_cases_asked_for_even_when_the_planned_days_run_short():
+    assert len(generate_cases(200, seed=1, start=date(2025, 3, 3), rooms=3)) == 200
+
+
+def test_several_sites_have_a_site_column_and_number_their_own_rooms():
+    frame = generate_cases(20_000, seed=6, rooms=110, sites=6)
+    assert list(frame.columns[2:5]) == ["Date", "Site", "OR Suite"]
+    rooms = frame.groupby("Site")["OR Suite"].agg(["min", "max", "nunique"])
+    assert list(rooms.index) == sorted(SITE_NAMES[:6])
+    assert rooms["min"].eq(1).all() and rooms["max"].eq(rooms["nunique"]).all()
+    assert sorted(rooms["nunique"]) == [18, 18, 18, 18, 19, 19]
+    cases = parsed(frame)
+    assert len(cases) == 20_000  # the import reads it (it ignores a column it does not know)
+    single = generate_cases(500, seed=6, rooms=10)
+    assert "Site" not in single.columns
+
+
+@pytest.mark.parametrize(("rooms", "sites"), [(5, 6), (50, 0), (50, len(SITE_NAMES) + 1)])
+def test_impossible_sites_are_refused(rooms, sites):
+    with pytest.raises(InvalidInput) as refused:
+        generate_cases(100, rooms=rooms, sites=sites)
+    assert refused.value.details["field"] in ("rooms", "sites")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from optior.config import MetricSettings
+from optior.db.case_store import count_cases
 from optior.db.schema import metric_room_months
 from optior.ingest.generator import generate_cases
 from optior.services import analytics, metric_summary, metrics
@@ -108,7 +109,17 @@ def _breakdowns(runtime: Runtime, selection: dict) -> tuple[list[dict], list[dic
         return from_summary, specialty_breakdown(runtime, **selection)
 
 
+def _counts(runtime: Runtime) -> tuple[int, int]:
+    """The stored case count as the services give it (from the summary, without counting rows), and counted."""
+    with _only("optior.services.data_admin.count_cases"):
+        from_summary = case_count(runtime)
+    with runtime.db.read() as connection:
+        return from_summary, count_cases(connection)
+
+
 def _assert_summary_matches(runtime: Runtime, chosen: list[dict]) -> None:
+    summed, counted = _counts(runtime)
+    assert summed == counted
     for selection in chosen:
         _assert_same(_from_summary(runtime, selection), _direct(runtime, selection))
         from_summary, from_sql = _breakdowns(runtime, selection)
@@ -137,6 +148,7 @@ def test_summary_follows_replace_settings_changes_and_clear(runtime, first, seco
     _assert_summary_matches(runtime, chosen)
     clear_cases(runtime)
     _assert_summary_matches(runtime, chosen)
+    assert _counts(runtime) == (0, 0)
     with runtime.db.read() as connection:
         assert connection.execute(select(func.count()).select_from(metric_room_months)).scalar_one() == 0
 
@@ -222,6 +234,16 @@ def test_specialty_breakdown_from_the_summary_matches_sql_on_generated_cases(run
             from_summary, from_sql = _breakdowns(runtime, selection)
             assert from_summary == from_sql, selection
     assert len(_breakdowns(runtime, {"start": date(2025, 1, 1), "end": date(2026, 12, 31)})[0]) == 10
+
+
+def test_the_case_count_is_summed_from_the_summary_and_counted_only_while_the_lock_is_held(runtime):
+    generated = generate_cases(2_000, seed=5, start=date(2025, 11, 20)).drop(columns="index")
+    import_cases(runtime, source=generated.to_csv(index=False).encode(), source_name="generated.csv", today=TODAY)
+    with _only("optior.services.data_admin.count_cases"), _only("optior.db.analytics_queries.case_extent"):
+        assert case_count(runtime) == analytics.data_extent(runtime)["case_count"] == 2_000
+    other = Runtime(runtime.settings.with_changes(metrics=OTHER_SETTINGS), runtime.db)
+    with mock.patch.object(metric_summary, "ensure_summary", return_value="busy"):
+        assert case_count(other) == 2_000
 
 
 def test_specialty_breakdown_comes_from_sql_while_another_process_holds_the_lock(runtime):

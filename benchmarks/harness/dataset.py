@@ -20,6 +20,7 @@ import pandas as pd
 from benchmarks.harness.measure import BenchmarkError
 from benchmarks.harness.process import PeakSampler
 from optior.config import PROJECT_ROOT
+from optior.ingest.catalog import SITE_NAMES
 from optior.ingest.generator import write_cases_csv
 
 # The generator draws at most ceil(cases / (rooms * 3.6)) + 2 weekdays (its planning figure of 4 cases per
@@ -27,6 +28,11 @@ from optior.ingest.generator import write_cases_csv
 GENERATOR_CASES_PER_ROOM_DAY = 4.0 * 0.9
 GENERATOR_EXTRA_DAYS = 2
 PROGRESS = re.compile(rb"([\d,]+) rows read")
+# A single hospital of 100 rooms up to a million cases; a larger history is a health system of sites of about
+# 18 rooms, with rooms enough to fit in 50 years: the public format writes 2-digit years, which read back as
+# 1969-2068, so an older case would come back dated in the future (and be rejected).
+SINGLE_SITE_CASES, SINGLE_SITE_ROOMS, ROOMS_PER_SITE = 1_000_000, 100, 18
+HISTORY_YEARS, WEEKDAYS_PER_YEAR, EARLIEST_TWO_DIGIT_YEAR = 50, 261, date(1969, 1, 1)
 
 
 def past_start(cases: int, rooms: int, today: date) -> date:
@@ -35,9 +41,27 @@ def past_start(cases: int, rooms: int, today: date) -> date:
     return (pd.Timestamp(today) - pd.offsets.BDay(weekdays)).date()
 
 
-def write_dataset(path: Path, *, cases: int, rooms: int, seed: int, today: date) -> int:
-    """Write the generated case CSV; return the number of cases written."""
-    return write_cases_csv(path, cases, seed=seed, start=past_start(cases, rooms, today), rooms=rooms)
+def hospital(cases: int, rooms: int | None, sites: int | None) -> tuple[int, int]:
+    """(rooms, sites) of the generated history: as given, else one 100-room site up to a million cases and above
+    that sites of ROOMS_PER_SITE rooms, as many as a history of at most HISTORY_YEARS needs (at most one per
+    generated site name, the last ones then larger)."""
+    large = cases > SINGLE_SITE_CASES
+    if rooms is None:
+        needed = math.ceil(cases / (GENERATOR_CASES_PER_ROOM_DAY * WEEKDAYS_PER_YEAR * HISTORY_YEARS))
+        rooms = max(SINGLE_SITE_ROOMS, math.ceil(needed / ROOMS_PER_SITE) * ROOMS_PER_SITE if large else needed)
+    if sites is None:
+        sites = min(len(SITE_NAMES), max(1, rooms // ROOMS_PER_SITE)) if large else 1
+    return rooms, sites
+
+
+def write_dataset(path: Path, *, cases: int, rooms: int, sites: int, seed: int, today: date) -> int:
+    """Write the generated case CSV, one block of days at a time; return the number of cases written."""
+    start = past_start(cases, rooms, today)
+    if start < EARLIEST_TWO_DIGIT_YEAR:
+        raise BenchmarkError(
+            f"{cases:,} cases in {rooms} rooms go back to {start.year}, and the CSV's 2-digit years read back as "
+            f"{EARLIEST_TWO_DIGIT_YEAR.year} or later: give more --rooms (or leave it out to have enough chosen).")
+    return write_cases_csv(path, cases, seed=seed, start=start, rooms=rooms, sites=sites)
 
 
 @dataclass(frozen=True)

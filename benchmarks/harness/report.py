@@ -41,8 +41,9 @@ def machine_line(result: dict) -> str:
     machine, bench = result["machine"], result["benchmark"]
     load = ", ".join(f"{value:.1f}" for value in machine["load_average"])
     return (
-        f"{bench['cases']:,} generated cases ({bench['rooms']} rooms, seed {bench['seed']}), median of {bench['runs']} "
-        f"run(s), on {machine['cpus']} × {machine['cpu']}, {machine['memory_gb']} GB RAM, {machine['os']}, "
+        f"{bench['cases']:,} generated cases ({bench['rooms']} rooms, {bench['sites']} site(s), seed {bench['seed']}), "
+        f"median of {bench['runs']} run(s), on {machine['cpus']} × {machine['cpu']}, {machine['memory_gb']} GB RAM, "
+        f"{machine['os']}, "
         f"Python {machine['python']}, {machine['database']}; load average at the end {load}; "
         f"benchmark took {bench['duration_s'] / 60:.1f} min ({bench['started_at']})."
     )

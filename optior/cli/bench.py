@@ -28,7 +28,7 @@ def _bench(_runtime: None, args: argparse.Namespace) -> int:
             raise
         raise OptiORError(HARNESS_MISSING) from None
 
-    options = BenchOptions(cases=args.cases, runs=args.runs, rooms=args.rooms, seed=args.seed,
+    options = BenchOptions(cases=args.cases, runs=args.runs, rooms=args.rooms, sites=args.sites, seed=args.seed,
                            database_url=args.database_url, replace=args.replace, port=args.port)
     result = run_benchmark(options, _say)
     print(json.dumps(result, indent=2) if args.json else render(result))
@@ -45,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--cases", type=int, default=1_000_000, help="cases to generate (default 1,000,000)")
     bench.add_argument("--runs", type=int, default=3, help="timed runs per figure (default 3)")
-    bench.add_argument("--rooms", type=int, default=100, help="OR suites in the generated system (100)")
+    bench.add_argument("--rooms", type=int, help="OR suites in the generated system (default 100 up to a million "
+                                                 "cases, above that enough for a history of at most 50 years)")
+    bench.add_argument("--sites", type=int, help="hospitals the rooms are spread over (default 1 up to a million "
+                                                 "cases, above that one per 18 rooms, at most 12)")
     bench.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     bench.add_argument("--database-url", metavar="URL",
                        help="benchmark this database (e.g. postgresql+psycopg://...); default: a temporary SQLite file")

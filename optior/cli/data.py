@@ -55,7 +55,7 @@ def _seed(runtime: Runtime, args: argparse.Namespace) -> int:
 
 def _generate(_runtime: None, args: argparse.Namespace) -> int:
     written = write_generated_cases(Path(args.out), args.cases, seed=args.seed, start=args.start, rooms=args.rooms,
-                                    upcoming_days=args.upcoming_days)
+                                    sites=args.sites, upcoming_days=args.upcoming_days)
     total = written.completed + written.scheduled
     scheduled = f" ({written.scheduled:,} of them scheduled, without actual times)" if written.scheduled else ""
     print(f"Wrote {total:,} cases to {args.out}{scheduled}")
@@ -86,7 +86,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generate.add_argument("--cases", type=_positive_int, default=2500)
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--start", type=_iso_date, default=date(2026, 7, 1), help="first day, YYYY-MM-DD")
-    generate.add_argument("--rooms", type=_positive_int, default=9)
+    generate.add_argument("--rooms", type=_positive_int, default=9, help="OR suites in all (default 9)")
+    generate.add_argument("--sites", type=_positive_int, default=1,
+                          help="hospitals the rooms are spread over, each numbering its rooms from 1; more than "
+                               "one adds a Site column (default 1)")
     generate.add_argument("--upcoming-days", type=int, choices=range(0, 31), default=0, metavar="N",
                           help="also write N more weekdays of scheduled cases without actual times (0-30)")
     generate.add_argument("--out", required=True, help="CSV file to write")

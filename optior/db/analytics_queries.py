@@ -10,16 +10,22 @@ from optior.db.case_filter import CaseFilter, filter_condition
 from optior.db.schema import cases, scheduled_cases
 
 
-def case_extent(connection: Connection) -> dict:
-    """First and last case date and the number of cases (each an index lookup, not a scan)."""
-    row = connection.execute(
+def date_span(connection: Connection) -> tuple[date | None, date | None]:
+    """First and last case date (an index lookup each); None, None without cases."""
+    first, last = connection.execute(
         select(
-            select(func.min(cases.c.case_date)).scalar_subquery().label("first_day"),
-            select(func.max(cases.c.case_date)).scalar_subquery().label("last_day"),
-            select(func.count()).select_from(cases).scalar_subquery().label("case_count"),
+            select(func.min(cases.c.case_date)).scalar_subquery(),
+            select(func.max(cases.c.case_date)).scalar_subquery(),
         )
     ).one()
-    return dict(row._mapping)
+    return first, last
+
+
+def case_extent(connection: Connection) -> dict:
+    """First and last case date and the number of cases (counted: it reads the whole table)."""
+    first, last = date_span(connection)
+    count = connection.execute(select(func.count()).select_from(cases)).scalar_one()
+    return {"first_day": first, "last_day": last, "case_count": count}
 
 
 def _distinct_values(connection: Connection, column: ColumnElement) -> list:

@@ -83,3 +83,10 @@ SURGEON_SURNAMES = [
     "Yilmaz", "Zimmermann", "Abbott", "Bauer", "Costa", "Dahl", "Evans", "Ferreira",
     "Gupta", "Horvat", "Iqbal", "Jovanovic", "Keller", "Larsen", "Mendes", "Nakamura",
 ]
+
+# Names of a health system's hospitals, for generated multi-site histories (one site keeps no name at all).
+SITE_NAMES = [
+    "North Campus", "South Campus", "East Pavilion", "West Medical Center", "Riverside Hospital",
+    "Lakeside Hospital", "Hillcrest Medical Center", "Harbor View Hospital", "Valley General",
+    "St. Mary's Hospital", "Children's Pavilion", "University Hospital",
+]

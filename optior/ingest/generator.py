@@ -1,7 +1,14 @@
-"""Generate realistic, deterministic OR case histories in the public utilization CSV format."""
+"""Generate realistic, deterministic OR case histories in the public utilization CSV format.
+
+Cases are made in blocks of weekdays and written block by block, so ten million cases take no more memory than
+a hundred thousand.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -9,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from optior.errors import InvalidInput
-from optior.ingest.catalog import SERVICES, SURGEON_SURNAMES
+from optior.ingest.catalog import SERVICES, SITE_NAMES, SURGEON_SURNAMES
 
 DEFAULT_ROOMS = 9
+# Room-days drawn at once: about 170,000 cases and under 500 MB while they are made, whatever the history's size.
+BLOCK_ROOM_DAYS = 40_000
 MAX_CASES_PER_ROOM_DAY = 12
 FIRST_CASE_MINUTE = 7 * 60 + 30
 LAST_BOOKABLE_END_MINUTE = 17 * 60 + 15
@@ -53,10 +62,6 @@ def _build_catalog(rng: np.random.Generator) -> dict[str, np.ndarray | list]:
     }
 
 
-def _weekdays(start: date, count: int) -> pd.DatetimeIndex:
-    return pd.bdate_range(start=pd.Timestamp(start), periods=count)
-
-
 def _choose_per_row(rng: np.random.Generator, groups: np.ndarray, members: np.ndarray) -> np.ndarray:
     """For each entry of `groups`, pick a random index i with members[i] == that group."""
     order = np.argsort(members, kind="stable")
@@ -67,30 +72,53 @@ def _choose_per_row(rng: np.random.Generator, groups: np.ndarray, members: np.nd
     return order[first + offsets]
 
 
-def generate_cases(
-    n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1), rooms: int = DEFAULT_ROOMS,
-    upcoming_days: int = 0,
-) -> pd.DataFrame:
-    """Return n_cases completed cases in the public CSV's columns (plus Surgeon), ordered by day, room and time,
-    followed by the cases of `upcoming_days` more weekdays as scheduled: booked, without actual times.
+@dataclass(frozen=True)
+class _Hospital:
+    """What stays fixed over the whole history: the catalog, and each room's site, number and habits."""
+
+    catalog: dict
+    site_names: list[str]
+    room_site: np.ndarray  # per room: its site's index into site_names
+    room_number: np.ndarray  # per room: its number within its site, from 1
+    primary_service: np.ndarray
+    speed: np.ndarray
+
+    @property
+    def rooms(self) -> int:
+        return len(self.room_site)
+
+
+def _site_sizes(rooms: int, sites: int) -> list[int]:
+    """Rooms per site: as even as the total allows, the larger sites first (114 over 6 is 19 each)."""
+    if not 1 <= sites <= len(SITE_NAMES):
+        raise InvalidInput(f"sites must be a whole number from 1 to {len(SITE_NAMES)}.", {"field": "sites"})
+    if rooms < sites:
+        raise InvalidInput(f"{rooms} rooms cannot be spread over {sites} sites: give each site a room at least.",
+                           {"field": "rooms"})
+    return [rooms // sites + (1 if site < rooms % sites else 0) for site in range(sites)]
+
+
+def _hospital(rng: np.random.Generator, rooms: int, sites: int) -> _Hospital:
+    catalog = _build_catalog(rng)
+    sizes = _site_sizes(rooms, sites)
+    return _Hospital(
+        catalog=catalog,
+        site_names=SITE_NAMES[:sites] if sites > 1 else [],
+        room_site=np.repeat(np.arange(sites), sizes),
+        room_number=np.concatenate([np.arange(1, size + 1) for size in sizes]),
+        primary_service=rng.integers(0, len(catalog["services"]), rooms),
+        speed=rng.lognormal(0.0, 0.04, rooms),
+    )
+
+
+def _block_cases(rng: np.random.Generator, hospital: _Hospital, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Every room's cases on `days`, ordered by day, room and scheduled time; times as datetime64 minutes.
 
     The schedule is made in advance from the bookings alone (back-to-back slots with a planned turnover), as a
     real OR schedule is; what actually happened never moves it.
     """
-    if n_cases <= 0:
-        raise ValueError("n_cases must be positive")
-    if upcoming_days < 0:
-        raise ValueError("upcoming_days must not be negative")
-    rng = np.random.default_rng(seed)
-    catalog = _build_catalog(rng)
+    catalog, rooms, n_days = hospital.catalog, hospital.rooms, len(days)
     n_services = len(catalog["services"])
-    # Roughly 4.4 cases per open room-day; draw a margin of extra days, then cut to n_cases.
-    n_days = int(np.ceil(n_cases / (rooms * 4.0 * 0.9))) + 2 + upcoming_days
-    days = _weekdays(start, n_days)
-
-    room_ids = np.arange(1, rooms + 1)
-    room_primary_service = rng.integers(0, n_services, rooms)
-    room_speed = rng.lognormal(0.0, 0.04, rooms)
     day_index = np.repeat(np.arange(n_days), rooms)
     room_index = np.tile(np.arange(rooms), n_days)
     open_room = rng.random(len(day_index)) > 0.06
@@ -98,7 +126,7 @@ def generate_cases(
     n_room_days = len(day_index)
     block_service = np.where(
         rng.random(n_room_days) < 0.7,
-        room_primary_service[room_index],
+        hospital.primary_service[room_index],
         rng.integers(0, n_services, n_room_days),
     )
 
@@ -110,7 +138,7 @@ def generate_cases(
     surgeon_2d = np.repeat(surgeon[:, None], k, axis=1)
 
     median = catalog["medians"][procedure]
-    speed = catalog["surgeon_speed"][surgeon_2d] * room_speed[room_index][:, None]
+    speed = catalog["surgeon_speed"][surgeon_2d] * hospital.speed[room_index][:, None]
     actual = median * speed * rng.lognormal(0.0, 0.2, (n_room_days, k))
     actual = np.clip(actual, 12, 16 * 60)
     guess = median * catalog["surgeon_booking_bias"][surgeon_2d] * np.sqrt(speed)
@@ -146,7 +174,7 @@ def generate_cases(
     frame = pd.DataFrame(
         {
             "day": days[day_index[rows]],
-            "room": room_ids[room_index[rows]],
+            "room": room_index[rows],
             "scheduled": stamp(scheduled),
             "wheels_in": stamp(wheels_in),
             "start": stamp(wheels_in + prep),
@@ -157,18 +185,91 @@ def generate_cases(
             "booked": booked[rows, slots].astype(int),
         }
     )
-    frame = frame.sort_values(["day", "room", "scheduled"], kind="stable")
-    completed = frame.head(n_cases)
-    later_days = frame["day"][frame["day"] > completed["day"].iloc[-1]].drop_duplicates().head(upcoming_days)
-    public = _to_public_format(pd.concat([completed, frame[frame["day"].isin(later_days)]]), catalog)
-    public.loc[len(completed):, ACTUAL_TIME_HEADERS] = ""
-    public.attrs["last_completed_day"] = completed["day"].iloc[-1].date()  # the CSV's dates have 2-digit years
+    return frame.sort_values(["day", "room", "scheduled"], kind="stable", ignore_index=True)
+
+
+def _blocks(seed: int, n_cases: int, start: date, rooms: int, sites: int, upcoming_days: int,
+            block_room_days: int) -> Iterator[tuple[_Hospital, pd.DataFrame]]:
+    """The history's cases, block of weekdays after block, without end (the caller stops when it has enough).
+
+    A history that fits in `block_room_days` room-days is one block of as many weekdays as it needs (with a
+    margin), drawn from the seed's generator as a whole. A larger one comes in blocks of a fixed number of
+    weekdays, each drawn from its own generator derived from the seed and the block's number, so a block's
+    cases depend on neither the size of the history nor on how many blocks are held at once.
+    """
+    rng = np.random.default_rng(seed)
+    hospital = _hospital(rng, rooms, sites)
+    # Roughly 4.4 cases per open room-day; plan on 3.6 with a margin of two extra days.
+    needed_days = int(np.ceil(n_cases / (rooms * 4.0 * 0.9))) + 2 + upcoming_days
+    block_days = needed_days if needed_days * rooms <= block_room_days else max(1, block_room_days // rooms)
+    first_day = pd.bdate_range(start=pd.Timestamp(start), periods=1)[0]
+    for block in itertools.count():
+        if block:
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+        days = pd.bdate_range(start=first_day + pd.offsets.BDay(block * block_days), periods=block_days)
+        yield hospital, _block_cases(rng, hospital, days)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive cases in the public format; last_completed_day is None for scheduled ones."""
+
+    cases: pd.DataFrame
+    last_completed_day: date | None
+
+
+def _chunks(n_cases: int, *, seed: int, start: date, rooms: int, sites: int, upcoming_days: int,
+            block_room_days: int) -> Iterator[_Chunk]:
+    """n_cases completed cases, then every case of the `upcoming_days` weekdays after the last one as scheduled."""
+    if n_cases <= 0:
+        raise ValueError("n_cases must be positive")
+    if upcoming_days < 0:
+        raise ValueError("upcoming_days must not be negative")
+    remaining, days_left, written = n_cases, upcoming_days, 0
+    for hospital, frame in _blocks(seed, n_cases, start, rooms, sites, upcoming_days, block_room_days):
+        if remaining:
+            completed = frame.head(remaining)
+            remaining -= len(completed)
+            last = completed["day"].iloc[-1]
+            yield _Chunk(_to_public_format(completed, hospital, written, completed=True), last.date())
+            written += len(completed)
+            if remaining:
+                continue
+            frame = frame[frame["day"] > last]
+        if not days_left:
+            return
+        later_days = frame["day"].drop_duplicates().head(days_left)
+        days_left -= len(later_days)
+        scheduled = frame[frame["day"].isin(later_days)]
+        if scheduled.empty:
+            continue
+        yield _Chunk(_to_public_format(scheduled, hospital, written, completed=False), None)
+        written += len(scheduled)
+        if not days_left:
+            return
+
+
+def generate_cases(
+    n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1), rooms: int = DEFAULT_ROOMS, sites: int = 1,
+    upcoming_days: int = 0, block_room_days: int = BLOCK_ROOM_DAYS,
+) -> pd.DataFrame:
+    """Return n_cases completed cases in the public CSV's columns (plus Surgeon), ordered by day, site, room and
+    time, followed by the cases of `upcoming_days` more weekdays as scheduled: booked, without actual times.
+
+    `rooms` is the health system's total, spread over `sites` named hospitals; with more than one site a Site
+    column follows the Date, and each site numbers its rooms from 1. Everything is held in memory: for large
+    histories write them with write_cases_csv, which keeps only one block at a time.
+    """
+    chunks = list(_chunks(n_cases, seed=seed, start=start, rooms=rooms, sites=sites, upcoming_days=upcoming_days,
+                          block_room_days=block_room_days))
+    public = pd.concat([chunk.cases for chunk in chunks], ignore_index=True)
+    # the CSV's dates have 2-digit years, so the last completed day is kept as a date beside them
+    public.attrs["last_completed_day"] = max(c.last_completed_day for c in chunks if c.last_completed_day)
     return public
 
 
-def check_not_after(cases: pd.DataFrame, *, start: date, rooms: int, today: date) -> None:
+def check_not_after(last: date, *, start: date, rooms: int, today: date) -> None:
     """Refuse completed cases dated after today, saying which start (exactly) or room count (about) fits."""
-    last = cases.attrs["last_completed_day"]
     if last <= today:
         return
     late_weekdays = int(np.busday_count(today + timedelta(days=1), last + timedelta(days=1)))
@@ -184,38 +285,73 @@ def check_not_after(cases: pd.DataFrame, *, start: date, rooms: int, today: date
     )
 
 
-def _to_public_format(frame: pd.DataFrame, catalog: dict) -> pd.DataFrame:
-    n = len(frame)
+def _text_lookup(values: np.ndarray, fmt: str) -> np.ndarray:
+    """values (datetime64) formatted with fmt, each distinct value formatted once (strftime is slow per row)."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return pd.DatetimeIndex(distinct).strftime(fmt).to_numpy(dtype=object)[inverse]
+
+
+# Every minute of a day as the public format writes its time of day (" 07:30 AM"), to append to a date.
+_CLOCK_TEXT = pd.date_range("2000-01-01", periods=24 * 60, freq="min").strftime(" %I:%M %p").to_numpy(dtype=object)
+
+
+def _timestamp_text(stamps: pd.Series) -> np.ndarray:
+    """Minute timestamps in the public format (PUBLIC_TIMESTAMP), built from a date and a clock lookup."""
+    values = stamps.to_numpy(dtype="datetime64[m]")
+    days = values.astype("datetime64[D]")
+    minutes = (values - days).astype("int64")
+    return _text_lookup(days, PUBLIC_DATE) + _CLOCK_TEXT[minutes]
+
+
+def _to_public_format(frame: pd.DataFrame, hospital: _Hospital, first_row: int, *, completed: bool) -> pd.DataFrame:
+    """Cases in the public CSV's columns; rows are numbered (index, Encounter ID) from first_row of the history."""
+    catalog, n = hospital.catalog, len(frame)
     service_names = np.array(catalog["services"])
-    proc = frame["procedure"].to_numpy()
-    return pd.DataFrame(
-        {
-            "index": np.arange(n),
-            "Encounter ID": 100001 + np.arange(n),
-            "Date": frame["day"].dt.strftime(PUBLIC_DATE).to_numpy(),
-            "OR Suite": frame["room"].to_numpy(),
-            "Service": service_names[catalog["proc_service"][proc]],
-            "CPT Code": catalog["codes"][proc],
-            "CPT Description": catalog["descriptions"][proc],
-            "Booked Time (min)": frame["booked"].to_numpy(),
-            "OR Schedule": frame["scheduled"].dt.strftime(PUBLIC_TIMESTAMP).to_numpy(),
-            "Wheels In": frame["wheels_in"].dt.strftime(PUBLIC_TIMESTAMP).to_numpy(),
-            "Start Time": frame["start"].dt.strftime(PUBLIC_TIMESTAMP).to_numpy(),
-            "End Time": frame["end"].dt.strftime(PUBLIC_TIMESTAMP).to_numpy(),
-            "Wheels Out": frame["wheels_out"].dt.strftime(PUBLIC_TIMESTAMP).to_numpy(),
-            "Surgeon": catalog["surgeon_names"][frame["surgeon"].to_numpy()],
-        }
-    )
+    proc, room = frame["procedure"].to_numpy(), frame["room"].to_numpy()
+    numbers = first_row + np.arange(n)
+    columns: dict[str, object] = {
+        "index": numbers,
+        "Encounter ID": 100001 + numbers,
+        "Date": _text_lookup(frame["day"].to_numpy(), PUBLIC_DATE),
+    }
+    if hospital.site_names:
+        columns["Site"] = np.array(hospital.site_names, dtype=object)[hospital.room_site[room]]
+    columns |= {
+        "OR Suite": hospital.room_number[room],
+        "Service": service_names[catalog["proc_service"][proc]],
+        "CPT Code": catalog["codes"][proc],
+        "CPT Description": catalog["descriptions"][proc],
+        "Booked Time (min)": frame["booked"].to_numpy(),
+        "OR Schedule": _timestamp_text(frame["scheduled"]),
+    }
+    for header, column in zip(ACTUAL_TIME_HEADERS, ("wheels_in", "start", "end", "wheels_out"), strict=True):
+        columns[header] = _timestamp_text(frame[column]) if completed else np.full(n, "", dtype=object)
+    columns["Surgeon"] = catalog["surgeon_names"][frame["surgeon"].to_numpy()]
+    return pd.DataFrame(columns)
 
 
 def write_cases_csv(path: Path, n_cases: int, *, seed: int = 42, start: date = date(2026, 7, 1),
-                    rooms: int = DEFAULT_ROOMS, upcoming_days: int = 0, today: date | None = None) -> int:
-    """Generate cases and write them as CSV to path; return the number written (scheduled ones included).
+                    rooms: int = DEFAULT_ROOMS, sites: int = 1, upcoming_days: int = 0, today: date | None = None,
+                    block_room_days: int = BLOCK_ROOM_DAYS) -> int:
+    """Generate cases and write them as CSV to path, one block at a time; return the number written (scheduled
+    ones included). The file is the same as generate_cases(...).to_csv(path, index=False) would write.
 
-    Refuses (InvalidInput, nothing written) when completed cases would be dated after today.
+    Refuses (InvalidInput, path left as it was) when completed cases would be dated after today: the last day is
+    known only at the end, so the file is written beside path and moved there once it passes.
     """
-    frame = generate_cases(n_cases, seed=seed, start=start, rooms=rooms, upcoming_days=upcoming_days)
-    check_not_after(frame, start=start, rooms=rooms, today=today or date.today())
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return len(frame)
+    partial = path.with_name(f".{path.name}.partial")
+    written, last = 0, None
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            for chunk in _chunks(n_cases, seed=seed, start=start, rooms=rooms, sites=sites,
+                                 upcoming_days=upcoming_days, block_room_days=block_room_days):
+                chunk.cases.to_csv(out, index=False, header=not written)
+                written += len(chunk.cases)
+                last = chunk.last_completed_day or last
+        assert last is not None  # n_cases > 0, so the first chunk holds completed cases
+        check_not_after(last, start=start, rooms=rooms, today=today or date.today())
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return written

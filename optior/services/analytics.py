@@ -16,6 +16,7 @@ from optior.db.case_filter import CaseFilter
 from optior.errors import InvalidInput
 from optior.services.analytics_models import DaySummary
 from optior.services.case_selection import build_case_filter, parse_day, site_names
+from optior.services.data_admin import case_count
 from optior.services.metric_definitions import metric_definitions
 from optior.services.metric_summary import from_summary
 from optior.services.metric_summary import service_totals as summary_service_totals
@@ -43,15 +44,15 @@ def _with_iso_times(row: dict) -> dict:
 def data_extent(runtime: Runtime) -> dict:
     """First and last day with cases, the case count, every day with cases, services, room names and sites."""
     with runtime.db.read() as connection:
-        extent = queries.case_extent(connection)
+        first_day, last_day = queries.date_span(connection)
         days = queries.days_with_cases(connection)
         room_names = sorted(queries.rooms(connection), key=natural_room_key)
         service_names = queries.services(connection)
         site_list = sorted(queries.sites(connection), key=natural_room_key)
     return {
-        "first_day": _iso(extent["first_day"]),
-        "last_day": _iso(extent["last_day"]),
-        "case_count": int(extent["case_count"]),
+        "first_day": _iso(first_day),
+        "last_day": _iso(last_day),
+        "case_count": case_count(runtime),
         "days_with_cases": [day.isoformat() for day in days],
         "services": service_names,
         "rooms": room_names,

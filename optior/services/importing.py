@@ -10,7 +10,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO
 
-from optior.db.case_store import UpsertCounts, count_cases, delete_all_cases, indexes_deferred, upsert_cases
+from optior.db.case_store import UpsertCounts, delete_all_cases, has_cases, indexes_deferred, upsert_cases
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.db.scheduled_store import delete_all_scheduled
@@ -123,7 +123,7 @@ def import_cases(
                     delete_all_scheduled(connection)
                 report.batch_id = start_batch(connection, source_name)
                 scheduled = ScheduledImport(connection, report.batch_id)
-                empty = not count_cases(connection)
+                empty = not has_cases(connection)
                 summary = SummaryUpdate(connection, runtime.settings.metrics, rebuild=empty)
                 counts = UpsertCounts()
                 with indexes_deferred(connection) if empty else nullcontext():

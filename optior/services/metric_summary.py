@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optior.config import MetricSettings
-from optior.db.analytics_queries import case_extent
+from optior.db.analytics_queries import case_extent, date_span
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
 from optior.db.metric_queries import case_timeline, room_keys, split_room_key
@@ -285,6 +285,15 @@ def ensure_summary(runtime: Runtime) -> str:
     except JobAlreadyRunning:
         return "busy"
     return "rebuilt"
+
+
+def case_count(connection) -> int:
+    """How many cases the summary holds, over every month it has: the number stored, as import and clear keep the
+    summary in step with the cases in their own transactions."""
+    first, last = date_span(connection)
+    if first is None or last is None:
+        return 0
+    return sum(row["cases"] for row in service_totals(connection, CaseFilter(start=first, end=last)))
 
 
 def from_summary(runtime: Runtime, read: Callable[..., T]) -> T | None:

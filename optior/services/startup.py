@@ -5,7 +5,7 @@ from __future__ import annotations
 from optior.db.locks import job_lock_when_free
 from optior.errors import JobAlreadyRunning
 from optior.services import training
-from optior.services.data_admin import case_count, seed_sample_if_empty
+from optior.services.data_admin import any_cases, seed_sample_if_empty
 from optior.services.metric_summary import ensure_summary
 from optior.services.runtime import Runtime
 from optior.services.scheduled_import import record_missing_advance_predictions
@@ -20,7 +20,7 @@ def seed_first_run(runtime: Runtime) -> str | None:
     The check and the import happen under one lock that the other workers wait for; they then find the cases.
     Returns the line to log, or None when there was nothing to do.
     """
-    if case_count(runtime):
+    if any_cases(runtime):
         return None
     try:
         with job_lock_when_free(runtime.db, "first-run-seed", "first-run sample import", wait_s=SEED_WAIT_S):

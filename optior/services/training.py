@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from optior.config import Settings
-from optior.db.case_store import count_cases
+from optior.db.case_store import has_cases
 from optior.db.locks import job_lock
 from optior.db.model_store import active_version, list_versions, version_with_report
 from optior.db.training_data import cases_by_date, read_case_rows
@@ -154,7 +154,7 @@ def ensure_model(runtime: Runtime) -> dict | None:
     Returns the retrain result; its status is 'running' when another worker is already training one.
     """
     with runtime.db.read() as connection:
-        if active_version(connection) is not None or count_cases(connection) == 0:
+        if active_version(connection) is not None or not has_cases(connection):
             return None
     try:
         return retrain(runtime)
