@@ -1,4 +1,5 @@
-"""The OR metric summary: room-day sums and turnovers kept per room and month, so figures need not read cases.
+"""The OR metric summary: room-day sums and turnovers kept per room (site and name) and month, so figures need not
+read cases.
 
 Every import and clear updates it in its own transaction (a crash leaves cases and summary consistent). Its
 rows are computed by the same vectorised code as the direct computation (metric_calc), for whole months of
