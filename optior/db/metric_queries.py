@@ -42,9 +42,8 @@ def room_keys(sites: Iterable[str], rooms: Iterable[str]) -> pd.Categorical:
     """Room keys of paired sites and rooms, each distinct key built once."""
     site_codes, site_names = pd.factorize(np.asarray(list(sites), dtype=object))
     room_codes, room_names = pd.factorize(np.asarray(list(rooms), dtype=object))
-    pairs, codes = np.unique(site_codes.astype("int64") * max(len(room_names), 1) + room_codes,
-                             return_inverse=True)
     width = max(len(room_names), 1)
+    pairs, codes = np.unique(site_codes.astype("int64") * width + room_codes, return_inverse=True)
     keys = [room_key(site_names[pair // width], room_names[pair % width]) for pair in pairs]
     return pd.Categorical.from_codes(codes.reshape(-1), categories=pd.Index(keys, dtype=object))
 

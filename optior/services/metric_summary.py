@@ -1,4 +1,5 @@
-"""The OR metric summary: room-day sums and turnovers kept per room and month, so figures need not read cases.
+"""The OR metric summary: room-day sums and turnovers kept per room (site and name) and month, so figures need not
+read cases.
 
 Every import and clear updates it in its own transaction (a crash leaves cases and summary consistent). Its
 rows are computed by the same vectorised code as the direct computation (metric_calc), for whole months of
@@ -176,9 +177,10 @@ def _batches(spans: pd.DataFrame) -> list[pd.DataFrame]:
 
 def _within_spans(timeline: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
     """The timeline's cases that lie in their room's span (room, first, last); rooms without a span have none."""
+    # Each timeline room's span; a room not in spans (position -1) gets the appended empty span (day 1 to day 0).
     position = pd.Index(spans["room"]).get_indexer(timeline["room"].cat.categories)
-    first = np.r_[[_day_number(day) for day in spans["first"]], 1][position]  # a room not in spans: position -1,
-    last = np.r_[[_day_number(day) for day in spans["last"]], 0][position]  # an empty span
+    first = np.array([*(_day_number(day) for day in spans["first"]), 1])[position]
+    last = np.array([*(_day_number(day) for day in spans["last"]), 0])[position]
     room, day = timeline["room"].cat.codes.to_numpy(), timeline["day"].to_numpy()
     return timeline[(day >= first[room]) & (day <= last[room])]
 
@@ -429,29 +431,25 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
     ])
     room_codes, room_names = pd.factorize(np.array(rooms, dtype=object), sort=True)
 
-    def _kept(name: str) -> np.ndarray:
-        """Which rows of the array lie in the filter's days (rows summed per week or month lie in it whole)."""
-        values, by_day = arrays[name][0].values, arrays[name][1]
-        return ~by_day | ((values[:, 0] >= first) & (values[:, 0] <= last))
-
     def selected(name: str) -> tuple[np.ndarray, np.ndarray, pd.Categorical | None]:
-        """(rows, room codes, services) of the filter's days and services."""
-        values, source_row = arrays[name][0].values, arrays[name][0].source_row
-        keep = _kept(name)
+        """(rows, the summary row each came from, services) of the filter's days and services."""
+        (values, source_row), by_day = (arrays[name][0].values, arrays[name][0].source_row), arrays[name][1]
+        keep = ~by_day | ((values[:, 0] >= first) & (values[:, 0] <= last))
         if name == "room_days":
-            return values[keep], room_codes[source_row[keep]], None
+            return values[keep], source_row[keep], None
         codes, names = _codes(services, values[:, 1], source_row)
         service = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
         if case_filter.services is not None:
             keep &= service.isin(case_filter.services)
-        return values[keep], room_codes[source_row[keep]], service[keep]
+        return values[keep], source_row[keep], service[keep]
 
-    room_days, room_day_rooms, _ = selected("room_days")
-    # A room-week part's month is its row's (its `day`, the Monday, may lie in the month before).
-    room_day_source = arrays["room_days"][0].source_row[_kept("room_days")]
-    room_day_months = row_months[room_day_source] if len(row_months) else np.empty(0, "int64")
-    case_sums, case_rooms, case_services = selected("case_sums")
-    gaps, gap_rooms, gap_services = selected("turnovers")
+    room_days, room_day_source, _ = selected("room_days")
+    room_day_rooms = room_codes[room_day_source]
+    # A room-week part's month is its summary row's (its `day`, the Monday, may lie in the month before).
+    room_day_months = row_months[room_day_source]
+    case_sums, case_source, case_services = selected("case_sums")
+    gaps, gap_source, gap_services = selected("turnovers")
+    case_rooms, gap_rooms = room_codes[case_source], room_codes[gap_source]
     assert gap_services is not None, "every table but room_days carries a service"
     if case_filter.services is not None:  # read by day (see _reads), so each row's month is its day's
         room_days, room_day_rooms = _with_service_sums(room_days, room_day_rooms, case_sums, case_rooms)

@@ -197,6 +197,11 @@ def _by_room_month(room_days: pd.DataFrame) -> dict[str, list]:
     return _columns(_natural_room_order(frame[["room", "month_start", *ROOM_WEEK_COLUMNS]], "month_start"))
 
 
+def _site_count(rooms: pd.Series) -> int:
+    """How many sites the room keys read name (at least as many as have rows), without a pass over the rows."""
+    return len({split_room_key(key)[0] for key in rooms.astype("category").cat.categories})
+
+
 def _by_site(inputs: MetricInputs) -> list[dict]:
     """Every figure per site (rows keyed by `site`, in natural order), as by_room is per room."""
     room_days = inputs.room_days.assign(site=_sites(inputs.room_days["room"]))
@@ -244,7 +249,7 @@ def or_metrics(
     days = (case_filter.end - case_filter.start).days
     by_day, by_week = days < ROOM_DAY_MAX_DAYS, ROOM_DAY_MAX_DAYS <= days < ROOM_WEEK_MAX_DAYS
     inputs = _inputs(runtime, case_filter, daily=by_day)
-    by_site = _by_site(inputs)
+    by_site = _by_site(inputs) if _site_count(inputs.room_days["room"]) > 1 else []
     return OrMetrics.model_validate({
         "filters": _filters(case_filter),
         **metric_glossary(runtime),
