@@ -19,17 +19,21 @@ DAY_DISTRIBUTIONS_TARGET_MS = 100.0
 
 
 def prediction_requests(runtime: Runtime, count: int, case_date: date) -> list[dict]:
-    """Varied, realistic requests (predict_duration's keywords): stored services, procedures, rooms, surgeons."""
+    """Varied, realistic requests (predict_duration's keywords): stored services, procedures, rooms (with their site,
+    which several sites need), surgeons."""
     options = form_options(runtime)
-    rooms = cycle(options["rooms"])
+    site_rooms = options.get("site_rooms") or {None: options["rooms"]}
+    rooms = cycle([(site, room) for site, names in site_rooms.items() for room in names])
     requests = []
     for index, service in zip(range(count), cycle(options["services"]), strict=False):
         procedures = options["procedures"][service]
         surgeons = options["surgeons"].get(service) or [None]
+        site, room = next(rooms)
         requests.append({
             "service": service,
             "cpt_code": procedures[index % len(procedures)]["cpt_code"],
-            "or_suite": next(rooms),
+            "site": site,
+            "or_suite": room,
             "case_date": case_date + timedelta(days=index % 5),
             "scheduled_start": f"{7 + index % 9:02d}:30",
             "booked_minutes": 60 + 15 * (index % 12),
@@ -65,6 +69,7 @@ def day_distributions_measurement(runtime: Runtime, runs: int, case_date: date) 
     """Median time of one batched call for a 20-room day's quantile grids (what the day planner samples)."""
     cases = [
         CaseQuery(service=r["service"], cpt_code=r["cpt_code"], or_suite=r["or_suite"], surgeon=r["surgeon"],
+                  **({"site": r["site"]} if r["site"] else {}),
                   scheduled_start=datetime.combine(r["case_date"], time.fromisoformat(r["scheduled_start"])),
                   booked_minutes=float(r["booked_minutes"]), position_in_day=1 + index % 12)
         for index, r in enumerate(prediction_requests(runtime, DAY_CASES, case_date))
