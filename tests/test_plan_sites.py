@@ -14,6 +14,7 @@ from flask import Flask
 from optior.cli import main
 from optior.errors import InvalidInput, NothingScheduled
 from optior.ml.registry import load_model
+from optior.services.plan_backtest import backtest_plan
 from optior.services.planning import plan_day, plan_what_if, turnover_history
 from optior.services.planning_models import WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
@@ -150,3 +151,12 @@ def test_the_page_offers_a_site_choice_and_names_sites_only_with_several(optior_
 def test_the_site_choice_is_hidden_with_one_site(optior_app, trained):
     plan_page, layout = _page_layout(optior_app, trained)
     assert "d-none" in _holder_of(layout, plan_page.SITE).className
+
+
+def test_the_backtest_plans_each_sites_rooms_apart(settings, tmp_path):
+    source = tmp_path / "two-sites.csv"
+    source.write_bytes(two_site_csv())
+    result = backtest_plan(settings, source=source, draws=500)
+    # Four rooms a day (two sites' "1" and "2"), not two: each site's OR 1 is a room-day of its own.
+    assert result["room_days"] == 4 * result["days"] and result["days"] > 5
+    assert result["booking"]["cases"] == 3 * result["room_days"]
