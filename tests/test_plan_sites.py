@@ -90,6 +90,9 @@ def test_api_and_cli_take_the_site(planned, capsys, monkeypatch):
     assert [[c["encounter_id"] for c in room["cases"]] for room in north["rooms"]] == [
         [c["encounter_id"] for c in room["cases"]] for room in both["rooms"][:2]]
     assert client.get(f"/api/plan?site=West&date={SCHEDULED_DAY}").status_code == 404
+    document = client.get("/api/openapi.json").get_json()
+    assert "site" in [parameter["name"] for parameter in document["paths"]["/api/plan"]["get"]["parameters"]]
+    assert "site" in document["components"]["schemas"]["RoomPlan"]["required"]
     monkeypatch.setenv("OPTIOR_DATABASE_URL", planned.settings.database_url)
     monkeypatch.setenv("OPTIOR_MODEL_DIR", str(planned.settings.model_dir))
     assert main(["plan", "--date", SCHEDULED_DAY.isoformat(), "--site", SOUTH, "--json"]) == 0
