@@ -34,10 +34,6 @@ def _default_day(runtime: Runtime, sites: tuple[str, ...] | None) -> date:
     return next((day for day in days if day >= today), days[-1])
 
 
-def _answer(plan: DayPlan) -> Response:
-    return json_response(plan.model_dump(mode="json"))
-
-
 def plan() -> Response:
     """?date=YYYY-MM-DD (default: the next day with scheduled cases), &site=S (repeatable) and &cost_ratio=R or
     &quantile=Q."""
@@ -45,14 +41,14 @@ def plan() -> Response:
     options = parse_model(PlanOptions, {name: request.args.get(name) for name in PlanOptions.model_fields})
     asked = query(DayQuery)
     day = asked.date or _default_day(runtime, asked.site)
-    return _answer(plan_day(runtime, day, sites=asked.site, cost_ratio=options.cost_ratio,
+    return json_response(plan_day(runtime, day, sites=asked.site, cost_ratio=options.cost_ratio,
                             quantile=options.quantile))
 
 
 def what_if() -> Response:
     """Simulate the posted cases ({date, cases, cost_ratio | quantile}) as arranged; nothing is stored."""
     request_model = parse_model(WhatIfRequest, json_object(allowed=WHAT_IF_FIELDS), from_json=True)
-    return _answer(plan_what_if(current_runtime(), request_model))
+    return json_response(plan_what_if(current_runtime(), request_model))
 
 
 class PlanQuery(DayQuery, PlanOptions):

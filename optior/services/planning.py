@@ -37,7 +37,7 @@ def _at_site(site: str, turnovers: pd.DataFrame) -> pd.DataFrame:
                          "turnover_minutes": turnovers["turnover_minutes"]})
 
 
-def turnover_history(runtime: Runtime, before: date, sites: Sequence[str] = (), *,
+def turnover_history(runtime: Runtime, before: date, sites: Sequence[str], *,
                      days: int = TURNOVER_HISTORY_DAYS) -> pd.DataFrame:
     """Turnover gaps (site, room, service, turnover_minutes) of the `days` days before `before`, as the metrics
     define them, at `sites` (those the plan needs); empty when the summary is being rebuilt by another process.

@@ -19,7 +19,7 @@ return Object.fromEntries(trace.y.map((room, i) => [room, trace.x[i]]));
 """
 ROWS = """
 return [...document.querySelectorAll('#plan-cases .ag-pinned-left-cols-container .ag-row')].map(row => ({
-  id: row.getAttribute('row-id'), room: row.querySelector('[col-id=or_suite]').textContent.trim()}));
+  id: row.getAttribute('row-id'), room: row.querySelector('[col-id=room]').textContent.trim()}));
 """
 
 
@@ -56,7 +56,7 @@ def click(driver, element) -> None:
 def move_to_room(dash_duo, encounter_id: str, room: str) -> None:
     """Open the case's Room cell, open its list of the day's rooms and pick one."""
     driver = dash_duo.driver
-    cell = driver.find_element(By.CSS_SELECTOR, f"#plan-cases .ag-row[row-id='{encounter_id}'] [col-id='or_suite']")
+    cell = driver.find_element(By.CSS_SELECTOR, f"#plan-cases .ag-row[row-id='{encounter_id}'] [col-id='room']")
     click(driver, cell)
     until(lambda: driver.find_elements(By.CSS_SELECTOR, ".ag-picker-field-wrapper"), timeout=5)
     driver.switch_to.active_element.click()  # the select editor opens its list
