@@ -49,6 +49,18 @@ def test_the_same_room_name_at_two_sites_is_planned_as_two_rooms(planned):
     assert plan.totals.rooms == 4 and plan.totals.cases == 12
 
 
+def test_each_case_is_predicted_for_its_own_sites_room(planned):
+    """The model is asked about South's OR 1, not the default site's: the same case (no surgeon, same time) is
+    predicted longer there, as South's cases run 1.5 times longer (booked alike, so not 1.5 times)."""
+    case = {"encounter_id": "W1", "or_suite": "1", "service": "Urology", "cpt_code": "52000", "booked_minutes": 40,
+            "scheduled_start": f"{SCHEDULED_DAY}T09:00:00"}
+    request = {"date": SCHEDULED_DAY.isoformat(), "cases": [case | {"site": NORTH}, case | {"encounter_id": "W2",
+                                                                                          "site": SOUTH}]}
+    plan = plan_what_if(planned, parse_model(WhatIfRequest, request, from_json=True))
+    north, south = (room.cases[0].predicted_p50_minutes for room in plan.rooms)
+    assert south > 1.1 * north
+
+
 def _gaps_by_room(source: bytes, cutoff: float) -> dict[tuple[str, str], list[float]]:
     """Each (site, room)'s turnovers worked out from the file: the next wheels-in minus the latest wheels-out so far
     on the room's day, kept from 0 up to the cut-off (the metric's definition)."""

@@ -67,7 +67,7 @@ def case_queries(cases: Sequence[PlanCaseInput]) -> list[CaseQuery]:
         previous_room = room_of(case)
         queries.append(CaseQuery(service=case.service, cpt_code=case.cpt_code, or_suite=case.or_suite,
                                  surgeon=case.surgeon, scheduled_start=case.scheduled_start,
-                                 booked_minutes=case.booked_minutes, position_in_day=position))
+                                 booked_minutes=case.booked_minutes, position_in_day=position, site=site_of(case)))
     return queries
 
 

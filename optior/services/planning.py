@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from optior.db.case_filter import CaseFilter
+from optior.db.metric_queries import split_room_key
 from optior.db.scheduled_store import scheduled_days, scheduled_for_day
 from optior.errors import InvalidInput, NothingScheduled
 from optior.services.case_distribution import case_distributions
 from optior.services.case_selection import site_names
 from optior.services.day_plan import build_day_plan, case_queries, in_room_order, site_of
 from optior.services.metric_summary import summary_inputs
-from optior.services.metrics import direct_inputs
 from optior.services.planning_models import DayPlan, PlanCaseInput, PlanOptions, WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
 from optior.services.sites import list_sites
@@ -32,9 +33,12 @@ def planned_days(runtime: Runtime, sites: Iterable[str] | None = None) -> list[d
         return scheduled_days(connection, site_names(sites))
 
 
-def _at_site(site: str, turnovers: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"site": site, "room": turnovers["room"], "service": turnovers["service"],
-                         "turnover_minutes": turnovers["turnover_minutes"]})
+def _sites_and_rooms(turnovers: pd.DataFrame) -> pd.DataFrame:
+    """The summary's turnover gaps with their room key split into site and room (each distinct key split once)."""
+    keys = pd.Categorical(turnovers["room"])
+    sites, rooms = (np.array(names, dtype=object) for names in zip(*map(split_room_key, keys.categories), strict=True))
+    return pd.DataFrame({"site": sites[keys.codes], "room": rooms[keys.codes],
+                         "service": turnovers["service"].to_numpy(), "turnover_minutes": turnovers["turnover_minutes"]})
 
 
 def turnover_history(runtime: Runtime, before: date, sites: Sequence[str], *,
@@ -42,18 +46,13 @@ def turnover_history(runtime: Runtime, before: date, sites: Sequence[str], *,
     """Turnover gaps (site, room, service, turnover_minutes) of the `days` days before `before`, as the metrics
     define them, at `sites` (those the plan needs); empty when the summary is being rebuilt by another process.
 
-    With one site in the data, the gaps come from the metric summary, so the read is bounded by rooms and months
-    whatever the history's size. The summary does not tell sites apart yet, so with several sites each site's gaps
-    are summed from its own cases.
+    The gaps come from the metric summary, which keys a room by site and name, so the read is bounded by rooms and
+    months whatever the history's size.
     """
-    case_filter = CaseFilter(start=before - timedelta(days=days), end=before - timedelta(days=1))
-    known = list_sites(runtime)
-    if len(known) > 1:
-        parts = [_at_site(site, direct_inputs(runtime, CaseFilter(case_filter.start, case_filter.end, sites=(site,)))
-                          .turnovers) for site in dict.fromkeys(sites) if site in known]
-        return pd.concat(parts, ignore_index=True) if parts else _EMPTY_TURNOVERS
+    wanted = tuple(dict.fromkeys(sites)) or None
+    case_filter = CaseFilter(start=before - timedelta(days=days), end=before - timedelta(days=1), sites=wanted)
     inputs = summary_inputs(runtime, case_filter, daily=True)
-    return _EMPTY_TURNOVERS if inputs is None else _at_site(known[0] if known else DEFAULT_SITE, inputs.turnovers)
+    return _EMPTY_TURNOVERS if inputs is None or inputs.turnovers.empty else _sites_and_rooms(inputs.turnovers)
 
 
 def plan_cases(runtime: Runtime, day: date, cases: Sequence[PlanCaseInput], options: PlanOptions) -> DayPlan:

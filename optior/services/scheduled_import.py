@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -76,14 +75,10 @@ def record_advance_predictions(runtime: Runtime, days: set[date]) -> int:
     cases, queries = [], []
     with runtime.db.read() as connection:
         for day in sorted(days):
-            rows_by_site: dict[str, list[dict]] = {}
-            for row in scheduled_for_day(connection, day):
-                rows_by_site.setdefault(row["site"], []).append(row)
-            # Positions count within one room of one site on one day: "OR 1" at two sites are two rooms.
-            for site, rows in rows_by_site.items():
-                in_order = in_room_order(scheduled_inputs(rows))
-                cases += in_order
-                queries += [replace(query, site=site) for query in case_queries(in_order)]
+            # Positions count within one room (site and name) on one day: "OR 1" at two sites are two rooms.
+            in_order = in_room_order(scheduled_inputs(scheduled_for_day(connection, day)))
+            cases += in_order
+            queries += case_queries(in_order)
     try:
         distributions = case_distributions(runtime, queries)
     except ModelUnavailable:
