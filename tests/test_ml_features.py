@@ -76,7 +76,7 @@ def test_position_in_day_follows_the_schedule_not_the_import_order(runtime):
 
     with runtime.db.read() as connection:
         count = lambda start: cases_before_in_room(  # noqa: E731
-            connection, or_suite="A", case_date=date(2025, 12, 1), scheduled_start=start
+            connection, site="Main", or_suite="A", case_date=date(2025, 12, 1), scheduled_start=start
         )
         assert count(datetime(2025, 12, 1, 10, 0)) == 2
         assert count(datetime(2025, 12, 1, 7, 0)) == 0

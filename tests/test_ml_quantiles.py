@@ -232,3 +232,19 @@ def test_files_of_the_earlier_format_load_and_a_newer_format_is_refused(outcome,
     card = save_model(tmp_path, version="20261129T110000-bbbbbb", content=serialise_model(newer), card={})
     with pytest.raises(ModelUnavailable, match=f"model format {FORMAT_VERSION + 1}"):
         load_model(tmp_path / card["file_name"], card["sha256"])
+
+
+def test_the_spread_fits_on_at_most_its_row_cap_and_without_rooms(monkeypatch):
+    from optior.ml import spread
+
+    rows = _known_spread_rows(60, seed=3)
+    features = build_features(rows)
+    columns = ["service", "cpt_code", "site", "room", "surgeon", "booked_minutes", "weekday", "start_minute",
+               "position_in_day"]
+    monkeypatch.setattr(spread, "SCALE_ROWS", 200)
+
+    fitted = spread.fit_scaled_residuals(features, columns, rows["in_room_minutes"].to_numpy(),
+                                         np.full(len(rows), 90.0))
+
+    assert len(rows) > 200 and fitted.n_calibration == 200
+    assert "room" not in fitted.scale_model.categories and "cpt_code" in fitted.scale_model.categories

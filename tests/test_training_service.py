@@ -93,10 +93,10 @@ def test_a_second_retrain_is_refused_while_one_runs_and_predictions_continue(sam
     started, release = threading.Event(), threading.Event()
     real_train = training.train_and_evaluate
 
-    def slow_train(rows):
+    def slow_train(rows, **choice):
         started.set()
         release.wait(timeout=60)
-        return real_train(rows)
+        return real_train(rows, **choice)
 
     monkeypatch.setattr(training, "train_and_evaluate", slow_train)
     results = {}
