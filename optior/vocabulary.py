@@ -45,6 +45,24 @@ def natural_room_key(room: str) -> tuple:
     return parts, room
 
 
+# A room is its site and its name ("OR 1" at two sites are two rooms). The metrics and the model key a room by both
+# joined with this separator: one text key groups, sorts, stores and one-hot encodes like a plain name, and no site
+# or room holds it (the import and the forms refuse control characters).
+ROOM_KEY_SEPARATOR = "\x1f"
+
+
+def room_key(site: str, room: str) -> str:
+    """A room's identity as one text: its site and its name joined by ROOM_KEY_SEPARATOR."""
+    return f"{site}{ROOM_KEY_SEPARATOR}{room}"
+
+
+def split_room_key(key: str) -> tuple[str, str]:
+    """(site, room name) of a room key; a key without the separator (a model trained before sites knew rooms by
+    name alone) is a room of the default site."""
+    site, separator, room = key.partition(ROOM_KEY_SEPARATOR)
+    return (site, room) if separator else (DEFAULT_SITE, key)
+
+
 def room_order_key(site: str, room: str) -> tuple:
     """Sort key for rooms of several sites: by site, then by room, each as people read them (natural_room_key)."""
     return natural_room_key(site), natural_room_key(room)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import case_timeline, room_key
-from optior.vocabulary import DEFAULT_SITE
+from optior.db.metric_queries import case_timeline
+from optior.vocabulary import DEFAULT_SITE, room_key
 from tests.metrics_cases import Case, load
 
 LEAP_DAY, NEW_YEARS_EVE, NEW_YEAR = date(2024, 2, 29), date(2025, 12, 31), date(2026, 1, 1)

@@ -8,8 +8,7 @@ from pathlib import Path
 import joblib
 
 from optior.ml.explain import explain, readable_value
-from optior.ml.features import room_key, split_room_key
-from optior.vocabulary import DEFAULT_SITE
+from optior.vocabulary import DEFAULT_SITE, room_key, split_room_key
 
 # A log-linear version trained on the bundled sample by the code before sites (rooms known by name alone).
 MODEL_BEFORE_SITES = Path(__file__).parent / "fixtures" / "model_before_sites.joblib"

@@ -76,3 +76,22 @@ def test_the_data_page_names_the_sites_stored_only_when_there_are_several(two_si
     with optior_app.server.test_request_context("/"):
         shown = text_of(data.layout())
     assert "cases stored." in shown and "sites:" not in shown
+
+
+def test_recent_predictions_name_the_site_only_when_they_span_several():
+    from datetime import datetime
+
+    from optior.components.prediction_result import recent_predictions_table
+
+    def logged(site: str | None) -> dict:
+        inputs = {"case_date": "2026-12-01", "or_suite": "1", "service": "Urology", "cpt_code": "52000"}
+        return {"created_at": datetime(2026, 12, 1, 9), "inputs": inputs | ({"site": site} if site else {}),
+                "predicted_minutes": 40.0, "p10_minutes": 30.0, "p90_minutes": 55.0, "model_version": "v1"}
+
+    def rooms(rows: list[dict]) -> list[str]:
+        grid = [c for c in recent_predictions_table(rows)._traverse() if getattr(c, "rowData", None)][0]
+        return [row["or_suite"] for row in grid.rowData]
+
+    assert rooms([logged("North Campus"), logged("South Campus"), logged(None)]) == [
+        "North Campus · OR 1", "South Campus · OR 1", "Main · OR 1"]
+    assert rooms([logged("North Campus"), logged("North Campus")]) == ["OR 1", "OR 1"]

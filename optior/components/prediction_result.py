@@ -10,7 +10,7 @@ from optior.components.grid import TIMESTAMP_PX, data_grid, number_column, text_
 from optior.components.prediction_explanation import explanation_list, quantile_line
 from optior.components.wildcard import wildcard_props
 from optior.services.prediction_models import Prediction
-from optior.vocabulary import room_label
+from optior.vocabulary import DEFAULT_SITE, room_label
 
 
 def _range_bar(p10: float, predicted: float, p90: float, booked: float | None) -> html.Div:
@@ -60,12 +60,15 @@ RECENT_GRID = "predict-recent-table"
 
 
 def recent_predictions_table(rows: list[dict]) -> html.Div:
-    """The latest predictions: when, for what, the estimate and range, the model version, the label."""
+    """The latest predictions: when, for what, the estimate and range, the model version, the label. Rooms name
+    their site when the predictions span several (a prediction logged before sites has none)."""
+    with_site = len({row["inputs"].get("site") for row in rows}) > 1
     records = [
         {
             "created_at": f"{row['created_at']:%Y-%m-%d %H:%M}",
             "case_date": row["inputs"].get("case_date", ""),
-            "or_suite": room_label(row["inputs"].get("or_suite", "")),
+            "or_suite": room_label(row["inputs"].get("or_suite", ""),
+                                   (row["inputs"].get("site") or DEFAULT_SITE) if with_site else None),
             "service": row["inputs"].get("service", ""),
             "cpt_code": row["inputs"].get("cpt_code", ""),
             "predicted": row["predicted_minutes"],

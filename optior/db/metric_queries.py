@@ -12,11 +12,7 @@ from optior.db.case_filter import CaseFilter, filter_condition
 from optior.db.driver_rows import driver_rows
 from optior.db.schema import cases
 from optior.db.sql_time import epoch_day
-
-# A room is its site and its name ("OR 1" at two sites are two rooms). The metrics key a room by both joined with
-# this separator: one text key groups, sorts and stores like a plain name, and no site or room holds it (the
-# import refuses control characters).
-ROOM_KEY_SEPARATOR = "\x1f"
+from optior.vocabulary import room_key
 
 # The timeline's columns as read, one record per case; `day` is epoch_day(case_date).
 _RECORD = np.dtype([
@@ -25,17 +21,6 @@ _RECORD = np.dtype([
     ("out_minute", "float64"),
 ])
 _NUMBERS = ("booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute", "out_minute", "day")
-
-
-def room_key(site: str, room: str) -> str:
-    """The key of a room of a site (see ROOM_KEY_SEPARATOR)."""
-    return f"{site}{ROOM_KEY_SEPARATOR}{room}"
-
-
-def split_room_key(key: str) -> tuple[str, str]:
-    """(site, room) of a room key."""
-    site, _, room = key.partition(ROOM_KEY_SEPARATOR)
-    return site, room
 
 
 def room_keys(sites: Iterable[str], rooms: Iterable[str]) -> pd.Categorical:

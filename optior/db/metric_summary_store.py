@@ -16,8 +16,8 @@ from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, i
 
 from optior.db.case_filter import CaseFilter
 from optior.db.driver_rows import driver_rows
-from optior.db.metric_queries import room_key, split_room_key
 from optior.db.schema import cases, metric_room_months, metric_summary_state
+from optior.vocabulary import room_key, split_room_key
 
 _LOOKUP_BATCH = 5_000
 

@@ -15,9 +15,9 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from optior.ml.features import LEGACY_ROOM, NO_SURGEON, room_column, split_room_key
+from optior.ml.features import LEGACY_ROOM, NO_SURGEON, room_column
 from optior.ml.model import TrainedModel
-from optior.vocabulary import room_label
+from optior.vocabulary import room_label, split_room_key
 
 FEATURE_LABELS = {
     "service": "service", "cpt_code": "CPT code", "surgeon": "surgeon", "site": "site", "room": "OR suite",

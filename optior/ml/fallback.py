@@ -8,9 +8,9 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from optior.ml.features import LEGACY_ROOM, NO_SURGEON, split_room_key
+from optior.ml.features import LEGACY_ROOM, NO_SURGEON
 from optior.ml.reference import Reference
-from optior.vocabulary import room_label
+from optior.vocabulary import room_label, split_room_key
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optior.vocabulary import DEFAULT_SITE
+from optior.vocabulary import DEFAULT_SITE, ROOM_KEY_SEPARATOR
 
 TARGET = "in_room_minutes"
 TARGET_LABEL = "in-room minutes (wheels in to wheels out)"
@@ -19,20 +19,6 @@ LEGACY_ROOM = "or_suite"
 ROOM_COLUMNS = ("room", LEGACY_ROOM)
 # Stands in for a missing surgeon, so "no surgeon recorded" is a category of its own.
 NO_SURGEON = "(no surgeon)"
-# Joins a room's site and name into its key. Text rules refuse control characters in every imported or typed
-# name, so a key splits back into exactly one (site, room).
-_ROOM_KEY_SEPARATOR = "\x1f"
-
-
-def room_key(site: str, room: str) -> str:
-    """The model's identity of a room: its site and its name as one category value."""
-    return f"{site}{_ROOM_KEY_SEPARATOR}{room}"
-
-
-def split_room_key(key: str) -> tuple[str, str]:
-    """(site, room name) of a room key; a legacy key (a bare room name) belongs to the default site."""
-    site, separator, room = key.partition(_ROOM_KEY_SEPARATOR)
-    return (site, room) if separator else (DEFAULT_SITE, key)
 
 
 def feature_columns(*, with_surgeon: bool) -> list[str]:
@@ -63,7 +49,7 @@ def build_features(rows: pd.DataFrame) -> pd.DataFrame:
             "service": rows["service"].astype(object),
             "cpt_code": rows["cpt_code"].astype(object),
             "site": sites,
-            "room": (sites.astype(str) + _ROOM_KEY_SEPARATOR + rooms.astype(str)).astype(object),
+            "room": (sites.astype(str) + ROOM_KEY_SEPARATOR + rooms.astype(str)).astype(object),
             LEGACY_ROOM: rooms,
             "surgeon": rows["surgeon"].astype(object).where(rows["surgeon"].notna(), NO_SURGEON),
             "booked_minutes": rows["booked_minutes"].astype(float),

@@ -25,7 +25,7 @@ from optior.config import MetricSettings
 from optior.db.analytics_queries import case_extent, date_span
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
-from optior.db.metric_queries import case_timeline, room_keys, split_room_key
+from optior.db.metric_queries import case_timeline, room_keys
 from optior.db.metric_summary_store import (
     RoomMonths,
     Unpacked,
@@ -51,6 +51,7 @@ from optior.services.metric_calc import (
     value_order,
 )
 from optior.services.runtime import Runtime
+from optior.vocabulary import split_room_key
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from optior.config import MetricSettings
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import case_timeline, split_room_key
+from optior.db.metric_queries import case_timeline
 from optior.errors import InvalidInput
 from optior.services.case_selection import build_case_filter
 from optior.services.metric_calc import (
@@ -32,7 +32,7 @@ from optior.services.metric_definitions import clock_minutes, metric_definitions
 from optior.services.metric_models import OrMetrics, SiteComparison
 from optior.services.metric_summary import summary_inputs
 from optior.services.runtime import Runtime
-from optior.vocabulary import natural_room_key, room_order_key
+from optior.vocabulary import natural_room_key, room_order_key, split_room_key
 
 TURNOVER_BIN_MINUTES = 5.0
 # Longer ranges get the heatmap by room and ISO week instead of by room-day, and beyond two years by room and

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import split_room_key
 from optior.db.scheduled_store import scheduled_days, scheduled_for_day
 from optior.errors import InvalidInput, NothingScheduled
 from optior.services.case_distribution import case_distributions
@@ -19,7 +18,7 @@ from optior.services.metric_summary import summary_inputs
 from optior.services.planning_models import DayPlan, PlanCaseInput, PlanOptions, WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
 from optior.services.sites import list_sites
-from optior.vocabulary import DEFAULT_SITE
+from optior.vocabulary import DEFAULT_SITE, split_room_key
 
 # Turnovers are drawn from this much recent history (the metric summary's gaps, as the dashboard counts them).
 TURNOVER_HISTORY_DAYS = 182
