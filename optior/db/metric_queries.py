@@ -38,6 +38,13 @@ def split_room_key(key: str) -> tuple[str, str]:
     return site, room
 
 
+def room_sites(rooms: pd.Series) -> pd.Categorical:
+    """The site of each row's room key, working on the distinct keys only."""
+    keys = rooms.astype("category").cat
+    codes, sites = pd.factorize(np.asarray([split_room_key(key)[0] for key in keys.categories], dtype=object))
+    return pd.Categorical.from_codes(codes[keys.codes.to_numpy()], categories=pd.Index(sites, dtype=object))
+
+
 def room_keys(sites: Iterable[str], rooms: Iterable[str]) -> pd.Categorical:
     """Room keys of paired sites and rooms, each distinct key built once."""
     site_codes, site_names = pd.factorize(np.asarray(list(sites), dtype=object))
