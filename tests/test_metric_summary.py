@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from optior.config import MetricSettings
-from optior.db.schema import metric_room_months
+from optior.db.schema import metric_room_months, metric_site_months
 from optior.ingest.generator import generate_cases
 from optior.services import analytics, metric_summary, metrics
 from optior.services.analytics import specialty_breakdown
@@ -139,7 +139,8 @@ def test_summary_follows_replace_settings_changes_and_clear(runtime, first, seco
     clear_cases(runtime)
     _assert_summary_matches(runtime, chosen)
     with runtime.db.read() as connection:
-        assert connection.execute(select(func.count()).select_from(metric_room_months)).scalar_one() == 0
+        for table in (metric_room_months, metric_site_months):
+            assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 0
 
 
 def test_long_ranges_read_weeks_of_whole_months_and_days_of_the_others(runtime):

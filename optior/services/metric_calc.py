@@ -155,7 +155,8 @@ class MetricInputs:
     (room_days, `day` is then the Monday, `month` still the month the part lies in) and per room and service
     (service_days, `day` is the month's first); `month` counts months since 1970-01;
     turnovers: one row per turnover (room, day, week, service, turnover_minutes), none missing; sorted by
-    turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown.
+    turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown; rows with
+    a `count` column stand for that many turnovers of that value (see MetricViews).
     """
 
     room_days: pd.DataFrame
