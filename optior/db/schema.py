@@ -106,9 +106,9 @@ metric_room_months = Table(
     Index("ix_metric_room_months_month", "month"),
 )
 
-# The metric summary's rooms of a site summed per month: per week, per service and turnover counts per week,
-# service and minute value, so a long range's overall, per-site, per-week and per-service figures read one row
-# per site and month instead of one per room and month.
+# The metric summary's rooms of a site summed per month: per week, per service, and turnover counts per week and
+# minute value and per service and minute value, so a long range's overall, per-site, per-week and per-service
+# figures read one row per site and month instead of one per room and month.
 metric_site_months = Table(
     "metric_site_months",
     metadata,
@@ -117,7 +117,8 @@ metric_site_months = Table(
     Column("services", Text, nullable=False),
     Column("site_weeks", LargeBinary, nullable=False),
     Column("service_totals", LargeBinary, nullable=False),
-    Column("turnover_counts", LargeBinary, nullable=False),
+    Column("week_turnovers", LargeBinary, nullable=False),
+    Column("service_turnovers", LargeBinary, nullable=False),
     Index("ix_metric_site_months_month", "month"),
 )
 

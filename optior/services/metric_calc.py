@@ -171,11 +171,14 @@ class MetricViews:
     per_room: what the per-room figures and the heatmap read (room_days and turnovers keyed by room; turnovers
     may carry a `count` column); None when no per-room figure is asked for. totals: what the overall, per-site,
     per-week and per-service figures and the turnover histogram read; its frames carry a `site` column (a `room`
-    only where they came from room rows). Computed from room-days, both views are the same inputs.
+    only where they came from room rows); its turnovers may lack `week`, which week_turnovers (turnovers with
+    `week` and `turnover_minutes`, perhaps `count`) has. Computed from room-days, both views are the same inputs
+    and week_turnovers their turnovers.
     """
 
     per_room: MetricInputs | None
     totals: MetricInputs
+    week_turnovers: pd.DataFrame
 
 
 def inputs_from_contributions(contributions: pd.DataFrame) -> MetricInputs:

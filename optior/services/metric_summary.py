@@ -69,11 +69,13 @@ WEEKLY = {"room_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT)
 # month_sums: two rows of SUMS, the staffed room-days' and the others'; turnover_counts: one row per minute value.
 COUNT_LAYOUT = ("turnover_minutes", "count")
 MONTHLY = {"month_sums": len(SUMS), "turnover_counts": len(COUNT_LAYOUT)}
-# metric_site_months: site_weeks as room_weeks (not split by staffed), service_totals as the rooms', and
-# turnover_counts per week (its Monday), service and minute value.
-SITE_COUNT_LAYOUT = ("day", "service", "turnover_minutes", "count")
+# metric_site_months: site_weeks as room_weeks (not split by staffed), service_totals as the rooms', and turnover
+# counts per week (its Monday) and minute value, and per service and minute value (apart: together they would
+# be one count per week, service and minute, several times as many).
+WEEK_COUNT_LAYOUT = ("day", "turnover_minutes", "count")
+SERVICE_COUNT_LAYOUT = ("service", "turnover_minutes", "count")
 SITE = {"site_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT),
-        "turnover_counts": len(SITE_COUNT_LAYOUT)}
+        "week_turnovers": len(WEEK_COUNT_LAYOUT), "service_turnovers": len(SERVICE_COUNT_LAYOUT)}
 SERVICE_SUMS = ("cases", "booked_minutes", "in_room_minutes")  # what the specialty breakdown needs
 SERVICE_SEPARATOR = "\x1f"
 LAYOUT = 3
@@ -254,16 +256,20 @@ def _site_rows(read: RoomMonths) -> list[dict]:
     days = gaps.values[:, 0].astype("int64")
     counts = pd.DataFrame({"row": row_key[gaps.source_row], "day": days - (days + 3) % 7,
                            "service": service_codes[len(totals.values):], "turnover_minutes": gaps.values[:, 2]})
-    counts = counts.groupby(["row", "day", "service", "turnover_minutes"], sort=True).size().rename(
+    week_counts = counts.groupby(["row", "day", "turnover_minutes"], sort=True).size().rename("count").reset_index()
+    service_counts = counts.groupby(["row", "service", "turnover_minutes"], sort=True).size().rename(
         "count").reset_index()
-    local, texts = _local_services(np.r_[service_sums["row"].to_numpy(), counts["row"].to_numpy()],
+    local, texts = _local_services(np.r_[service_sums["row"].to_numpy(), service_counts["row"].to_numpy()],
                                    service_names[np.r_[service_sums["service"].to_numpy(),
-                                                       counts["service"].to_numpy()]])
-    service_sums["service"], counts["service"] = local[: len(service_sums)], local[len(service_sums):]
+                                                       service_counts["service"].to_numpy()]])
+    service_sums["service"], service_counts["service"] = local[: len(service_sums)], local[len(service_sums):]
     packed = {
         "site_weeks": _packed(week_sums["row"].to_numpy(), week_sums[list(ROOM_DAY_LAYOUT)].to_numpy("float64")),
         "service_totals": _packed(service_sums["row"].to_numpy(), service_sums[list(CASE_LAYOUT)].to_numpy("float64")),
-        "turnover_counts": _packed(counts["row"].to_numpy(), counts[list(SITE_COUNT_LAYOUT)].to_numpy("float64")),
+        "week_turnovers": _packed(week_counts["row"].to_numpy(), week_counts[list(WEEK_COUNT_LAYOUT)].to_numpy(
+            "float64")),
+        "service_turnovers": _packed(service_counts["row"].to_numpy(),
+                                     service_counts[list(SERVICE_COUNT_LAYOUT)].to_numpy("float64")),
     }
     return [
         {"site": site_names[key // _ROW_KEY_MONTHS], "month": _row_month(key), "services": texts.get(key, ""),
@@ -390,12 +396,12 @@ def summary_views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | N
     return from_summary(runtime, lambda connection: read_views(connection, case_filter, heatmap=heatmap))
 
 
-def _site_inputs(read: RoomMonths) -> MetricInputs:
-    """The totals of site rows: per site and week, per site and service, and turnover counts per site, week,
-    service and minute value."""
-    weeks, totals, counts = (read.arrays[name] for name in SITE)
+def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
+    """The totals of site rows: per site and week, per site and service, and turnover counts per site, service
+    and minute value; and the turnover counts per site, week and minute value."""
+    weeks, totals, week_counts, counts = (read.arrays[name] for name in SITE)
     sites = np.asarray(read.rooms, dtype=object)
-    codes, names = _codes(read.services, np.r_[totals.values[:, 1], counts.values[:, 1]],
+    codes, names = _codes(read.services, np.r_[totals.values[:, 1], counts.values[:, 0]],
                           np.r_[totals.source_row, counts.source_row])
     service = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
     week_days = weeks.values[:, 0].astype("int64")
@@ -406,10 +412,10 @@ def _site_inputs(read: RoomMonths) -> MetricInputs:
         service_days=pd.DataFrame({"site": sites[totals.source_row], "day": totals.values[:, 0].astype("int64"),
                                    "service": service[: len(totals.values)]}).join(
             pd.DataFrame(totals.values[:, 2:], columns=list(CASE_SUMS))),
-        turnovers=pd.DataFrame({"site": sites[counts.source_row], "week": counts.values[:, 0].astype("int64"),
-                                "service": service[len(totals.values):], "turnover_minutes": counts.values[:, 2],
-                                "count": counts.values[:, 3]}),
-    )
+        turnovers=pd.DataFrame({"site": sites[counts.source_row], "service": service[len(totals.values):],
+                                "turnover_minutes": counts.values[:, 1], "count": counts.values[:, 2]}),
+    ), pd.DataFrame({"site": sites[week_counts.source_row], "week": week_counts.values[:, 0].astype("int64"),
+                     "turnover_minutes": week_counts.values[:, 1], "count": week_counts.values[:, 2]})
 
 
 def _room_inputs(read: RoomMonths, *, weekly: bool) -> MetricInputs:
@@ -446,9 +452,9 @@ def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> M
     """A long range of every room of the filter's sites and every service, from the summary (built with current
     settings), in rows per site and month for the totals and per room and month for the per-room figures.
 
-    Whole months: totals (overall, per site, week and service) from metric_site_months; per room (heatmap "week":
-    room-week parts, "month": month sums; None: no per-room view) with turnover counts per minute value. The cut
-    months at either end: their room-days, as read_inputs gives them, in both views.
+    Whole months: totals (overall, per site, week and service; the weeks' turnovers apart) from metric_site_months;
+    per room (heatmap "week": room-week parts, "month": month sums; None: no per-room view) with turnover counts
+    per minute value. The cut months at either end: their room-days, as read_inputs gives them, in both views.
     """
     edges, whole = [], None
     for (first, last), is_whole in _month_reads(case_filter):
@@ -461,13 +467,17 @@ def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> M
     edge_turnovers = [MetricInputs(edge.room_days, edge.service_days, edge.turnovers.assign(count=1.0))
                       for edge in edges]
     totals, per_room = [_with_sites(edge) for edge in edge_turnovers], list(edge_turnovers)
+    week_turnovers = [part.turnovers for part in totals]
     if whole is not None:
-        totals.append(_site_inputs(read_site_months(connection, whole, case_filter.sites, SITE)))
+        site_totals, site_week_turnovers = _site_inputs(read_site_months(connection, whole, case_filter.sites, SITE))
+        totals.append(site_totals)
+        week_turnovers.append(site_week_turnovers)
         if heatmap is not None:
             columns = {"room_weeks": len(ROOM_DAY_LAYOUT)} if heatmap == "week" else {"month_sums": len(SUMS)}
             read = read_room_months(connection, whole, case_filter, columns | {"turnover_counts": len(COUNT_LAYOUT)})
             per_room.append(_room_inputs(read, weekly=heatmap == "week"))
-    return MetricViews(per_room=_joined(per_room) if heatmap is not None else None, totals=_joined(totals))
+    return MetricViews(per_room=_joined(per_room) if heatmap is not None else None, totals=_joined(totals),
+                       week_turnovers=pd.concat(week_turnovers, ignore_index=True))
 
 
 def _day_number(day: date) -> int:

@@ -146,7 +146,7 @@ def _views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | None) ->
         if views is not None:
             return views
     inputs = _inputs(runtime, case_filter, daily=heatmap == "day")
-    return MetricViews(per_room=inputs, totals=inputs)
+    return MetricViews(per_room=inputs, totals=inputs, week_turnovers=inputs.turnovers)
 
 
 def _site_of(frame: pd.DataFrame) -> pd.Series | pd.Categorical:
@@ -164,9 +164,11 @@ def overall_figures(runtime: Runtime, *, case_filter: CaseFilter) -> dict:
     return _overall(_inputs(runtime, case_filter))
 
 
-def _rolled_up(inputs: MetricInputs, key: str) -> pd.DataFrame:
+def _rolled_up(inputs: MetricInputs, key: str, turnovers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every figure per value of key (turnovers: the inputs' unless given)."""
     sums = inputs.room_days.groupby(key, sort=False, observed=True)[list(SUMS)].sum()
-    return figures(sums, turnover_percentiles(inputs.turnovers, key)).rename_axis(key).reset_index()
+    turnovers = inputs.turnovers if turnovers is None else turnovers
+    return figures(sums, turnover_percentiles(turnovers, key)).rename_axis(key).reset_index()
 
 
 def _by_service(inputs: MetricInputs) -> list[dict]:
@@ -229,8 +231,8 @@ def _by_site(inputs: MetricInputs) -> list[dict]:
     return _records(frame.iloc[sorted(range(len(names)), key=lambda row: natural_room_key(names[row]))])
 
 
-def _by_week(inputs: MetricInputs) -> list[dict]:
-    frame = _week_labels(_rolled_up(inputs, "week").sort_values("week"))
+def _by_week(views: MetricViews) -> list[dict]:
+    frame = _week_labels(_rolled_up(views.totals, "week", views.week_turnovers).sort_values("week"))
     return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
 
 
@@ -278,7 +280,7 @@ def or_metrics(
         "by_room_day": _by_room_day(per_room.room_days) if by_day else None,
         "by_room_week": _by_room_week(per_room.room_days) if by_week else None,
         "by_room_month": None if by_day or by_week else _by_room_month(per_room.room_days),
-        "by_week": _by_week(totals),
+        "by_week": _by_week(views),
         "turnover_histogram": turnover_histogram(
             totals.turnovers,
             cutoff=runtime.settings.metrics.turnover_cutoff_minutes,

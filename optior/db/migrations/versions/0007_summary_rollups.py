@@ -42,7 +42,8 @@ def upgrade() -> None:
         sa.Column("services", sa.Text(), nullable=False),
         sa.Column("site_weeks", sa.LargeBinary(), nullable=False),
         sa.Column("service_totals", sa.LargeBinary(), nullable=False),
-        sa.Column("turnover_counts", sa.LargeBinary(), nullable=False),
+        sa.Column("week_turnovers", sa.LargeBinary(), nullable=False),
+        sa.Column("service_turnovers", sa.LargeBinary(), nullable=False),
     )
     op.create_index("ix_metric_site_months_month", "metric_site_months", ["month"])
 
