@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from optior.config import MetricSettings
 from optior.db.case_store import count_cases
-from optior.db.schema import metric_room_months
+from optior.db.schema import metric_room_months, metric_site_months
 from optior.ingest.generator import generate_cases
 from optior.services import analytics, metric_summary, metrics
 from optior.services.analytics import specialty_breakdown
@@ -75,7 +75,8 @@ def _only(path: str):
 
 
 def _direct(runtime: Runtime, selection: dict) -> dict:
-    with mock.patch.object(metrics, "summary_inputs", return_value=None):
+    with (mock.patch.object(metrics, "summary_inputs", return_value=None),
+          mock.patch.object(metrics, "summary_views", return_value=None)):
         return or_metrics(runtime, **selection)
 
 
@@ -150,7 +151,8 @@ def test_summary_follows_replace_settings_changes_and_clear(runtime, first, seco
     _assert_summary_matches(runtime, chosen)
     assert _counts(runtime) == (0, 0)
     with runtime.db.read() as connection:
-        assert connection.execute(select(func.count()).select_from(metric_room_months)).scalar_one() == 0
+        for table in (metric_room_months, metric_site_months):
+            assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 0
 
 
 def test_long_ranges_read_weeks_of_whole_months_and_days_of_the_others(runtime):
@@ -197,6 +199,41 @@ def test_ranges_over_two_years_get_the_heatmap_by_room_month_and_each_cell_is_th
         for figure in ("staffed_room_days", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct",
                        "adjusted_utilization_pct", "prime_time_utilization_pct", "idle_minutes", "overtime_minutes"):
             assert cells[figure][index] == pytest.approx(alone[figure]), (room, first, figure)
+
+
+def _summary_bytes_read(runtime: Runtime, selection: dict) -> int:
+    """Bytes of summary arrays (room and site rows) or_metrics reads for the selection."""
+    read = {"bytes": 0}
+
+    def counted(reader):
+        def reading(*args, **kwargs):
+            rows = reader(*args, **kwargs)
+            read["bytes"] += sum(array.values.nbytes for array in rows.arrays.values())
+            return rows
+        return reading
+
+    with (mock.patch.object(metric_summary, "read_room_months", counted(metric_summary.read_room_months)),
+          mock.patch.object(metric_summary, "read_site_months", counted(metric_summary.read_site_months))):
+        or_metrics(runtime, **selection)
+    return read["bytes"]
+
+
+def test_a_long_range_reads_as_much_summary_whether_rooms_turn_over_twice_or_eight_times_a_day(runtime):
+    """Whole months are read as sums and turnover counts per minute value: their size follows rooms, months,
+    weeks and services, not cases or turnovers (the per-turnover arrays would grow fourfold here)."""
+    weekdays = [day for day in (date(2026, 6, 1) + timedelta(days=n) for n in range(61)) if day.weekday() < 5]
+    selection = {"start": date(2025, 1, 1), "end": date(2027, 1, 31)}  # whole months around every case
+
+    def cases_a_day(count: int) -> list[Case]:
+        return [Case(room, _clock(7 * 60 + 45 * slot), _clock(7 * 60 + 45 * slot + 30), booked=30, day=day)
+                for day in weekdays for room in ROOMS for slot in range(count)]
+
+    read = []
+    for count in (2, 8):
+        _import(runtime, cases_a_day(count), replace=True)
+        _assert_summary_matches(runtime, [selection])
+        read.append(_summary_bytes_read(runtime, selection))
+    assert read[0] == read[1]
 
 
 def test_a_failed_import_leaves_cases_and_summary_as_they_were(runtime):

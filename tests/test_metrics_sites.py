@@ -16,7 +16,7 @@ import pytest
 
 from optior.components.metrics_panel import metrics_views
 from optior.figures.metrics import utilization_heatmap
-from optior.services import metrics
+from optior.services import metric_summary, metrics
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics, site_comparison
 from tests.fixtures.sites import CASES_PER_ROOM_DAY, DAYS, LAST_DAY, ROOMS, SITES, two_site_csv
@@ -79,13 +79,42 @@ def test_the_sites_side_by_side_are_each_sites_own_figures(two_site_runtime):
 ])
 def test_the_summary_answers_as_the_cases_do_with_two_sites(two_site_runtime, selection):
     from_summary = or_metrics(two_site_runtime, **selection).model_dump()
-    with mock.patch.object(metrics, "summary_inputs", return_value=None):
-        direct = or_metrics(two_site_runtime, **selection).model_dump()
-    assert from_summary["by_room"] and len(from_summary["by_room"]) == len(direct["by_room"])
-    for left, right in zip(from_summary["by_room"], direct["by_room"], strict=True):
-        _same(left, right)
+    direct = _direct(two_site_runtime, **selection).model_dump()
+    assert from_summary["by_room"] and from_summary["turnover_histogram"] == direct["turnover_histogram"]
+    for name in ("by_room", "by_site", "by_service", "by_week"):
+        assert len(from_summary[name] or []) == len(direct[name] or []), name
+        for left, right in zip(from_summary[name] or [], direct[name] or [], strict=True):
+            _same(left, right)
     _same(from_summary["overall"], direct["overall"])
-    for left, right in zip(from_summary["by_site"] or [], direct["by_site"] or [], strict=True):
+
+
+def _direct(runtime, **selection):
+    """or_metrics computed from the cases (no summary)."""
+    with (mock.patch.object(metrics, "summary_inputs", return_value=None),
+          mock.patch.object(metrics, "summary_views", return_value=None)):
+        return or_metrics(runtime, **selection)
+
+
+def test_the_sites_side_by_side_over_whole_months_read_one_summary_row_per_site_and_month(two_site_runtime):
+    """The site rows (metric_site_months) answer whole months: no room's rows are read, whatever the rooms."""
+    first, last = (LAST_DAY - timedelta(days=DAYS)).replace(day=1), LAST_DAY.replace(day=1) - timedelta(days=1)
+    reads = {"room": 0, "site": 0}
+
+    def counted(kind, read):
+        def reading(*args, **kwargs):
+            rows = read(*args, **kwargs)
+            reads[kind] += len(rows.rooms)
+            return rows
+        return reading
+
+    with (mock.patch.object(metric_summary, "read_room_months", counted("room", metric_summary.read_room_months)),
+          mock.patch.object(metric_summary, "read_site_months", counted("site", metric_summary.read_site_months))):
+        comparison = site_comparison(two_site_runtime, start=first, end=last)
+    months = len(pd.period_range(first, last, freq="M"))
+    assert reads == {"room": 0, "site": len(SITES) * months}
+    expected = _direct(two_site_runtime, start=first, end=last).by_site
+    assert len(comparison.by_site) == len(expected) == len(SITES)
+    for left, right in zip(comparison.by_site, expected, strict=True):
         _same(left, right)
 
 
@@ -101,9 +130,12 @@ def test_a_case_moving_to_the_other_site_leaves_one_site_and_joins_the_other(two
     result = or_metrics(two_site_runtime, start=day, end=day)
     rooms = {(row["site"], row["room"]): row["cases"] for row in result.by_room}
     assert rooms[NORTH, first[3]] == CASES_PER_ROOM_DAY - 1 and rooms[SOUTH, first[3]] == CASES_PER_ROOM_DAY + 1
-    with mock.patch.object(metrics, "summary_inputs", return_value=None):
-        direct = or_metrics(two_site_runtime, start=day, end=day)
+    direct = _direct(two_site_runtime, start=day, end=day)
     assert [row["cases"] for row in direct.by_room] == [row["cases"] for row in result.by_room]
+    long_range = {"start": day - timedelta(days=400), "end": day + timedelta(days=400)}  # the site rows moved too
+    for left, right in zip(site_comparison(two_site_runtime, **long_range).by_site,
+                           _direct(two_site_runtime, **long_range).by_site or [], strict=True):
+        _same(left, right)
 
 
 def test_the_dashboard_shows_the_sites_side_by_side_and_labels_rooms_with_their_site(two_site_runtime):

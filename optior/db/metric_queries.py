@@ -12,7 +12,7 @@ from optior.db.case_filter import CaseFilter, filter_condition
 from optior.db.driver_rows import driver_rows
 from optior.db.schema import cases
 from optior.db.sql_time import epoch_day
-from optior.vocabulary import room_key
+from optior.vocabulary import room_key, split_room_key
 
 # The timeline's columns as read, one record per case; `day` is epoch_day(case_date).
 _RECORD = np.dtype([
@@ -21,6 +21,13 @@ _RECORD = np.dtype([
     ("out_minute", "float64"),
 ])
 _NUMBERS = ("booked_minutes", "in_room_minutes", "scheduled_minute", "in_minute", "out_minute", "day")
+
+
+def room_sites(rooms: pd.Series) -> pd.Categorical:
+    """The site of each row's room key, working on the distinct keys only."""
+    keys = rooms.astype("category").cat
+    codes, sites = pd.factorize(np.asarray([split_room_key(key)[0] for key in keys.categories], dtype=object))
+    return pd.Categorical.from_codes(codes[keys.codes.to_numpy()], categories=pd.Index(sites, dtype=object))
 
 
 def room_keys(sites: Iterable[str], rooms: Iterable[str]) -> pd.Categorical:

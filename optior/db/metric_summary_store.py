@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, i
 
 from optior.db.case_filter import CaseFilter
 from optior.db.driver_rows import driver_rows
-from optior.db.schema import cases, metric_room_months, metric_summary_state
+from optior.db.schema import cases, metric_room_months, metric_site_months, metric_summary_state
 from optior.vocabulary import room_key, split_room_key
 
 _LOOKUP_BATCH = 5_000
@@ -47,7 +47,8 @@ def _unpack(blobs: list[bytes], width: int) -> Unpacked:
 
 @dataclass(frozen=True)
 class RoomMonths:
-    """Summary rows read: per row its room, month (months since 1970-01) and `services` text; the arrays unpacked."""
+    """Summary rows read: per row its room (or site, for metric_site_months), month (months since 1970-01) and
+    `services` text; the arrays unpacked."""
 
     rooms: list[str]
     months: np.ndarray
@@ -72,21 +73,56 @@ def read_room_months(
     query = select(table.c.site, table.c.or_suite, table.c.month, table.c.services,
                    *(table.c[name] for name in widths)).where(and_(*condition))
     rows = driver_rows(connection, query)
+    return _room_months(rows, [room_key(row[0], row[1]) for row in rows], 2, widths)
+
+
+def _room_months(rows: list, keys: list[str], month_at: int, widths: dict[str, int]) -> RoomMonths:
+    """Rows read (key columns, month, services, then the arrays of widths) as RoomMonths under those keys."""
     arrays = {
-        name: _unpack([row[4 + index] for row in rows], width) for index, (name, width) in enumerate(widths.items())
+        name: _unpack([row[month_at + 2 + index] for row in rows], width)
+        for index, (name, width) in enumerate(widths.items())
     }
-    months_read = np.array([row[2] for row in rows], dtype="datetime64[D]").astype("datetime64[M]").astype("int64")
-    return RoomMonths([room_key(row[0], row[1]) for row in rows], months_read, [row[3] for row in rows], arrays)
+    months_read = np.array([row[month_at] for row in rows], dtype="datetime64[D]").astype("datetime64[M]")
+    return RoomMonths(keys, months_read.astype("int64"), [row[month_at + 1] for row in rows], arrays)
+
+
+def read_site_months(
+    connection: Connection, months: tuple[date, date], sites: tuple[str, ...] | None, widths: dict[str, int]
+) -> RoomMonths:
+    """The site rows (metric_site_months) of those months and sites (None: every site), keyed by site name."""
+    table = metric_site_months
+    condition = [table.c.month.between(*months)]
+    if sites is not None:
+        condition.append(table.c.site.in_(sites))
+    query = select(table.c.site, table.c.month, table.c.services, *(table.c[name] for name in widths))
+    rows = driver_rows(connection, query.where(and_(*condition)))
+    return _room_months(rows, [row[0] for row in rows], 1, widths)
+
+
+def replace_site_months(
+    connection: Connection, sites: tuple[str, ...] | None, months: tuple[date, date], rows: list[dict]
+) -> None:
+    """Replace the site rows of those sites (None: every site) and months by rows (site, month, services and the
+    packed arrays)."""
+    table = metric_site_months
+    condition = [table.c.month.between(*months)]
+    if sites is not None:
+        condition.append(table.c.site.in_(sites))
+    connection.execute(delete(table).where(and_(*condition)))
+    if rows:
+        connection.execute(insert(table), rows)
 
 
 def delete_summary(connection: Connection, room: str | None = None, first: date | None = None,
                    last: date | None = None) -> None:
-    """Delete the summary rows of one room's (a room key's) months from first to last, or every row when no room
-    is given."""
+    """Delete the summary rows of one room's (a room key's) months from first to last, or every row (the site rows
+    too) when no room is given."""
     table, statement = metric_room_months, delete(metric_room_months)
     if room is not None:
         site, name = split_room_key(room)
         statement = statement.where(table.c.site == site, table.c.or_suite == name, table.c.month.between(first, last))
+    else:
+        connection.execute(delete(metric_site_months))
     connection.execute(statement)
 
 

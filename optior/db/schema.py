@@ -94,12 +94,32 @@ metric_room_months = Table(
     Column("services", Text, nullable=False),
     # The month summed per week (and staffed or not) and per service: what long ranges read. They come first so
     # that SQLite reads them without walking through the larger per-day arrays stored after them.
+    # The month's sums (staffed room-days, the others) and turnover counts per minute value: what the per-room
+    # figures of a long range read, when the weeks and services come from metric_site_months.
+    Column("month_sums", LargeBinary, nullable=False),
+    Column("turnover_counts", LargeBinary, nullable=False),
     Column("room_weeks", LargeBinary, nullable=False),
     Column("service_totals", LargeBinary, nullable=False),
     Column("turnovers", LargeBinary, nullable=False),
     Column("room_days", LargeBinary, nullable=False),
     Column("case_sums", LargeBinary, nullable=False),
     Index("ix_metric_room_months_month", "month"),
+)
+
+# The metric summary's rooms of a site summed per month: per week, per service, and turnover counts per week and
+# minute value and per service and minute value, so a long range's overall, per-site, per-week and per-service
+# figures read one row per site and month instead of one per room and month.
+metric_site_months = Table(
+    "metric_site_months",
+    metadata,
+    Column("site", String(TEXT_LIMITS["site"]), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("services", Text, nullable=False),
+    Column("site_weeks", LargeBinary, nullable=False),
+    Column("service_totals", LargeBinary, nullable=False),
+    Column("week_turnovers", LargeBinary, nullable=False),
+    Column("service_turnovers", LargeBinary, nullable=False),
+    Index("ix_metric_site_months_month", "month"),
 )
 
 # One row: the metric settings (and summary layout) the summary was built with; no row means not built.

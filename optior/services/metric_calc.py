@@ -155,12 +155,30 @@ class MetricInputs:
     (room_days, `day` is then the Monday, `month` still the month the part lies in) and per room and service
     (service_days, `day` is the month's first); `month` counts months since 1970-01;
     turnovers: one row per turnover (room, day, week, service, turnover_minutes), none missing; sorted by
-    turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown.
+    turnover_minutes when read from the summary, which spares turnover_percentiles a sort per breakdown; rows with
+    a `count` column stand for that many turnovers of that value (see MetricViews).
     """
 
     room_days: pd.DataFrame
     service_days: pd.DataFrame
     turnovers: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class MetricViews:
+    """The inputs of one answer in two views, for ranges whose totals come from rows other than its rooms'.
+
+    per_room: what the per-room figures and the heatmap read (room_days and turnovers keyed by room; turnovers
+    may carry a `count` column); None when no per-room figure is asked for. totals: what the overall, per-site,
+    per-week and per-service figures and the turnover histogram read; its frames carry a `site` column (a `room`
+    only where they came from room rows); its turnovers may lack `week`, which week_turnovers (turnovers with
+    `week` and `turnover_minutes`, perhaps `count`) has. Computed from room-days, both views are the same inputs
+    and week_turnovers their turnovers.
+    """
+
+    per_room: MetricInputs | None
+    totals: MetricInputs
+    week_turnovers: pd.DataFrame
 
 
 def inputs_from_contributions(contributions: pd.DataFrame) -> MetricInputs:
@@ -201,27 +219,38 @@ def value_order(values: np.ndarray) -> np.ndarray:
 
 
 def turnover_percentiles(turnovers: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
-    """Median and 90th percentile of turnover_minutes (linear interpolation) per key value, or overall at index 0."""
+    """Median and 90th percentile of turnover_minutes (linear interpolation, as np.percentile) per key value, or
+    overall at index 0.
+
+    A `count` column, where present, says how many turnovers each row stands for (the summary keeps turnovers as
+    counts per minute value): the percentiles are then those of the values repeated that often, exactly.
+    """
     values = turnovers["turnover_minutes"].to_numpy(dtype="float64")
-    if key is None:
-        median, p90 = np.percentile(values, [50, 90]) if len(values) else (np.nan, np.nan)
-        return pd.DataFrame({"median": [median], "p90": [p90]})
-    groups = turnovers[key]
+    counts = turnovers["count"].to_numpy(dtype="float64") if "count" in turnovers else np.ones(len(values))
+    index = None
+    codes, groups = np.zeros(len(values), dtype="int64"), 1
+    if key is not None:
+        codes, names = pd.factorize(turnovers[key])
+        index, groups = pd.Index(np.asarray(names)), len(names)
     if not (values[1:] >= values[:-1]).all():
         by_value = value_order(values)
-        values, groups = values[by_value], groups.iloc[by_value]
-    codes, names = pd.factorize(groups)
+        values, counts, codes = values[by_value], counts[by_value], codes[by_value]
     # A stable sort by group keeps each group's values in order (small integer codes sort in linear time).
-    ordered = values[np.argsort(codes.astype(np.min_scalar_type(len(names))), kind="stable")]
-    counts = np.bincount(codes, minlength=len(names))
-    starts = np.cumsum(counts) - counts
+    order = np.argsort(codes.astype(np.min_scalar_type(groups)), kind="stable")
+    ordered, running = values[order], np.cumsum(counts[order])
+    totals = np.bincount(codes, counts, minlength=groups)
+    before = np.cumsum(totals) - totals
 
     def quantile(q: float) -> np.ndarray:
-        position = starts + (counts - 1) * q
-        low, high = np.floor(position).astype("int64"), np.ceil(position).astype("int64")
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        position = (totals - 1) * q
+        low, high = np.floor(position), np.ceil(position)
+        # The value of rank r (from 0) of a group is the first whose running count passes before + r.
+        at_low = np.minimum(np.searchsorted(running, before + low, side="right"), max(len(ordered) - 1, 0))
+        at_high = np.minimum(np.searchsorted(running, before + high, side="right"), max(len(ordered) - 1, 0))
+        found = ordered[at_low] + (ordered[at_high] - ordered[at_low]) * (position - low) if len(ordered) else low
+        return np.where(totals > 0, found, np.nan)
 
-    return pd.DataFrame({"median": quantile(0.5), "p90": quantile(0.9)}, index=pd.Index(np.asarray(names)))
+    return pd.DataFrame({"median": quantile(0.5), "p90": quantile(0.9)}, index=index)
 
 
 def _pct(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -275,10 +304,12 @@ def figures(sums: pd.DataFrame, percentiles: pd.DataFrame | None = None) -> pd.D
     return pd.DataFrame(out, index=sums.index)
 
 
-def turnover_histogram(turnover_minutes: pd.Series, *, cutoff: float, bin_minutes: float) -> list[dict]:
-    """Counts of turnovers in bins of bin_minutes from 0 up to the cut-off (last bin includes its end)."""
+def turnover_histogram(turnovers: pd.DataFrame, *, cutoff: float, bin_minutes: float) -> list[dict]:
+    """Counts of turnovers in bins of bin_minutes from 0 up to the cut-off (last bin includes its end); a `count`
+    column weighs the rows as in turnover_percentiles."""
     edges = np.arange(0, max(cutoff, bin_minutes) + bin_minutes, bin_minutes)
-    counts, edges = np.histogram(turnover_minutes.dropna().to_numpy(), bins=edges)
+    weights = turnovers["count"].to_numpy(dtype="float64") if "count" in turnovers else None
+    counts, edges = np.histogram(turnovers["turnover_minutes"].to_numpy(dtype="float64"), bins=edges, weights=weights)
     return [
         {"from_minutes": float(low), "to_minutes": float(high), "turnovers": int(count)}
         for low, high, count in zip(edges[:-1], edges[1:], counts, strict=True)

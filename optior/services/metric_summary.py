@@ -25,7 +25,7 @@ from optior.config import MetricSettings
 from optior.db.analytics_queries import case_extent, date_span
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
-from optior.db.metric_queries import case_timeline, room_keys
+from optior.db.metric_queries import case_timeline, room_keys, room_sites
 from optior.db.metric_summary_store import (
     RoomMonths,
     Unpacked,
@@ -35,6 +35,8 @@ from optior.db.metric_summary_store import (
     month_start,
     pack,
     read_room_months,
+    read_site_months,
+    replace_site_months,
     room_date_spans,
     set_summary_fingerprint,
     stored_room_dates,
@@ -45,6 +47,7 @@ from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
     MetricInputs,
+    MetricViews,
     case_contributions,
     inputs_from_contributions,
     month_of,
@@ -64,9 +67,19 @@ CASE_LAYOUT = ("day", "service", *CASE_SUMS)
 TURNOVER_LAYOUT = ("day", "service", "turnover_minutes")
 DAILY = {"room_days": len(ROOM_DAY_LAYOUT), "case_sums": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
 WEEKLY = {"room_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
+# month_sums: two rows of SUMS, the staffed room-days' and the others'; turnover_counts: one row per minute value.
+COUNT_LAYOUT = ("turnover_minutes", "count")
+MONTHLY = {"month_sums": len(SUMS), "turnover_counts": len(COUNT_LAYOUT)}
+# metric_site_months: site_weeks as room_weeks (not split by staffed), service_totals as the rooms', and turnover
+# counts per week (its Monday) and minute value, and per service and minute value (apart: together they would
+# be one count per week, service and minute, several times as many).
+WEEK_COUNT_LAYOUT = ("day", "turnover_minutes", "count")
+SERVICE_COUNT_LAYOUT = ("service", "turnover_minutes", "count")
+SITE = {"site_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT),
+        "week_turnovers": len(WEEK_COUNT_LAYOUT), "service_turnovers": len(SERVICE_COUNT_LAYOUT)}
 SERVICE_SUMS = ("cases", "booked_minutes", "in_room_minutes")  # what the specialty breakdown needs
 SERVICE_SEPARATOR = "\x1f"
-LAYOUT = 2
+LAYOUT = 3
 _ROW_KEY_MONTHS = 1 << 20  # a summary row's key while building: room code * this + month (see _row_keys)
 # Rooms or months built together: at most about this many room-days or cases (bounds the memory used).
 _BATCH_ROOM_DAYS, _BATCH_CASES = 50_000, 200_000
@@ -111,6 +124,22 @@ def _summed(
     return _packed(totals["row"].to_numpy(), values)
 
 
+def _month_sums(room_days: pd.DataFrame, rooms: np.ndarray) -> dict[int, bytes]:
+    """Per summary row, its staffed room-days' SUMS and its other room-days', packed as two rows."""
+    keys = _row_keys(rooms, room_days["day"].to_numpy())
+    rows, row_of = np.unique(keys, return_inverse=True)
+    sums = np.zeros((len(rows), 2, len(SUMS)))
+    np.add.at(sums, (row_of.reshape(-1), (room_days["staffed_room_days"].to_numpy() == 0).astype("int64")),
+              room_days[list(SUMS)].to_numpy("float64"))
+    return {int(key): pack(part) for key, part in zip(rows, sums, strict=True)}
+
+
+def _counted(frame: pd.DataFrame, row_keys: np.ndarray, keys: list[str], layout: tuple[str, ...]) -> dict[int, bytes]:
+    """How many rows of frame each summary row has per value of keys (the `count` column of layout), packed."""
+    counts = frame.assign(row=row_keys).groupby(["row", *keys], sort=True).size().rename("count").reset_index()
+    return _packed(counts["row"].to_numpy(), counts[list(layout)].to_numpy("float64"))
+
+
 def _local_services(rooms: np.ndarray, services: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
     """Each row's service as an index into its room's services, and each room's services as stored text."""
     codes, names = pd.factorize(services, sort=True)
@@ -153,6 +182,10 @@ def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
                               ["week", "staffed"], SUMS, ROOM_DAY_LAYOUT),
         "service_totals": _summed(service_days.assign(first=first_days), case_room, ["first", "service"],
                                   CASE_SUMS, CASE_LAYOUT),
+        "month_sums": _month_sums(room_days, room_code),
+        "turnover_counts": _counted(turnovers.assign(turnover_minutes=turnovers["turnover_minutes"].astype("float64")),
+                                    _row_keys(turnover_room, turnovers["day"].to_numpy()), ["turnover_minutes"],
+                                    COUNT_LAYOUT),
     }
     return [
         {"room": room_names[room], "month": _row_month(key), "services": services.get(room, ""),
@@ -203,6 +236,54 @@ def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
         case_filter = CaseFilter(start=batch["first"].min(), end=batch["last"].max(), rooms=tuple(set(rooms)),
                                  sites=tuple(set(sites)))
         _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
+        _roll_up_sites(connection, (month_start(batch["first"].min()), month_start(batch["last"].max())),
+                       tuple(set(sites)))
+
+
+def _site_rows(read: RoomMonths) -> list[dict]:
+    """Rows of metric_site_months summed from the room rows read (room_weeks, service_totals and turnovers of
+    every room of each site and month)."""
+    site_codes, site_names = pd.factorize(np.array([split_room_key(room)[0] for room in read.rooms], dtype=object))
+    row_key = site_codes.astype("int64") * _ROW_KEY_MONTHS + read.months + _ROW_KEY_MONTHS // 2
+    weeks, totals, gaps = (read.arrays[name] for name in WEEKLY)
+    service_codes, names = _codes(read.services, np.r_[totals.values[:, 1], gaps.values[:, 1]],
+                                  np.r_[totals.source_row, gaps.source_row])
+    service_names = np.asarray(names, dtype=object)
+    week_sums = pd.DataFrame(weeks.values, columns=list(ROOM_DAY_LAYOUT)).assign(row=row_key[weeks.source_row])
+    week_sums = week_sums.groupby(["row", "day"], sort=True)[list(SUMS)].sum().reset_index()
+    service_sums = pd.DataFrame(totals.values, columns=list(CASE_LAYOUT)).assign(
+        row=row_key[totals.source_row], service=service_codes[: len(totals.values)])
+    service_sums = service_sums.groupby(["row", "day", "service"], sort=True)[list(CASE_SUMS)].sum().reset_index()
+    days = gaps.values[:, 0].astype("int64")
+    counts = pd.DataFrame({"row": row_key[gaps.source_row], "day": days - (days + 3) % 7,
+                           "service": service_codes[len(totals.values):], "turnover_minutes": gaps.values[:, 2]})
+    week_counts = counts.groupby(["row", "day", "turnover_minutes"], sort=True).size().rename("count").reset_index()
+    service_counts = counts.groupby(["row", "service", "turnover_minutes"], sort=True).size().rename(
+        "count").reset_index()
+    local, texts = _local_services(np.r_[service_sums["row"].to_numpy(), service_counts["row"].to_numpy()],
+                                   service_names[np.r_[service_sums["service"].to_numpy(),
+                                                       service_counts["service"].to_numpy()]])
+    service_sums["service"], service_counts["service"] = local[: len(service_sums)], local[len(service_sums):]
+    packed = {
+        "site_weeks": _packed(week_sums["row"].to_numpy(), week_sums[list(ROOM_DAY_LAYOUT)].to_numpy("float64")),
+        "service_totals": _packed(service_sums["row"].to_numpy(), service_sums[list(CASE_LAYOUT)].to_numpy("float64")),
+        "week_turnovers": _packed(week_counts["row"].to_numpy(), week_counts[list(WEEK_COUNT_LAYOUT)].to_numpy(
+            "float64")),
+        "service_turnovers": _packed(service_counts["row"].to_numpy(),
+                                     service_counts[list(SERVICE_COUNT_LAYOUT)].to_numpy("float64")),
+    }
+    return [
+        {"site": site_names[key // _ROW_KEY_MONTHS], "month": _row_month(key), "services": texts.get(key, ""),
+         **{name: rows.get(key, b"") for name, rows in packed.items()}}
+        for key in packed["site_weeks"]
+    ]
+
+
+def _roll_up_sites(connection, months: tuple[date, date], sites: tuple[str, ...] | None) -> None:
+    """Recompute the site rows of those months (first days) and sites (None: every site) from their rooms' rows,
+    once these are up to date."""
+    rooms = read_room_months(connection, months, CaseFilter(start=months[0], end=months[1], sites=sites), WEEKLY)
+    replace_site_months(connection, sites, months, _site_rows(rooms))
 
 
 def _month_batches(connection) -> list[tuple[date, date]]:
@@ -225,6 +306,7 @@ def rebuild_summary(connection, params: MetricSettings) -> None:
     delete_summary(connection)
     for first, last in _month_batches(connection):
         _insert_rows(connection, params, case_timeline(connection, CaseFilter(start=first, end=last)))
+        _roll_up_sites(connection, (first, month_start(last)), None)
     set_summary_fingerprint(connection, fingerprint(params))
 
 
@@ -317,6 +399,95 @@ def summary_inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool) ->
     Unless daily is set, the whole months of a long range come as room-week parts (see read_inputs).
     """
     return from_summary(runtime, lambda connection: read_inputs(connection, case_filter, daily=daily))
+
+
+def summary_views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | None) -> MetricViews | None:
+    """The filter's inputs from the summary as per-room and total views (see read_views, from_summary)."""
+    return from_summary(runtime, lambda connection: read_views(connection, case_filter, heatmap=heatmap))
+
+
+def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
+    """The totals of site rows: per site and week, per site and service, and turnover counts per site, service
+    and minute value; and the turnover counts per site, week and minute value."""
+    weeks, totals, week_counts, counts = (read.arrays[name] for name in SITE)
+    sites = np.asarray(read.rooms, dtype=object)
+    codes, names = _codes(read.services, np.r_[totals.values[:, 1], counts.values[:, 0]],
+                          np.r_[totals.source_row, counts.source_row])
+    service = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+    week_days = weeks.values[:, 0].astype("int64")
+    return MetricInputs(
+        room_days=pd.DataFrame({"site": sites[weeks.source_row], "day": week_days, "week": week_days,
+                                "month": read.months[weeks.source_row]}).join(
+            pd.DataFrame(weeks.values[:, 1:], columns=list(SUMS))),
+        service_days=pd.DataFrame({"site": sites[totals.source_row], "day": totals.values[:, 0].astype("int64"),
+                                   "service": service[: len(totals.values)]}).join(
+            pd.DataFrame(totals.values[:, 2:], columns=list(CASE_SUMS))),
+        turnovers=pd.DataFrame({"site": sites[counts.source_row], "service": service[len(totals.values):],
+                                "turnover_minutes": counts.values[:, 1], "count": counts.values[:, 2]}),
+    ), pd.DataFrame({"site": sites[week_counts.source_row], "week": week_counts.values[:, 0].astype("int64"),
+                     "turnover_minutes": week_counts.values[:, 1], "count": week_counts.values[:, 2]})
+
+
+def _room_inputs(read: RoomMonths, *, weekly: bool) -> MetricInputs:
+    """Per room: the room-week parts (weekly) or the month sums (staffed room-days and others) of each room-month,
+    and its turnover counts per minute value (no service_days: the per-room figures do not read them)."""
+    rooms = np.asarray(read.rooms, dtype=object)
+    sums = read.arrays["room_weeks" if weekly else "month_sums"]
+    if weekly:
+        days, values = sums.values[:, 0].astype("int64"), sums.values[:, 1:]
+    else:
+        days, values = _first_days(read.months[sums.source_row]).astype("int64"), sums.values
+    counts = read.arrays["turnover_counts"]
+    return MetricInputs(
+        room_days=pd.DataFrame({"room": rooms[sums.source_row], "day": days, "week": days - (days + 3) % 7,
+                                "month": read.months[sums.source_row]}).join(pd.DataFrame(values, columns=list(SUMS))),
+        service_days=pd.DataFrame({"room": rooms[:0]}),
+        turnovers=pd.DataFrame({"room": rooms[counts.source_row], "turnover_minutes": counts.values[:, 0],
+                                "count": counts.values[:, 1]}),
+    )
+
+
+def _with_sites(inputs: MetricInputs) -> MetricInputs:
+    """Inputs keyed by room with each row's site added (so they can join the site rows' totals)."""
+    return MetricInputs(*(frame.assign(site=np.asarray(room_sites(frame["room"]), dtype=object))
+                          for frame in (inputs.room_days, inputs.service_days, inputs.turnovers)))
+
+
+def _joined(parts: list[MetricInputs]) -> MetricInputs:
+    return MetricInputs(*(pd.concat([getattr(part, name) for part in parts], ignore_index=True)
+                          for name in ("room_days", "service_days", "turnovers")))
+
+
+def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> MetricViews:
+    """A long range of every room of the filter's sites and every service, from the summary (built with current
+    settings), in rows per site and month for the totals and per room and month for the per-room figures.
+
+    Whole months: totals (overall, per site, week and service; the weeks' turnovers apart) from metric_site_months;
+    per room (heatmap "week": room-week parts, "month": month sums; None: no per-room view) with turnover counts
+    per minute value. The cut months at either end: their room-days, as read_inputs gives them, in both views.
+    """
+    edges, whole = [], None
+    for (first, last), is_whole in _month_reads(case_filter):
+        if is_whole:
+            whole = (first, last)
+            continue
+        cut = CaseFilter(start=max(case_filter.start, first), end=min(case_filter.end, _next_month(last, 1) - timedelta(
+            days=1)), sites=case_filter.sites)
+        edges.append(read_inputs(connection, cut, daily=True))
+    edge_turnovers = [MetricInputs(edge.room_days, edge.service_days, edge.turnovers.assign(count=1.0))
+                      for edge in edges]
+    totals, per_room = [_with_sites(edge) for edge in edge_turnovers], list(edge_turnovers)
+    week_turnovers = [part.turnovers for part in totals]
+    if whole is not None:
+        site_totals, site_week_turnovers = _site_inputs(read_site_months(connection, whole, case_filter.sites, SITE))
+        totals.append(site_totals)
+        week_turnovers.append(site_week_turnovers)
+        if heatmap is not None:
+            columns = {"room_weeks": len(ROOM_DAY_LAYOUT)} if heatmap == "week" else {"month_sums": len(SUMS)}
+            read = read_room_months(connection, whole, case_filter, columns | {"turnover_counts": len(COUNT_LAYOUT)})
+            per_room.append(_room_inputs(read, weekly=heatmap == "week"))
+    return MetricViews(per_room=_joined(per_room) if heatmap is not None else None, totals=_joined(totals),
+                       week_turnovers=pd.concat(week_turnovers, ignore_index=True))
 
 
 def _day_number(day: date) -> int:

@@ -15,13 +15,14 @@ import pandas as pd
 
 from optior.config import MetricSettings
 from optior.db.case_filter import CaseFilter
-from optior.db.metric_queries import case_timeline
+from optior.db.metric_queries import case_timeline, room_sites
 from optior.errors import InvalidInput
 from optior.services.case_selection import build_case_filter
 from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
     MetricInputs,
+    MetricViews,
     case_contributions,
     figures,
     inputs_from_contributions,
@@ -30,7 +31,7 @@ from optior.services.metric_calc import (
 )
 from optior.services.metric_definitions import clock_minutes, metric_definitions, metric_parameters
 from optior.services.metric_models import OrMetrics, SiteComparison
-from optior.services.metric_summary import summary_inputs
+from optior.services.metric_summary import summary_inputs, summary_views
 from optior.services.runtime import Runtime
 from optior.vocabulary import natural_room_key, room_order_key, split_room_key
 
@@ -115,13 +116,6 @@ def _natural_room_order(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
     return ordered
 
 
-def _sites(rooms: pd.Series) -> pd.Categorical:
-    """The site of each row's room key, working on the distinct keys only."""
-    keys = rooms.astype("category").cat
-    codes, sites = pd.factorize(np.asarray([split_room_key(key)[0] for key in keys.categories], dtype=object))
-    return pd.Categorical.from_codes(codes[keys.codes.to_numpy()], categories=pd.Index(sites, dtype=object))
-
-
 def direct_inputs(runtime: Runtime, case_filter: CaseFilter) -> MetricInputs:
     """The metric inputs summed from the filter's cases (no summary involved)."""
     with runtime.db.read() as connection:
@@ -139,6 +133,27 @@ def _inputs(runtime: Runtime, case_filter: CaseFilter, *, daily: bool = True) ->
     return inputs if inputs is not None else direct_inputs(runtime, case_filter)
 
 
+def _views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | None) -> MetricViews:
+    """The inputs of an answer whose heatmap is by "day", "week" or "month" (None: no per-room figures).
+
+    A long range of every room and service takes its totals from the summary's rows per site and month and its
+    per-room figures from small arrays per room and month (see read_views); otherwise both views are one set of
+    inputs (see _inputs).
+    """
+    if heatmap != "day" and case_filter.rooms is None and case_filter.services is None:
+        check_metric_settings(runtime.settings.metrics)
+        views = summary_views(runtime, case_filter, heatmap=heatmap)
+        if views is not None:
+            return views
+    inputs = _inputs(runtime, case_filter, daily=heatmap == "day")
+    return MetricViews(per_room=inputs, totals=inputs, week_turnovers=inputs.turnovers)
+
+
+def _site_of(frame: pd.DataFrame) -> pd.Series | pd.Categorical:
+    """Each row's site: its `site` column, or the site of its room key."""
+    return frame["site"] if "site" in frame else room_sites(frame["room"])
+
+
 def _overall(inputs: MetricInputs) -> dict:
     totals = inputs.room_days[list(SUMS)].sum().to_frame().T
     return _records(figures(totals, turnover_percentiles(inputs.turnovers)))[0]
@@ -149,9 +164,11 @@ def overall_figures(runtime: Runtime, *, case_filter: CaseFilter) -> dict:
     return _overall(_inputs(runtime, case_filter))
 
 
-def _rolled_up(inputs: MetricInputs, key: str) -> pd.DataFrame:
+def _rolled_up(inputs: MetricInputs, key: str, turnovers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every figure per value of key (turnovers: the inputs' unless given)."""
     sums = inputs.room_days.groupby(key, sort=False, observed=True)[list(SUMS)].sum()
-    return figures(sums, turnover_percentiles(inputs.turnovers, key)).rename_axis(key).reset_index()
+    turnovers = inputs.turnovers if turnovers is None else turnovers
+    return figures(sums, turnover_percentiles(turnovers, key)).rename_axis(key).reset_index()
 
 
 def _by_service(inputs: MetricInputs) -> list[dict]:
@@ -197,24 +214,25 @@ def _by_room_month(room_days: pd.DataFrame) -> dict[str, list]:
     return _columns(_natural_room_order(frame[["room", "month_start", *ROOM_WEEK_COLUMNS]], "month_start"))
 
 
-def _site_count(rooms: pd.Series) -> int:
-    """How many sites the room keys read name (at least as many as have rows), without a pass over the rows."""
-    return len({split_room_key(key)[0] for key in rooms.astype("category").cat.categories})
+def _site_count(room_days: pd.DataFrame) -> int:
+    """How many sites the rows name (from room keys: at least as many as have rows), without a pass over room keys."""
+    sites = _site_of(room_days)
+    return len(sites.categories if isinstance(sites, pd.Categorical) else pd.unique(sites))
 
 
 def _by_site(inputs: MetricInputs) -> list[dict]:
     """Every figure per site (rows keyed by `site`, in natural order), as by_room is per room."""
-    room_days = inputs.room_days.assign(site=_sites(inputs.room_days["room"]))
+    room_days = inputs.room_days.assign(site=_site_of(inputs.room_days))
     sums = room_days.groupby("site", observed=True)[list(SUMS)].sum()
-    turnovers = inputs.turnovers.assign(site=_sites(inputs.turnovers["room"]))
+    turnovers = inputs.turnovers.assign(site=_site_of(inputs.turnovers))
     frame = figures(sums, turnover_percentiles(turnovers, "site")).rename_axis("site").reset_index()
     frame = frame.assign(site=frame["site"].astype(str))
     names = frame["site"].tolist()
     return _records(frame.iloc[sorted(range(len(names)), key=lambda row: natural_room_key(names[row]))])
 
 
-def _by_week(inputs: MetricInputs) -> list[dict]:
-    frame = _week_labels(_rolled_up(inputs, "week").sort_values("week"))
+def _by_week(views: MetricViews) -> list[dict]:
+    frame = _week_labels(_rolled_up(views.totals, "week", views.week_turnovers).sort_values("week"))
     return _records(frame[["iso_week", "week_start", *WEEK_COLUMNS]])
 
 
@@ -248,21 +266,23 @@ def or_metrics(
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
     days = (case_filter.end - case_filter.start).days
     by_day, by_week = days < ROOM_DAY_MAX_DAYS, ROOM_DAY_MAX_DAYS <= days < ROOM_WEEK_MAX_DAYS
-    inputs = _inputs(runtime, case_filter, daily=by_day)
-    by_site = _by_site(inputs) if _site_count(inputs.room_days["room"]) > 1 else []
+    views = _views(runtime, case_filter, heatmap="day" if by_day else "week" if by_week else "month")
+    per_room, totals = views.per_room, views.totals
+    assert per_room is not None, "a heatmap asks for the per-room view"
+    by_site = _by_site(totals) if _site_count(totals.room_days) > 1 else []
     return OrMetrics.model_validate({
         "filters": _filters(case_filter),
         **metric_glossary(runtime),
-        "overall": _overall(inputs),
+        "overall": _overall(totals),
         "by_site": by_site if len(by_site) > 1 else None,
-        "by_room": _records(_natural_room_order(_rolled_up(inputs, "room"))),
-        "by_service": _by_service(inputs),
-        "by_room_day": _by_room_day(inputs.room_days) if by_day else None,
-        "by_room_week": _by_room_week(inputs.room_days) if by_week else None,
-        "by_room_month": None if by_day or by_week else _by_room_month(inputs.room_days),
-        "by_week": _by_week(inputs),
+        "by_room": _records(_natural_room_order(_rolled_up(per_room, "room"))),
+        "by_service": _by_service(totals),
+        "by_room_day": _by_room_day(per_room.room_days) if by_day else None,
+        "by_room_week": _by_room_week(per_room.room_days) if by_week else None,
+        "by_room_month": None if by_day or by_week else _by_room_month(per_room.room_days),
+        "by_week": _by_week(views),
         "turnover_histogram": turnover_histogram(
-            inputs.turnovers["turnover_minutes"],
+            totals.turnovers,
             cutoff=runtime.settings.metrics.turnover_cutoff_minutes,
             bin_minutes=TURNOVER_BIN_MINUTES,
         ),
@@ -293,7 +313,7 @@ def site_comparison(
     one site), with the definitions and parameters; cheaper than or_metrics, as it draws no breakdown by room or
     week."""
     case_filter = build_case_filter(start=start, end=end, rooms=rooms, services=services, sites=sites)
-    by_site = _by_site(_inputs(runtime, case_filter, daily=False))
+    by_site = _by_site(_views(runtime, case_filter, heatmap=None).totals)
     return SiteComparison.model_validate({
         "filters": _filters(case_filter), **metric_glossary(runtime),
         "sites": [row["site"] for row in by_site], "by_site": by_site,
