@@ -66,3 +66,13 @@ def test_the_range_of_one_site_counts_only_its_cases(two_site_runtime, optior_ap
         every = dashboard.show_case_mix(start, end, None, None)[0]
         north = dashboard.show_case_mix(start, end, None, None, "North Campus")[0]
     assert sum(every["data"][0]["x"]) == 2 * sum(north["data"][0]["x"]) > 0
+
+
+def test_the_data_page_names_the_sites_stored_only_when_there_are_several(two_site_runtime, optior_app):
+    from optior.pages import data
+
+    with api_app(two_site_runtime).test_request_context("/"):
+        assert "cases stored at 2 sites: North Campus, South Campus." in text_of(data.layout())
+    with optior_app.server.test_request_context("/"):
+        shown = text_of(data.layout())
+    assert "cases stored." in shown and "sites:" not in shown

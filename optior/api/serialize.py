@@ -46,6 +46,10 @@ def json_ready(value: Any) -> Any:
 
 
 def json_response(value: Any, status: int = 200) -> Response:
+    """value as a JSON response. A typed result is written by pydantic in one pass (NaN and infinities as null, as
+    json_ready does), not walked value by value: a day of 400 cases otherwise spends most of its time here."""
+    if isinstance(value, BaseModel):
+        return Response(value.model_dump_json(), status=status, mimetype="application/json")
     response = jsonify(json_ready(value))
     response.status_code = status
     return response

@@ -14,7 +14,7 @@ from optior.components.retrain import RETRAIN_BUTTON
 from optior.components.tables import simple_table
 from optior.components.wildcard import wildcard_props
 from optior.errors import OptiORError
-from optior.services import data_admin
+from optior.services import data_admin, sites
 from optior.services.importing import ImportReport, import_cases, import_columns
 from optior.units import file_size
 from optior.web.auth import require_admin
@@ -127,7 +127,9 @@ def _overview() -> list:
     if count == 0:
         return [dbc.Alert("The database has no cases yet. Import a CSV above, or run "
                           "python -m optior seed to load the bundled sample quarter.", color="info")]
-    return [html.P([html.Strong(f"{count:,}"), " cases stored."], className="mb-2")]
+    site_list = sites.list_sites(current_runtime())
+    where = f" at {len(site_list)} sites: {', '.join(site_list)}" if len(site_list) > 1 else ""
+    return [html.P([html.Strong(f"{count:,}"), f" cases stored{where}."], className="mb-2")]
 
 
 def layout(**_query) -> dbc.Container:
