@@ -95,3 +95,11 @@ def test_recent_predictions_name_the_site_only_when_they_span_several():
     assert rooms([logged("North Campus"), logged("South Campus"), logged(None)]) == [
         "North Campus · OR 1", "South Campus · OR 1", "Main · OR 1"]
     assert rooms([logged("North Campus"), logged("North Campus")]) == ["OR 1", "OR 1"]
+
+
+def test_every_model_feature_has_a_chart_label():
+    """The feature-importance chart names each feature for people, the site and the site's room included."""
+    from optior.figures.model import FEATURE_LABELS
+    from optior.ml.features import CATEGORICAL, NUMERIC
+
+    assert set(CATEGORICAL) | set(NUMERIC) <= set(FEATURE_LABELS)

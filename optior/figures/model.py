@@ -16,7 +16,8 @@ from optior.figures.theme import (
 )
 
 FEATURE_LABELS = {
-    "service": "Service", "cpt_code": "Procedure (CPT)", "or_suite": "OR suite", "surgeon": "Surgeon",
+    "service": "Service", "cpt_code": "Procedure (CPT)", "site": "Site", "room": "OR suite",
+    "or_suite": "OR suite", "surgeon": "Surgeon",
     "booked_minutes": "Booked minutes", "weekday": "Weekday", "start_minute": "Scheduled start time",
     "position_in_day": "Order in the room",
 }
