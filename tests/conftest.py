@@ -115,13 +115,24 @@ KNEE_CASE = {"service": "Orthopedics", "cpt_code": "27447", "or_suite": "1", "ca
              "scheduled_start": "07:30", "booked_minutes": "150"}
 
 
+def _with_fresh_model(runtime: Runtime) -> Iterator[Runtime]:
+    """The runtime with an active model trained on its cases and, as in a new process, nothing loaded yet."""
+    load_model.cache_clear()
+    retrain(runtime)
+    yield runtime
+    load_model.cache_clear()
+
+
 @pytest.fixture
 def trained(sample_runtime: Runtime) -> Iterator[Runtime]:
-    """The sample runtime with an active model and, as in a new process, nothing loaded yet."""
-    load_model.cache_clear()
-    retrain(sample_runtime)
-    yield sample_runtime
-    load_model.cache_clear()
+    """The sample runtime with an active model."""
+    yield from _with_fresh_model(sample_runtime)
+
+
+@pytest.fixture
+def two_site_trained(two_site_runtime: Runtime) -> Iterator[Runtime]:
+    """Two sites' history and scheduled day (tests/fixtures/sites.py), with a model trained on them."""
+    yield from _with_fresh_model(two_site_runtime)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -13,12 +12,10 @@ from flask import Flask
 
 from optior.cli import main
 from optior.errors import InvalidInput, NothingScheduled
-from optior.ml.registry import load_model
 from optior.services.plan_backtest import backtest_plan
 from optior.services.planning import plan_day, plan_what_if, turnover_history
 from optior.services.planning_models import WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
-from optior.services.training import retrain
 from optior.web.context import attach_runtime
 from tests.fixtures.sites import SCHEDULED_DAY, SITES, two_site_csv
 from tests.test_api_support import api_app
@@ -26,17 +23,8 @@ from tests.test_api_support import api_app
 NORTH, SOUTH = SITES
 
 
-@pytest.fixture
-def planned(two_site_runtime: Runtime) -> Iterator[Runtime]:
-    """Two sites' history and scheduled day, with a model trained on them."""
-    load_model.cache_clear()
-    retrain(two_site_runtime)
-    yield two_site_runtime
-    load_model.cache_clear()
-
-
-def test_the_same_room_name_at_two_sites_is_planned_as_two_rooms(planned):
-    plan = plan_day(planned, SCHEDULED_DAY)
+def test_the_same_room_name_at_two_sites_is_planned_as_two_rooms(two_site_trained):
+    plan = plan_day(two_site_trained, SCHEDULED_DAY)
     assert plan.sites == [NORTH, SOUTH]
     assert [(room.site, room.or_suite, len(room.cases)) for room in plan.rooms] == [
         (NORTH, "1", 3), (NORTH, "2", 3), (SOUTH, "1", 3), (SOUTH, "2", 3)]
@@ -49,14 +37,14 @@ def test_the_same_room_name_at_two_sites_is_planned_as_two_rooms(planned):
     assert plan.totals.rooms == 4 and plan.totals.cases == 12
 
 
-def test_each_case_is_predicted_for_its_own_sites_room(planned):
+def test_each_case_is_predicted_for_its_own_sites_room(two_site_trained):
     """The model is asked about South's OR 1, not the default site's: the same case (no surgeon, same time) is
     predicted longer there, as South's cases run 1.5 times longer (booked alike, so not 1.5 times)."""
     case = {"encounter_id": "W1", "or_suite": "1", "service": "Urology", "cpt_code": "52000", "booked_minutes": 40,
             "scheduled_start": f"{SCHEDULED_DAY}T09:00:00"}
     request = {"date": SCHEDULED_DAY.isoformat(), "cases": [case | {"site": NORTH}, case | {"encounter_id": "W2",
                                                                                           "site": SOUTH}]}
-    plan = plan_what_if(planned, parse_model(WhatIfRequest, request, from_json=True))
+    plan = plan_what_if(two_site_trained, parse_model(WhatIfRequest, request, from_json=True))
     north, south = (room.cases[0].predicted_p50_minutes for room in plan.rooms)
     assert south > 1.1 * north
 
@@ -74,25 +62,25 @@ def _gaps_by_room(source: bytes, cutoff: float) -> dict[tuple[str, str], list[fl
     return gaps
 
 
-def test_each_sites_rooms_have_their_own_turnover_history(planned):
-    history = turnover_history(planned, SCHEDULED_DAY, SITES)
+def test_each_sites_rooms_have_their_own_turnover_history(two_site_trained):
+    history = turnover_history(two_site_trained, SCHEDULED_DAY, SITES)
     found = {(site, room): sorted(group["turnover_minutes"])
              for (site, room), group in history.groupby(["site", "room"], observed=True)}
-    expected = _gaps_by_room(two_site_csv(), planned.settings.metrics.turnover_cutoff_minutes)
+    expected = _gaps_by_room(two_site_csv(), two_site_trained.settings.metrics.turnover_cutoff_minutes)
     assert found == {key: sorted(values) for key, values in expected.items() if values}
     assert found[(NORTH, "1")] != found[(SOUTH, "1")]
 
 
-def test_a_site_filter_plans_only_that_sites_rooms(planned):
-    plan = plan_day(planned, SCHEDULED_DAY, sites=[SOUTH])
+def test_a_site_filter_plans_only_that_sites_rooms(two_site_trained):
+    plan = plan_day(two_site_trained, SCHEDULED_DAY, sites=[SOUTH])
     assert plan.sites == [SOUTH] and [(room.site, room.or_suite) for room in plan.rooms] == [(SOUTH, "1"),
                                                                                               (SOUTH, "2")]
     with pytest.raises(NothingScheduled, match="at West Campus"):
-        plan_day(planned, SCHEDULED_DAY, sites=["West Campus"])
+        plan_day(two_site_trained, SCHEDULED_DAY, sites=["West Campus"])
 
 
-def test_api_and_cli_take_the_site(planned, capsys, monkeypatch):
-    client = api_app(planned).test_client()
+def test_api_and_cli_take_the_site(two_site_trained, capsys, monkeypatch):
+    client = api_app(two_site_trained).test_client()
     both = client.get(f"/api/plan?date={SCHEDULED_DAY}").get_json()
     assert [(room["site"], room["or_suite"]) for room in both["rooms"]][:3] == [(NORTH, "1"), (NORTH, "2"),
                                                                                  (SOUTH, "1")]
@@ -105,8 +93,8 @@ def test_api_and_cli_take_the_site(planned, capsys, monkeypatch):
     document = client.get("/api/openapi.json").get_json()
     assert "site" in [parameter["name"] for parameter in document["paths"]["/api/plan"]["get"]["parameters"]]
     assert "site" in document["components"]["schemas"]["RoomPlan"]["required"]
-    monkeypatch.setenv("OPTIOR_DATABASE_URL", planned.settings.database_url)
-    monkeypatch.setenv("OPTIOR_MODEL_DIR", str(planned.settings.model_dir))
+    monkeypatch.setenv("OPTIOR_DATABASE_URL", two_site_trained.settings.database_url)
+    monkeypatch.setenv("OPTIOR_MODEL_DIR", str(two_site_trained.settings.model_dir))
     assert main(["plan", "--date", SCHEDULED_DAY.isoformat(), "--site", SOUTH, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert {room["site"] for room in printed["rooms"]} == {SOUTH}
@@ -115,20 +103,20 @@ def test_api_and_cli_take_the_site(planned, capsys, monkeypatch):
     assert "Site" in table and NORTH in table and SOUTH in table
 
 
-def test_a_what_if_names_each_cases_site_when_there_are_several(planned):
-    plan = plan_day(planned, SCHEDULED_DAY)
+def test_a_what_if_names_each_cases_site_when_there_are_several(two_site_trained):
+    plan = plan_day(two_site_trained, SCHEDULED_DAY)
     cases = [case.model_dump(mode="json") for room in plan.rooms for case in room.cases]
     # Move North's first OR 1 case to South's OR 1: South's OR 1 now has four cases.
     moved = [case | {"site": SOUTH} if case["encounter_id"] == plan.rooms[0].cases[0].encounter_id else case
              for case in cases]
-    answer = plan_what_if(planned, parse_model(WhatIfRequest, {"date": SCHEDULED_DAY.isoformat(), "cases": moved},
-                                               from_json=True))
+    request = {"date": SCHEDULED_DAY.isoformat(), "cases": moved}
+    answer = plan_what_if(two_site_trained, parse_model(WhatIfRequest, request, from_json=True))
     assert [(room.site, room.or_suite, len(room.cases)) for room in answer.rooms] == [
         (NORTH, "1", 2), (NORTH, "2", 3), (SOUTH, "1", 4), (SOUTH, "2", 3)]
     without_site = [{key: value for key, value in case.items() if key != "site"} for case in cases]
     request = parse_model(WhatIfRequest, {"date": SCHEDULED_DAY.isoformat(), "cases": without_site}, from_json=True)
     with pytest.raises(InvalidInput, match=r"cases\[0\].site: give each case's site") as refused:
-        plan_what_if(planned, request)
+        plan_what_if(two_site_trained, request)
     assert refused.value.details == {"field": "cases.0.site"}
 
 
@@ -154,8 +142,8 @@ def _page_layout(optior_app, runtime: Runtime):
         return plan_page, plan_page.layout(date=SCHEDULED_DAY.isoformat())
 
 
-def test_the_page_offers_a_site_choice_and_names_sites_only_with_several(optior_app, planned):
-    plan_page, layout = _page_layout(optior_app, planned)
+def test_the_page_offers_a_site_choice_and_names_sites_only_with_several(optior_app, two_site_trained):
+    plan_page, layout = _page_layout(optior_app, two_site_trained)
     assert _holder_of(layout, plan_page.SITE).className is None  # shown
     grid = next(c for c in _holder_of(layout, plan_page.GRID).children if getattr(c, "id", None) == plan_page.GRID)
     labels = grid.columnDefs[0]["refData"]
