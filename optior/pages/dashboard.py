@@ -133,7 +133,7 @@ def _range_section(extent: dict) -> html.Section:
             ),
             dbc.Col(
                 [dbc.Label("Rooms", html_for=ROOMS, className="small mb-0"),
-                 dcc.Dropdown(id=ROOMS, multi=True, **room_choices(extent["sites"], None))],
+                 dcc.Dropdown(id=ROOMS, multi=True, **room_choices(extent["sites"], None, extent["rooms"]))],
                 md=3,
             ),
         ],
@@ -154,13 +154,12 @@ def _range_section(extent: dict) -> html.Section:
     )
 
 
-def room_choices(site_list: list[str], site: str | None) -> dict:
-    """The room filter's options: by name within one site; with several sites and none chosen, no room filter
-    (a name alone would mean that room at every site), and the placeholder says to choose a site first."""
+def room_choices(site_list: list[str], site: str | None, rooms: list[str]) -> dict:
+    """The room filter's options, `rooms` being the names at the chosen site (or at the only one): by name within
+    one site; with several sites and none chosen, no room filter (a name alone would mean that room at every site),
+    and the placeholder says to choose a site first."""
     if len(site_list) > 1 and site is None:
         return {"options": [], "disabled": True, "placeholder": "Choose a site to filter rooms"}
-    rooms = analytics.data_extent(current_runtime())["rooms"] if site is None else sites.site_rooms(
-        current_runtime(), site)
     return {"options": [{"label": room_label(r), "value": r} for r in rooms], "disabled": False,
             "placeholder": "All rooms"}
 
@@ -196,7 +195,10 @@ EFFICIENCY_OUTPUTS = tuple(metrics_outputs())
                Output(ROOMS, "value"), Input(SITE, "value"), State(ROOMS, "value"), prevent_initial_call=True)
 def choose_rooms_of_site(site: str | None, chosen: list[str] | None):
     """Offer the chosen site's rooms in the room filter, keeping the chosen rooms that site has."""
-    choices = room_choices(sites.list_sites(current_runtime()), site)
+    runtime = current_runtime()
+    site_list = sites.list_sites(runtime)
+    shown = site or (site_list[0] if len(site_list) == 1 else None)
+    choices = room_choices(site_list, site, sites.site_rooms(runtime, shown) if shown else [])
     offered = {option["value"] for option in choices["options"]}
     kept = [room for room in chosen or [] if room in offered]
     return choices["options"], choices["disabled"], choices["placeholder"], kept
