@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from optior.config import MetricSettings
 from optior.db.case_store import count_cases
-from optior.db.schema import metric_room_months, metric_site_months
+from optior.db.schema import metric_room_months, metric_room_running, metric_site_months
 from optior.ingest.generator import generate_cases
 from optior.services import analytics, metric_summary, metrics
 from optior.services.analytics import specialty_breakdown
@@ -151,7 +151,7 @@ def test_summary_follows_replace_settings_changes_and_clear(runtime, first, seco
     _assert_summary_matches(runtime, chosen)
     assert _counts(runtime) == (0, 0)
     with runtime.db.read() as connection:
-        for table in (metric_room_months, metric_site_months):
+        for table in (metric_room_months, metric_site_months, metric_room_running):
             assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 0
 
 
@@ -198,6 +198,59 @@ def test_ranges_over_two_years_get_the_heatmap_by_room_month_and_each_cell_is_th
                            rooms=[room]).overall
         for figure in ("staffed_room_days", "staffed_minutes", "staffed_in_room_minutes", "raw_utilization_pct",
                        "adjusted_utilization_pct", "prime_time_utilization_pct", "idle_minutes", "overtime_minutes"):
+            assert cells[figure][index] == pytest.approx(alone[figure]), (room, first, figure)
+
+
+def _history(months: list[date]) -> list[Case]:
+    """Two rooms' two cases a day on the first three days of those months (Mondays): each month's length of cases
+    and turnover differ, so a month counted twice or missed changes the room's figures."""
+    cases = []
+    for index, month in enumerate(months):
+        for day, (room, extra) in ((day, room) for day in range(3) for room in (("OR 1", 0), ("OR 2", 45))):
+            first_end = 8 * 60 + 30 * (1 + index % 5) + extra
+            second_start = first_end + 15 + 10 * index
+            cases += [Case(room, "08:00", _clock(first_end), booked=60, day=month + timedelta(days=day),
+                           service=SERVICES[index % 3]),
+                      Case(room, _clock(second_start), _clock(second_start + 40), booked=45,
+                           scheduled=_clock(second_start), day=month + timedelta(days=day))]
+    return cases
+
+
+EARLY, LATE = [date(2024, 3, 4), date(2024, 4, 1)], [date(2026, 6, 1), date(2026, 7, 6)]
+LONG_RANGES = [{"start": date(2024, 5, 1), "end": date(2026, 12, 31)},  # whole months after earlier data
+               {"start": date(2024, 3, 6), "end": date(2026, 7, 15)},  # cut months at both ends
+               {"start": date(2023, 1, 1), "end": date(2026, 6, 30)}]
+
+
+def test_per_room_figures_of_long_ranges_stay_right_after_an_import_into_the_middle_of_the_history(runtime):
+    """Long ranges read each room's running totals (the difference of two rows per room); an import of an earlier
+    month must rewrite every later total of its rooms."""
+    _import(runtime, _history(EARLY + LATE), replace=True)
+    _assert_summary_matches(runtime, LONG_RANGES)
+    _import(runtime, _history(EARLY + LATE) + _history([date(2025, 2, 3), date(2025, 9, 1)]))
+    _assert_summary_matches(runtime, LONG_RANGES)
+    assert _from_summary(runtime, LONG_RANGES[0]).overall["cases"] == 2 * 2 * 3 * 4  # May 2024 on: 4 months with cases
+
+
+def test_a_heatmap_of_more_cells_than_the_limit_is_by_room_and_year_and_each_cell_is_that_year_on_its_own(
+    runtime, monkeypatch
+):
+    _import(runtime, _history(EARLY + [date(2025, 2, 3)] + LATE), replace=True)
+    monkeypatch.setattr(metric_summary, "MAX_MONTH_CELLS", 2 * 12)  # 2 rooms over 28 months exceed it
+    selection = LONG_RANGES[1]
+    result, direct = _from_summary(runtime, selection), _direct(runtime, selection)
+    assert result.by_room_month is None and direct.by_room_year is None
+    _assert_same(result.by_room, direct.by_room)
+    _assert_same(result.overall, direct.overall)
+    cells = result.by_room_year
+    assert list(zip(cells["room"], cells["year_start"], strict=True)) == [
+        (room, f"{year}-01-01") for room in ("OR 1", "OR 2") for year in (2024, 2025, 2026)]
+    for index, (room, first) in enumerate(zip(cells["room"], cells["year_start"], strict=True)):
+        year = date.fromisoformat(first)
+        alone = or_metrics(runtime, start=max(year, selection["start"]),
+                           end=min(year.replace(month=12, day=31), selection["end"]), rooms=[room]).overall
+        for figure in ("cases", "staffed_room_days", "staffed_minutes", "raw_utilization_pct", "idle_minutes",
+                       "overtime_minutes"):
             assert cells[figure][index] == pytest.approx(alone[figure]), (room, first, figure)
 
 

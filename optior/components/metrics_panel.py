@@ -118,12 +118,14 @@ def _definition_text(names: tuple[str, ...], definitions: dict[str, MetricDefini
 
 
 def _heatmap(result: OrMetrics):
-    """By room-day for ranges up to about six months, by room-week up to two years, by room-month beyond
-    (or_metrics returns one of them)."""
+    """By room-day for ranges up to about six months, by room-week up to two years, by room-month beyond, by
+    room-year where rooms × months are too many cells (or_metrics returns one of them)."""
     if result.by_room_day is not None:
         return utilization_heatmap(pd.DataFrame(result.by_room_day), "day")
     if result.by_room_week is not None:
         return utilization_heatmap(pd.DataFrame(result.by_room_week), "week_start")
+    if result.by_room_year is not None:
+        return utilization_heatmap(pd.DataFrame(result.by_room_year), "year_start")
     return utilization_heatmap(pd.DataFrame(result.by_room_month), "month_start")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, Connection, and_, any_, bindparam, delete, func, i
 
 from optior.db.case_filter import CaseFilter
 from optior.db.driver_rows import driver_rows
-from optior.db.schema import cases, metric_room_months, metric_site_months, metric_summary_state
+from optior.db.schema import cases, metric_room_months, metric_room_running, metric_site_months, metric_summary_state
 from optior.vocabulary import room_key, split_room_key
 
 _LOOKUP_BATCH = 5_000
@@ -73,10 +73,10 @@ def read_room_months(
     query = select(table.c.site, table.c.or_suite, table.c.month, table.c.services,
                    *(table.c[name] for name in widths)).where(and_(*condition))
     rows = driver_rows(connection, query)
-    return _room_months(rows, [room_key(row[0], row[1]) for row in rows], 2, widths)
+    return as_room_months(rows, [room_key(row[0], row[1]) for row in rows], 2, widths)
 
 
-def _room_months(rows: list, keys: list[str], month_at: int, widths: dict[str, int]) -> RoomMonths:
+def as_room_months(rows: list, keys: list[str], month_at: int, widths: dict[str, int]) -> RoomMonths:
     """Rows read (key columns, month, services, then the arrays of widths) as RoomMonths under those keys."""
     arrays = {
         name: _unpack([row[month_at + 2 + index] for row in rows], width)
@@ -96,7 +96,7 @@ def read_site_months(
         condition.append(table.c.site.in_(sites))
     query = select(table.c.site, table.c.month, table.c.services, *(table.c[name] for name in widths))
     rows = driver_rows(connection, query.where(and_(*condition)))
-    return _room_months(rows, [row[0] for row in rows], 1, widths)
+    return as_room_months(rows, [row[0] for row in rows], 1, widths)
 
 
 def replace_site_months(
@@ -116,13 +116,14 @@ def replace_site_months(
 def delete_summary(connection: Connection, room: str | None = None, first: date | None = None,
                    last: date | None = None) -> None:
     """Delete the summary rows of one room's (a room key's) months from first to last, or every row (the site rows
-    too) when no room is given."""
+    and running totals too) when no room is given."""
     table, statement = metric_room_months, delete(metric_room_months)
     if room is not None:
         site, name = split_room_key(room)
         statement = statement.where(table.c.site == site, table.c.or_suite == name, table.c.month.between(first, last))
     else:
         connection.execute(delete(metric_site_months))
+        connection.execute(delete(metric_room_running))
     connection.execute(statement)
 
 

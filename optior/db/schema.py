@@ -122,6 +122,21 @@ metric_site_months = Table(
     Index("ix_metric_site_months_month", "month"),
 )
 
+# Per room, its metric summary's month sums and turnover counts summed from the room's first month through each
+# month up to the summary's last (every month, with or without cases), so the per-room figures of a long range
+# read two rows per room (the difference of the rows at its ends) and a heatmap by year one row per room and
+# year, instead of one per room and month.
+metric_room_running = Table(
+    "metric_room_running",
+    metadata,
+    Column("site", String(TEXT_LIMITS["site"]), primary_key=True),
+    Column("or_suite", String(TEXT_LIMITS["or_suite"]), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("running_sums", LargeBinary, nullable=False),
+    Column("running_turnovers", LargeBinary, nullable=False),
+    Index("ix_metric_room_running_month", "month"),
+)
+
 # One row: the metric settings (and summary layout) the summary was built with; no row means not built.
 metric_summary_state = Table(
     "metric_summary_state",

@@ -26,6 +26,7 @@ HEATMAP_PERIODS = {  # period column: (title, axis title, hover text of a cell's
     "day": ("Raw utilization by room and day", "Day", "%{x|%a %d %b}"),
     "week_start": ("Raw utilization by room and week", "Week starting (Monday)", "week of %{x|%d %b %Y}"),
     "month_start": ("Raw utilization by room and month", "Month", "%{x|%b %Y}"),
+    "year_start": ("Raw utilization by room and year", "Year", "%{x|%Y}"),
 }
 
 
@@ -41,7 +42,7 @@ def _room_labels(keys: pd.MultiIndex, sites_shown: int) -> list[str]:
 
 
 def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
-    """Raw utilization per room and day (or week or month, for long ranges) as a colour grid; weekdays only."""
+    """Raw utilization per room and day (or week, month or year, for long ranges) as a colour grid; weekdays only."""
     if cells.empty:
         return empty_figure(NO_ROOM_DAYS)
     title, x_title, when = HEATMAP_PERIODS[period]

@@ -173,12 +173,14 @@ class MetricViews:
     per-week and per-service figures and the turnover histogram read; its frames carry a `site` column (a `room`
     only where they came from room rows); its turnovers may lack `week`, which week_turnovers (turnovers with
     `week` and `turnover_minutes`, perhaps `count`) has. Computed from room-days, both views are the same inputs
-    and week_turnovers their turnovers.
+    and week_turnovers their turnovers. heatmap: the period ("day", "week", "month", "year") the per-room rows
+    were read for, when it was chosen in the reading (None: the one asked for).
     """
 
     per_room: MetricInputs | None
     totals: MetricInputs
     week_turnovers: pd.DataFrame
+    heatmap: str | None = None
 
 
 def inputs_from_contributions(contributions: pd.DataFrame) -> MetricInputs:

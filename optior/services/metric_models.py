@@ -75,7 +75,11 @@ class OrMetrics(BaseModel):
     by_room_month: dict[str, list[Cell]] | None = Field(description=(
         "Staffed room-days summed per room and calendar month, as columns of equally long lists (site, room, "
         "month_start, staffed_room_days, then the same figures as by_room_day). Given for ranges of 731 days or "
-        "longer; null otherwise."))
+        "longer while rooms × months stay within 20,000 cells; null otherwise."))
+    by_room_year: dict[str, list[Cell]] | None = Field(default=None, description=(
+        "Staffed room-days summed per room and calendar year, as columns of equally long lists (site, room, "
+        "year_start, staffed_room_days, then the same figures as by_room_day). Given instead of by_room_month "
+        "when rooms × months would exceed 20,000 cells; null otherwise."))
     by_week: list[dict[str, Cell]] = Field(description="Rows keyed by `iso_week` and `week_start`, then figures.")
     turnover_histogram: list[TurnoverBin]
 

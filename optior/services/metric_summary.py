@@ -53,6 +53,13 @@ from optior.services.metric_calc import (
     month_of,
     value_order,
 )
+from optior.services.metric_running import (
+    COUNT_LAYOUT,
+    rebuild_running,
+    refresh_running,
+    running_span,
+    year_room_days,
+)
 from optior.services.runtime import Runtime
 from optior.vocabulary import split_room_key
 
@@ -67,9 +74,8 @@ CASE_LAYOUT = ("day", "service", *CASE_SUMS)
 TURNOVER_LAYOUT = ("day", "service", "turnover_minutes")
 DAILY = {"room_days": len(ROOM_DAY_LAYOUT), "case_sums": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
 WEEKLY = {"room_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT), "turnovers": len(TURNOVER_LAYOUT)}
-# month_sums: two rows of SUMS, the staffed room-days' and the others'; turnover_counts: one row per minute value.
-COUNT_LAYOUT = ("turnover_minutes", "count")
-MONTHLY = {"month_sums": len(SUMS), "turnover_counts": len(COUNT_LAYOUT)}
+# month_sums: two rows of SUMS, the staffed room-days' and the others'; turnover_counts: one row per minute value
+# (metric_running sums both from each room's first month).
 # metric_site_months: site_weeks as room_weeks (not split by staffed), service_totals as the rooms', and turnover
 # counts per week (its Monday) and minute value, and per service and minute value (apart: together they would
 # be one count per week, service and minute, several times as many).
@@ -79,7 +85,9 @@ SITE = {"site_weeks": len(ROOM_DAY_LAYOUT), "service_totals": len(CASE_LAYOUT),
         "week_turnovers": len(WEEK_COUNT_LAYOUT), "service_turnovers": len(SERVICE_COUNT_LAYOUT)}
 SERVICE_SUMS = ("cases", "booked_minutes", "in_room_minutes")  # what the specialty breakdown needs
 SERVICE_SEPARATOR = "\x1f"
-LAYOUT = 3
+LAYOUT = 4
+# A long range's heatmap is by room and month up to this many cells, by room and year beyond.
+MAX_MONTH_CELLS = 20_000
 _ROW_KEY_MONTHS = 1 << 20  # a summary row's key while building: room code * this + month (see _row_keys)
 # Rooms or months built together: at most about this many room-days or cases (bounds the memory used).
 _BATCH_ROOM_DAYS, _BATCH_CASES = 50_000, 200_000
@@ -238,6 +246,9 @@ def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
         _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
         _roll_up_sites(connection, (month_start(batch["first"].min()), month_start(batch["last"].max())),
                        tuple(set(sites)))
+    whole = _whole_months(spans)
+    refresh_running(connection, [(*split_room_key(room), first)
+                                 for room, first in zip(whole["room"], whole["first"], strict=True)])
 
 
 def _site_rows(read: RoomMonths) -> list[dict]:
@@ -307,6 +318,7 @@ def rebuild_summary(connection, params: MetricSettings) -> None:
     for first, last in _month_batches(connection):
         _insert_rows(connection, params, case_timeline(connection, CaseFilter(start=first, end=last)))
         _roll_up_sites(connection, (first, month_start(last)), None)
+    rebuild_running(connection)
     set_summary_fingerprint(connection, fingerprint(params))
 
 
@@ -428,23 +440,34 @@ def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
                      "turnover_minutes": week_counts.values[:, 1], "count": week_counts.values[:, 2]})
 
 
-def _room_inputs(read: RoomMonths, *, weekly: bool) -> MetricInputs:
-    """Per room: the room-week parts (weekly) or the month sums (staffed room-days and others) of each room-month,
-    and its turnover counts per minute value (no service_days: the per-room figures do not read them)."""
+def _room_sums(read: RoomMonths, *, weekly: bool) -> pd.DataFrame:
+    """Per room, the room-week parts (weekly) or the month sums (staffed room-days and others) of each room-month
+    read, as room_days rows."""
     rooms = np.asarray(read.rooms, dtype=object)
     sums = read.arrays["room_weeks" if weekly else "month_sums"]
     if weekly:
         days, values = sums.values[:, 0].astype("int64"), sums.values[:, 1:]
     else:
         days, values = _first_days(read.months[sums.source_row]).astype("int64"), sums.values
-    counts = read.arrays["turnover_counts"]
-    return MetricInputs(
-        room_days=pd.DataFrame({"room": rooms[sums.source_row], "day": days, "week": days - (days + 3) % 7,
-                                "month": read.months[sums.source_row]}).join(pd.DataFrame(values, columns=list(SUMS))),
-        service_days=pd.DataFrame({"room": rooms[:0]}),
-        turnovers=pd.DataFrame({"room": rooms[counts.source_row], "turnover_minutes": counts.values[:, 0],
-                                "count": counts.values[:, 1]}),
-    )
+    return pd.DataFrame({"room": rooms[sums.source_row], "day": days, "week": days - (days + 3) % 7,
+                         "month": read.months[sums.source_row]}).join(pd.DataFrame(values, columns=list(SUMS)))
+
+
+def _per_room(connection, whole: tuple[date, date], case_filter: CaseFilter, heatmap: str) -> tuple[MetricInputs, str]:
+    """Per room over whole months: room_days per week or month, or per year when rooms × months would exceed
+    MAX_MONTH_CELLS; turnover counts per minute value from the running totals (no service_days: the per-room
+    figures do not read them). Returns the inputs and the heatmap period they are for."""
+    span = running_span(connection, whole, case_filter.sites)
+    months = (whole[1].year - whole[0].year) * 12 + whole[1].month - whole[0].month + 1
+    if heatmap == "month" and len(span.rooms) * months > MAX_MONTH_CELLS:
+        heatmap = "year"
+    if heatmap == "year":
+        room_days = year_room_days(connection, whole, case_filter.sites, span)
+    else:
+        columns = {"room_weeks": len(ROOM_DAY_LAYOUT)} if heatmap == "week" else {"month_sums": len(SUMS)}
+        room_days = _room_sums(read_room_months(connection, whole, case_filter, columns), weekly=heatmap == "week")
+    return MetricInputs(room_days=room_days, service_days=pd.DataFrame({"room": np.empty(0, dtype=object)}),
+                        turnovers=span.turnovers), heatmap
 
 
 def _with_sites(inputs: MetricInputs) -> MetricInputs:
@@ -460,11 +483,14 @@ def _joined(parts: list[MetricInputs]) -> MetricInputs:
 
 def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> MetricViews:
     """A long range of every room of the filter's sites and every service, from the summary (built with current
-    settings), in rows per site and month for the totals and per room and month for the per-room figures.
+    settings), in rows per site and month for the totals and from each room's running totals for the per-room
+    figures.
 
     Whole months: totals (overall, per site, week and service; the weeks' turnovers apart) from metric_site_months;
-    per room (heatmap "week": room-week parts, "month": month sums; None: no per-room view) with turnover counts
-    per minute value. The cut months at either end: their room-days, as read_inputs gives them, in both views.
+    per room (heatmap "week": room-week parts, "month": month sums, or year sums where rooms × months exceed
+    MAX_MONTH_CELLS; None: no per-room view) with turnover counts per minute value (see _per_room). The cut
+    months at either end: their room-days, as read_inputs gives them, in both views. The views' `heatmap` says
+    the period the per-room rows are for.
     """
     edges, whole = [], None
     for (first, last), is_whole in _month_reads(case_filter):
@@ -483,11 +509,10 @@ def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> M
         totals.append(site_totals)
         week_turnovers.append(site_week_turnovers)
         if heatmap is not None:
-            columns = {"room_weeks": len(ROOM_DAY_LAYOUT)} if heatmap == "week" else {"month_sums": len(SUMS)}
-            read = read_room_months(connection, whole, case_filter, columns | {"turnover_counts": len(COUNT_LAYOUT)})
-            per_room.append(_room_inputs(read, weekly=heatmap == "week"))
+            whole_rooms, heatmap = _per_room(connection, whole, case_filter, heatmap)
+            per_room.append(whole_rooms)
     return MetricViews(per_room=_joined(per_room) if heatmap is not None else None, totals=_joined(totals),
-                       week_turnovers=pd.concat(week_turnovers, ignore_index=True))
+                       week_turnovers=pd.concat(week_turnovers, ignore_index=True), heatmap=heatmap)
 
 
 def _day_number(day: date) -> int:

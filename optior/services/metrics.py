@@ -205,13 +205,17 @@ def _by_room_week(room_days: pd.DataFrame) -> dict[str, list]:
     return _columns(_natural_room_order(frame[["room", "iso_week", "week_start", *ROOM_WEEK_COLUMNS]], "week_start"))
 
 
-def _by_room_month(room_days: pd.DataFrame) -> dict[str, list]:
-    sums = _staffed(room_days).groupby(["room", "month"], observed=True)[list(SUMS)].sum()
+def _by_room_period(room_days: pd.DataFrame, period: str) -> dict[str, list]:
+    """Staffed room-days summed per room and calendar month or year (columns `month_start` or `year_start`)."""
+    months = room_days["month"].to_numpy()
+    staffed = _staffed(room_days.assign(month=months - months % 12 if period == "year" else months))
+    sums = staffed.groupby(["room", "month"], observed=True)[list(SUMS)].sum()
     frame = figures(sums).reset_index()
-    codes, months = pd.factorize(frame["month"])
-    labels = np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]").astype(str).astype(object)
-    frame = frame.assign(month_start=labels[codes])
-    return _columns(_natural_room_order(frame[["room", "month_start", *ROOM_WEEK_COLUMNS]], "month_start"))
+    codes, firsts = pd.factorize(frame["month"])
+    labels = np.asarray(firsts, dtype="datetime64[M]").astype("datetime64[D]").astype(str).astype(object)
+    label = f"{period}_start"
+    frame = frame.assign(**{label: labels[codes]})
+    return _columns(_natural_room_order(frame[["room", label, *ROOM_WEEK_COLUMNS]], label))
 
 
 def _site_count(room_days: pd.DataFrame) -> int:
@@ -257,7 +261,8 @@ def or_metrics(
     only) and `by_week` (ISO weeks, for a trend); a heatmap as columns (a dict of equally long lists:
     `pd.DataFrame(result.by_room_day)`): `by_room_day` (staffed room-days) for ranges of up to
     ROOM_DAY_MAX_DAYS days, `by_room_week` (staffed room-days summed per room and ISO week) up to
-    ROOM_WEEK_MAX_DAYS, `by_room_month` (per room and calendar month) beyond, the other two None;
+    ROOM_WEEK_MAX_DAYS, `by_room_month` (per room and calendar month) beyond, or `by_room_year` where rooms × months
+    exceed metric_summary.MAX_MONTH_CELLS, the others None;
     `turnover_histogram` bins; the `filters` and `parameters` used; `definitions` of every figure; and
     `by_site`, every figure per site, when the selection spans more than one site (None otherwise). Rooms are
     keyed by `site` and `room`. With a service filter, room-day figures (utilization, idle, overtime) cover the
@@ -268,6 +273,7 @@ def or_metrics(
     by_day, by_week = days < ROOM_DAY_MAX_DAYS, ROOM_DAY_MAX_DAYS <= days < ROOM_WEEK_MAX_DAYS
     views = _views(runtime, case_filter, heatmap="day" if by_day else "week" if by_week else "month")
     per_room, totals = views.per_room, views.totals
+    by_year = views.heatmap == "year"
     assert per_room is not None, "a heatmap asks for the per-room view"
     by_site = _by_site(totals) if _site_count(totals.room_days) > 1 else []
     return OrMetrics.model_validate({
@@ -279,7 +285,8 @@ def or_metrics(
         "by_service": _by_service(totals),
         "by_room_day": _by_room_day(per_room.room_days) if by_day else None,
         "by_room_week": _by_room_week(per_room.room_days) if by_week else None,
-        "by_room_month": None if by_day or by_week else _by_room_month(per_room.room_days),
+        "by_room_month": None if by_day or by_week or by_year else _by_room_period(per_room.room_days, "month"),
+        "by_room_year": _by_room_period(per_room.room_days, "year") if by_year else None,
         "by_week": _by_week(views),
         "turnover_histogram": turnover_histogram(
             totals.turnovers,
