@@ -418,15 +418,40 @@ def summary_views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | N
     return from_summary(runtime, lambda connection: read_views(connection, case_filter, heatmap=heatmap))
 
 
+def _summed_counts(keys: list[np.ndarray], minutes: np.ndarray, counts: np.ndarray) -> tuple[list[np.ndarray],
+                                                                                            np.ndarray, np.ndarray]:
+    """Turnover counts summed per distinct keys (whole-number codes) and minute value: (the keys, minutes, counts)
+    of each. Site months hold one count per site, month, service (or week) and minute; every percentile asked of
+    them would otherwise sort them all."""
+    distinct_minutes, minute_code = np.unique(minutes, return_inverse=True)
+    key = np.zeros(len(minutes), dtype="int64")
+    widths = [int(part.max()) + 1 if len(part) else 1 for part in keys] + [max(len(distinct_minutes), 1)]
+    for part, width in zip([*keys, minute_code], widths, strict=True):
+        key = key * width + part.astype("int64")
+    combined, row = np.unique(key, return_inverse=True)
+    summed = np.bincount(row.reshape(-1), weights=counts, minlength=len(combined))
+    decoded = []
+    for width in reversed(widths):
+        decoded.append(combined % width)
+        combined = combined // width
+    *key_codes, minute_of = reversed(decoded)
+    return key_codes, distinct_minutes[minute_of] if len(distinct_minutes) else minutes[:0], summed
+
+
 def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
     """The totals of site rows: per site and week, per site and service, and turnover counts per site, service
-    and minute value; and the turnover counts per site, week and minute value."""
+    and minute value; and the turnover counts per week and minute value (of every site read)."""
     weeks, totals, week_counts, counts = (read.arrays[name] for name in SITE)
     sites = np.asarray(read.rooms, dtype=object)
+    site_codes, site_names = pd.factorize(sites)
     codes, names = _codes(read.services, np.r_[totals.values[:, 1], counts.values[:, 0]],
                           np.r_[totals.source_row, counts.source_row])
     service = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
     week_days = weeks.values[:, 0].astype("int64")
+    (turnover_sites, turnover_services), turnover_minutes, turnover_counts = _summed_counts(
+        [site_codes[counts.source_row], codes[len(totals.values):]], counts.values[:, 1], counts.values[:, 2])
+    (week_of,), week_minutes, per_week = _summed_counts(
+        [week_counts.values[:, 0].astype("int64")], week_counts.values[:, 1], week_counts.values[:, 2])
     return MetricInputs(
         room_days=pd.DataFrame({"site": sites[weeks.source_row], "day": week_days, "week": week_days,
                                 "month": read.months[weeks.source_row]}).join(
@@ -434,10 +459,10 @@ def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
         service_days=pd.DataFrame({"site": sites[totals.source_row], "day": totals.values[:, 0].astype("int64"),
                                    "service": service[: len(totals.values)]}).join(
             pd.DataFrame(totals.values[:, 2:], columns=list(CASE_SUMS))),
-        turnovers=pd.DataFrame({"site": sites[counts.source_row], "service": service[len(totals.values):],
-                                "turnover_minutes": counts.values[:, 1], "count": counts.values[:, 2]}),
-    ), pd.DataFrame({"site": sites[week_counts.source_row], "week": week_counts.values[:, 0].astype("int64"),
-                     "turnover_minutes": week_counts.values[:, 1], "count": week_counts.values[:, 2]})
+        turnovers=pd.DataFrame({"site": np.asarray(site_names, dtype=object)[turnover_sites],
+                                "service": pd.Categorical.from_codes(turnover_services, categories=service.categories),
+                                "turnover_minutes": turnover_minutes, "count": turnover_counts}),
+    ), pd.DataFrame({"week": week_of, "turnover_minutes": week_minutes, "count": per_week})
 
 
 def _room_sums(read: RoomMonths, *, weekly: bool) -> pd.DataFrame:
