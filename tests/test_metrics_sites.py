@@ -16,7 +16,8 @@ import pytest
 
 from optior.components.metrics_panel import metrics_views
 from optior.figures.metrics import utilization_heatmap
-from optior.services import metric_summary, metrics
+from optior.services import analytics, metric_summary, metrics
+from optior.services.analytics import specialty_breakdown
 from optior.services.importing import import_cases
 from optior.services.metrics import or_metrics, site_comparison
 from tests.fixtures.sites import CASES_PER_ROOM_DAY, DAYS, LAST_DAY, ROOMS, SITES, two_site_csv
@@ -86,6 +87,16 @@ def test_the_summary_answers_as_the_cases_do_with_two_sites(two_site_runtime, se
         for left, right in zip(from_summary[name] or [], direct[name] or [], strict=True):
             _same(left, right)
     _same(from_summary["overall"], direct["overall"])
+    summed, from_sql = _breakdowns(two_site_runtime, selection)
+    assert summed == from_sql
+
+
+def _breakdowns(runtime, selection: dict) -> tuple[list[dict], list[dict]]:
+    """The specialty breakdown from the summary (site rows for whole months), and from SQL over the cases."""
+    with mock.patch("optior.db.analytics_queries.service_totals", side_effect=AssertionError("SQL was used")):
+        summed = specialty_breakdown(runtime, **selection)
+    with mock.patch.object(analytics, "from_summary", return_value=None):
+        return summed, specialty_breakdown(runtime, **selection)
 
 
 def _direct(runtime, **selection):

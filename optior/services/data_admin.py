@@ -12,7 +12,7 @@ from optior.db.locks import job_lock
 from optior.db.scheduled_store import delete_all_scheduled
 from optior.ingest.generator import DEFAULT_ROOMS, write_cases_csv
 from optior.services.importing import ImportReport, import_cases
-from optior.services.metric_summary import case_count as summary_case_count
+from optior.services.metric_running import running_case_count
 from optior.services.metric_summary import clear_summary, from_summary
 from optior.services.runtime import Runtime
 
@@ -32,7 +32,7 @@ def case_count(runtime: Runtime) -> int:
     """How many completed cases are stored, summed from the metric summary (counting the table reads every row:
     2 s at 10 million on PostgreSQL); counted while the summary is being rebuilt. any_cases says whether there
     are any."""
-    summed = from_summary(runtime, summary_case_count)
+    summed = from_summary(runtime, running_case_count)
     if summed is not None:
         return summed
     with runtime.db.read() as connection:

@@ -139,6 +139,15 @@ def rebuild_running(connection) -> None:
     refresh_running(connection, summary_rooms(connection))
 
 
+def running_case_count(connection) -> int:
+    """The cases of every room: the sum of each room's running case count at the last month (one row per room)."""
+    last = last_month(connection, running=True)
+    if last is None:
+        return 0
+    read = read_running_at(connection, [last], None, {"running_sums": len(SUMS)})
+    return int(round(_sums_per_row(read, "running_sums")[:, :, _CASES].sum()))
+
+
 @dataclass(frozen=True)
 class RunningSpan:
     """The rooms with cases in a span of whole months and their turnovers over it as counts per minute value

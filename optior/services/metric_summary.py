@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from optior.config import MetricSettings
-from optior.db.analytics_queries import case_extent, date_span
+from optior.db.analytics_queries import case_extent
 from optior.db.case_filter import CaseFilter
 from optior.db.locks import job_lock
 from optior.db.metric_queries import case_timeline, room_keys, room_sites
@@ -384,15 +384,6 @@ def ensure_summary(runtime: Runtime) -> str:
     return "rebuilt"
 
 
-def case_count(connection) -> int:
-    """How many cases the summary holds, over every month it has: the number stored, as import and clear keep the
-    summary in step with the cases in their own transactions."""
-    first, last = date_span(connection)
-    if first is None or last is None:
-        return 0
-    return sum(row["cases"] for row in service_totals(connection, CaseFilter(start=first, end=last)))
-
-
 def from_summary(runtime: Runtime, read: Callable[..., T]) -> T | None:
     """read(connection) on the summary, rebuilt first if needed; None while another process holds the lock."""
     for attempt in range(2):
@@ -585,9 +576,13 @@ def _reads(case_filter: CaseFilter, *, daily: bool) -> list[tuple[tuple[date, da
 
 
 def _service_sums(connection, case_filter: CaseFilter, months: tuple[date, date], whole: bool) -> pd.DataFrame:
-    """SERVICE_SUMS per service of the filter's rooms and services in those months (whole, or cut to its days)."""
+    """SERVICE_SUMS per service of the filter's rooms and services in those months (whole, or cut to its days);
+    whole months of every room from the site rows."""
     name = "service_totals" if whole else "case_sums"
-    read = read_room_months(connection, months, case_filter, {name: len(CASE_LAYOUT)})
+    if whole and case_filter.rooms is None:
+        read = read_site_months(connection, months, case_filter.sites, {name: len(CASE_LAYOUT)})
+    else:
+        read = read_room_months(connection, months, case_filter, {name: len(CASE_LAYOUT)})
     services, values, source_row = read.services, read.arrays[name].values, read.arrays[name].source_row
     if not whole:
         day = values[:, 0]
