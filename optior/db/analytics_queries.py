@@ -67,8 +67,12 @@ def services(connection: Connection) -> list[str]:
     return _distinct_values(connection, cases.c.service)
 
 
+CASE_TIMES = ("scheduled_start", "wheels_in", "procedure_start", "procedure_end", "wheels_out")
+
+
 def cases_on_day(connection: Connection, day: date, sites: tuple[str, ...] | None = None) -> list[dict]:
-    """One day's cases (optionally of some sites only) by wheels-in time, with booked-versus-actual and start delay."""
+    """One day's cases (optionally of some sites only) by wheels-in time, with booked-versus-actual and start delay;
+    CASE_TIMES as datetimes."""
     query = (
         select(
             cases.c.encounter_id, cases.c.site, cases.c.or_suite, cases.c.service, cases.c.cpt_code,
@@ -82,7 +86,9 @@ def cases_on_day(connection: Connection, day: date, sites: tuple[str, ...] | Non
         .where(cases.c.case_date == day, *([cases.c.site.in_(sites)] if sites is not None else []))
         .order_by(cases.c.wheels_in, cases.c.encounter_id)
     )
-    return [dict(row._mapping) for row in connection.execute(query)]
+    result = connection.execute(query)
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def days_around(connection: Connection, day: date, count: int) -> tuple[list[date], list[date]]:

@@ -8,7 +8,7 @@ times as ISO strings, durations in minutes or hours as the names say).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 
 from optior.db import analytics_queries as queries
@@ -36,9 +36,11 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _with_iso_times(row: dict) -> dict:
-    """A row with dates and times as ISO strings."""
-    return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in row.items()}
+def _in_room_order(rows: list[dict]) -> list[dict]:
+    """Rows sorted by site and room as people read names (a stable sort: each room's rows keep their order), each
+    distinct room's sort key computed once."""
+    keys = {room: room_order_key(*room) for room in {(row["site"], row["or_suite"]) for row in rows}}
+    return sorted(rows, key=lambda row: keys[row["site"], row["or_suite"]])
 
 
 def data_extent(runtime: Runtime) -> dict:
@@ -76,7 +78,10 @@ def day_schedule(runtime: Runtime, *, day: date | str, sites: Iterable[str] | No
     chosen = parse_day(day, "day")
     with runtime.db.read() as connection:
         rows = queries.cases_on_day(connection, chosen, site_names(sites))
-    return [_with_iso_times(row) for row in sorted(rows, key=lambda row: room_order_key(row["site"], row["or_suite"]))]
+    for row in rows:
+        for name in queries.CASE_TIMES:
+            row[name] = row[name].isoformat()
+    return _in_room_order(rows)
 
 
 def nearest_days_with_cases(runtime: Runtime, *, day: date | str, count: int = 3) -> list[str]:

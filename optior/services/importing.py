@@ -10,7 +10,14 @@ from itertools import chain
 from pathlib import Path
 from typing import IO
 
-from optior.db.case_store import UpsertCounts, delete_all_cases, has_cases, indexes_deferred, upsert_cases
+from optior.db.case_store import (
+    UpsertCounts,
+    delete_all_cases,
+    has_cases,
+    indexes_deferred,
+    refresh_statistics,
+    upsert_cases,
+)
 from optior.db.import_history import finish_batch, start_batch
 from optior.db.locks import job_lock
 from optior.db.scheduled_store import delete_all_scheduled
@@ -151,6 +158,8 @@ def import_cases(
                     "rows_read": report.rows_read, "inserted": report.inserted, "updated": report.updated,
                     "unchanged": report.unchanged, "rejected": report.rejected,
                 })
+            with runtime.db.transaction() as connection:
+                refresh_statistics(connection)
         except _StrictAbort:
             for chunk in chunks:  # finish reading so the report counts every bad row
                 report.rows_read += chunk.rows_read
