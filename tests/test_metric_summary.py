@@ -254,6 +254,13 @@ def test_a_heatmap_of_more_cells_than_the_limit_is_by_room_and_year_and_each_cel
             assert cells[figure][index] == pytest.approx(alone[figure]), (room, first, figure)
 
 
+def test_weeks_and_months_before_1970_are_summed_like_the_others(runtime):
+    """Day numbers before 1970 are negative: the weekly turnover counts of the site rows must still add up."""
+    _import(runtime, _history([date(1969, 11, 3), date(1969, 12, 1), date(1970, 2, 2)]), replace=True)
+    _assert_summary_matches(runtime, [{"start": date(1969, 6, 1), "end": date(1970, 6, 30)},
+                                      {"start": date(1969, 1, 1), "end": date(1971, 12, 31)}])
+
+
 def _summary_bytes_read(runtime: Runtime, selection: dict) -> int:
     """Bytes of summary arrays (room and site rows) or_metrics reads for the selection."""
     read = {"bytes": 0}

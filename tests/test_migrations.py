@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, inspect, select, text, update
 from optior.config import SAMPLE_CSV
 from optior.db.engine import Database
 from optior.db.migrate import BASELINE, SchemaNotRecognised, alembic_config, head_revision, migrate, schema_lock
-from optior.db.schema import cases, metadata, metric_room_months, metric_site_months, model_files
+from optior.db.schema import cases, metadata, metric_room_months, metric_room_running, metric_site_months, model_files
 from optior.ml.model_file import content_sha256
 from optior.services import metric_summary
 from optior.services.importing import import_cases
@@ -205,14 +205,16 @@ def test_an_upgrade_without_the_model_files_keeps_every_version_and_says_which_f
     assert [v.version for v in model_versions(release_runtime)] == ["v20261102-0600", "v20261101-0600"]
 
 
-def test_a_release_summary_is_forgotten_by_revision_0007_and_rebuilt_once_with_the_rollups(release_runtime):
-    """0007 adds arrays the release's rows lack: their summary is emptied, rebuilt at the next use, then current."""
+def test_a_release_summary_is_forgotten_and_rebuilt_once_with_the_rollups_and_running_totals(release_runtime):
+    """0007 and 0008 add arrays and tables the release's summary lacks: it is emptied, rebuilt at the next use
+    (rollups per site and running totals per room included), then current."""
     migrate(release_runtime.db)
     with release_runtime.db.read() as connection:
         assert connection.execute(select(func.count()).select_from(metric_room_months)).scalar_one() == 0
     assert metric_summary.ensure_summary(release_runtime) == "rebuilt"
     with release_runtime.db.read() as connection:
-        assert connection.execute(select(func.count()).select_from(metric_site_months)).scalar_one() > 0
+        for table in (metric_site_months, metric_room_running):
+            assert connection.execute(select(func.count()).select_from(table)).scalar_one() > 0, table.name
     assert metric_summary.ensure_summary(release_runtime) == "current"
 
 

@@ -411,22 +411,25 @@ def summary_views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | N
 
 def _summed_counts(keys: list[np.ndarray], minutes: np.ndarray, counts: np.ndarray) -> tuple[list[np.ndarray],
                                                                                             np.ndarray, np.ndarray]:
-    """Turnover counts summed per distinct keys (whole-number codes) and minute value: (the keys, minutes, counts)
-    of each. Site months hold one count per site, month, service (or week) and minute; every percentile asked of
-    them would otherwise sort them all."""
+    """Turnover counts summed per distinct keys (whole numbers: codes or day numbers) and minute value: (the keys,
+    minutes, counts) of each. Site months hold one count per site, month, service (or week) and minute; every
+    percentile asked of them would otherwise sort them all."""
     distinct_minutes, minute_code = np.unique(minutes, return_inverse=True)
+    lowest = [int(part.min()) if len(part) else 0 for part in keys]
+    widths = [int(part.max()) - low + 1 if len(part) else 1 for part, low in zip(keys, lowest, strict=True)]
     key = np.zeros(len(minutes), dtype="int64")
-    widths = [int(part.max()) + 1 if len(part) else 1 for part in keys] + [max(len(distinct_minutes), 1)]
-    for part, width in zip([*keys, minute_code], widths, strict=True):
-        key = key * width + part.astype("int64")
+    for part, low, width in zip([*keys, minute_code.reshape(-1)], [*lowest, 0],
+                                [*widths, max(len(distinct_minutes), 1)], strict=True):
+        key = key * width + (part.astype("int64") - low)
     combined, row = np.unique(key, return_inverse=True)
     summed = np.bincount(row.reshape(-1), weights=counts, minlength=len(combined))
+    minute_of = combined % max(len(distinct_minutes), 1)
+    combined = combined // max(len(distinct_minutes), 1)
     decoded = []
-    for width in reversed(widths):
-        decoded.append(combined % width)
+    for low, width in zip(reversed(lowest), reversed(widths), strict=True):
+        decoded.append(combined % width + low)
         combined = combined // width
-    *key_codes, minute_of = reversed(decoded)
-    return key_codes, distinct_minutes[minute_of] if len(distinct_minutes) else minutes[:0], summed
+    return decoded[::-1], distinct_minutes[minute_of] if len(distinct_minutes) else minutes[:0], summed
 
 
 def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
