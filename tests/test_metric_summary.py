@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from datetime import date, time, timedelta
 from unittest import mock
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -259,6 +261,23 @@ def test_weeks_and_months_before_1970_are_summed_like_the_others(runtime):
     _import(runtime, _history([date(1969, 11, 3), date(1969, 12, 1), date(1970, 2, 2)]), replace=True)
     _assert_summary_matches(runtime, [{"start": date(1969, 6, 1), "end": date(1970, 6, 30)},
                                       {"start": date(1969, 1, 1), "end": date(1971, 12, 31)}])
+
+
+@pytest.mark.parametrize(("minutes", "dense_limit"), [
+    ([12.0, 30.0, 12.0, 45.0, 30.0, 12.0], metric_summary._DENSE_COUNT_KEYS),  # whole minutes, counted in one array
+    ([12.5, 30.0, 12.5, 45.25, 30.0, 12.5], metric_summary._DENSE_COUNT_KEYS),  # fractions: minutes sorted first
+    ([12.0, 30.0, 12.0, 45.0, 30.0, 12.0], 1),  # a key space too large for one array: keys sorted
+])
+def test_turnover_counts_are_summed_per_key_and_minute_whichever_way_they_are_counted(minutes, dense_limit,
+                                                                                       monkeypatch):
+    monkeypatch.setattr(metric_summary, "_DENSE_COUNT_KEYS", dense_limit)
+    sites, weeks = np.array([0, 1, 0, 1, 1, 0]), np.array([-7, 7, -7, 7, 7, 14])  # weeks before 1970 too
+    counts = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    (site, week), minute, summed = metric_summary._summed_counts([sites, weeks], np.array(minutes), counts)
+    expected = pd.DataFrame({"site": sites, "week": weeks, "minute": minutes, "count": counts}).groupby(
+        ["site", "week", "minute"])["count"].sum()
+    assert sorted(zip(site.tolist(), week.tolist(), minute.tolist(), summed.tolist(), strict=True)) == sorted(
+        (*key, total) for key, total in expected.items())
 
 
 def _summary_bytes_read(runtime: Runtime, selection: dict) -> int:

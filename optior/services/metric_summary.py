@@ -409,27 +409,39 @@ def summary_views(runtime: Runtime, case_filter: CaseFilter, *, heatmap: str | N
     return from_summary(runtime, lambda connection: read_views(connection, case_filter, heatmap=heatmap))
 
 
+_DENSE_COUNT_KEYS = 8_000_000  # key spaces up to this size are counted in one array instead of sorted
+
+
 def _summed_counts(keys: list[np.ndarray], minutes: np.ndarray, counts: np.ndarray) -> tuple[list[np.ndarray],
                                                                                             np.ndarray, np.ndarray]:
     """Turnover counts summed per distinct keys (whole numbers: codes or day numbers) and minute value: (the keys,
     minutes, counts) of each. Site months hold one count per site, month, service (or week) and minute; every
-    percentile asked of them would otherwise sort them all."""
-    distinct_minutes, minute_code = np.unique(minutes, return_inverse=True)
-    lowest = [int(part.min()) if len(part) else 0 for part in keys]
-    widths = [int(part.max()) - low + 1 if len(part) else 1 for part, low in zip(keys, lowest, strict=True)]
+    percentile asked of them would otherwise sort them all. Whole minutes and a small key space (sites × services
+    × minutes, or days × minutes) are counted in one array, without sorting."""
+    whole = bool(len(minutes)) and bool(np.all((minutes >= 0) & (minutes < 32_768) & (minutes == np.floor(minutes))))
+    distinct_minutes, minute_code = (None, minutes.astype("int64")) if whole else np.unique(minutes,
+                                                                                              return_inverse=True)
+    parts = [*keys, minute_code.reshape(-1)]
+    lowest = [int(part.min()) if len(part) else 0 for part in parts]
+    widths = [int(part.max()) - low + 1 if len(part) else 1 for part, low in zip(parts, lowest, strict=True)]
     key = np.zeros(len(minutes), dtype="int64")
-    for part, low, width in zip([*keys, minute_code.reshape(-1)], [*lowest, 0],
-                                [*widths, max(len(distinct_minutes), 1)], strict=True):
+    for part, low, width in zip(parts, lowest, widths, strict=True):
         key = key * width + (part.astype("int64") - low)
-    combined, row = np.unique(key, return_inverse=True)
-    summed = np.bincount(row.reshape(-1), weights=counts, minlength=len(combined))
-    minute_of = combined % max(len(distinct_minutes), 1)
-    combined = combined // max(len(distinct_minutes), 1)
+    if np.prod(widths, dtype="float64") <= _DENSE_COUNT_KEYS:
+        every = np.bincount(key, weights=counts, minlength=int(np.prod(widths)))
+        combined = np.flatnonzero(every)
+        summed = every[combined]
+    else:
+        combined, row = np.unique(key, return_inverse=True)
+        summed = np.bincount(row.reshape(-1), weights=counts, minlength=len(combined))
     decoded = []
     for low, width in zip(reversed(lowest), reversed(widths), strict=True):
         decoded.append(combined % width + low)
         combined = combined // width
-    return decoded[::-1], distinct_minutes[minute_of] if len(distinct_minutes) else minutes[:0], summed
+    *key_values, minute_values = decoded[::-1]
+    if distinct_minutes is not None:
+        minute_values = distinct_minutes[minute_values]
+    return key_values, minute_values.astype("float64"), summed
 
 
 def _site_inputs(read: RoomMonths) -> tuple[MetricInputs, pd.DataFrame]:
