@@ -234,6 +234,14 @@ def test_per_room_figures_of_long_ranges_stay_right_after_an_import_into_the_mid
     assert _from_summary(runtime, LONG_RANGES[0]).overall["cases"] == 2 * 2 * 3 * 4  # May 2024 on: 4 months with cases
 
 
+def test_per_room_figures_stay_right_after_an_import_that_starts_months_after_the_last_one(runtime):
+    """The running totals run to the last month of the data: an import months later must carry every room's totals
+    across the months between, not start them again from zero."""
+    _import(runtime, _history(EARLY), replace=True)
+    _import(runtime, _history(EARLY) + _history(LATE))  # the same rooms, two years on
+    _assert_summary_matches(runtime, LONG_RANGES)
+
+
 def test_a_heatmap_of_more_cells_than_the_limit_is_by_room_and_year_and_each_cell_is_that_year_on_its_own(
     runtime, monkeypatch
 ):

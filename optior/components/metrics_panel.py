@@ -140,18 +140,17 @@ def _comparison_value(value: Figure | str, unit: str) -> str:
 
 def site_comparison_table(by_site: list[dict[str, Figure | str]],
                           definitions: dict[str, MetricDefinition]) -> html.Div:
-    """Every figure of each site side by side: one row per figure with its unit and definition, one column per
-    site (sites are imported text; Dash shows them as text)."""
-    names = [name for name in by_site[0] if name != "site"]
-    rows = [
-        [definitions[name].label, *[_comparison_value(row[name], definitions[name].unit) for row in by_site],
-         definitions[name].unit, html.Span(definitions[name].definition, className="text-muted")]
-        for name in names
-    ]
+    """Every figure of each site side by side: one row per figure, one column per site (sites are imported text;
+    Dash shows them as text), each value with its unit; the definitions one click away below, as beside the
+    charts (a definition column was squeezed to a word per line beside a dozen sites)."""
+    names = tuple(name for name in by_site[0] if name != "site")
+    rows = [[definitions[name].label, *[_comparison_value(row[name], definitions[name].unit) for row in by_site]]
+            for name in names]
     return html.Div([
         html.H3("Sites side by side", className="h6"),
-        simple_table(["Figure", *[str(row["site"]) for row in by_site], "Unit", "Definition"], rows,
+        simple_table(["Figure", *[str(row["site"]) for row in by_site]], rows,
                      label="OR efficiency figures of each site side by side"),
+        _definition_text(names, definitions),
     ])
 
 

@@ -123,10 +123,12 @@ def refresh_running(connection, rooms: list[RoomFrom]) -> None:
     previous_end = last_month(connection, running=True)
     delete_running_after(connection, end)
     if previous_end is not None and previous_end < end:
-        touched = {(site, name) for site, name, _ in rooms}
+        # Every room's rows ran to previous_end: carry them on to the new end, each from the month after it at the
+        # latest (a room touched only months later would otherwise find no row before its month and start again).
         following = _first_day(_month_number(previous_end) + 1)
-        rooms = rooms + [(site, name, following) for site, name in rooms_at(connection, previous_end)
-                         if (site, name) not in touched]
+        touched = {(site, name) for site, name, _ in rooms}
+        rooms = [(site, name, min(month, following)) for site, name, month in rooms] + [
+            (site, name, following) for site, name in rooms_at(connection, previous_end) if (site, name) not in touched]
     for begin in range(0, len(rooms), _BATCH_ROOMS):
         batch = rooms[begin:begin + _BATCH_ROOMS]
         rows = _running_rows(batch, read_months_from(connection, batch, MONTH_PARTS),
