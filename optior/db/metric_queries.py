@@ -31,9 +31,10 @@ def room_sites(rooms: pd.Series) -> pd.Categorical:
 
 
 def room_keys(sites: Iterable[str], rooms: Iterable[str]) -> pd.Categorical:
-    """Room keys of paired sites and rooms, each distinct key built once."""
-    site_codes, site_names = pd.factorize(np.asarray(list(sites), dtype=object))
-    room_codes, room_names = pd.factorize(np.asarray(list(rooms), dtype=object))
+    """Room keys of paired sites and rooms, each distinct key built once; the categories in (site, room) order, so
+    the order of rooms never depends on the order the database returned the rows in (its plan may change)."""
+    site_codes, site_names = pd.factorize(np.asarray(list(sites), dtype=object), sort=True)
+    room_codes, room_names = pd.factorize(np.asarray(list(rooms), dtype=object), sort=True)
     width = max(len(room_names), 1)
     pairs, codes = np.unique(site_codes.astype("int64") * width + room_codes, return_inverse=True)
     keys = [room_key(site_names[pair // width], room_names[pair % width]) for pair in pairs]
