@@ -59,7 +59,8 @@ def test_a_day_without_spread_runs_exactly_as_worked_out_by_hand():
     assert result.booking_idle["booked"].tolist() == [15.0, 0.0, 0.0, 30.0]
 
 
-def test_rooms_with_different_case_counts_run_their_own_days_in_any_input_order():
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_rooms_with_different_case_counts_run_their_own_days_in_any_input_order(workers):
     # Room 2: 3 cases of 60 min booked back to back from 07:30 (20-min turnovers push the later two back);
     # room 0: 2 cases of 100 min at 08:00 and 13:00; room 1: one 30-min case at 09:00. Given interleaved.
     day = DayInput(
@@ -67,13 +68,30 @@ def test_rooms_with_different_case_counts_run_their_own_days_in_any_input_order(
         scheduled_start=np.array([450.0, 780.0, 510.0, 540.0, 570.0, 480.0]), turnovers=one_turnover(6, 20.0),
         staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0, bookings={},
     )
-    result = simulate_day(day, draws=20)
+    result = simulate_day(day, draws=20, workers=workers)  # rooms split over threads come back in their places
     assert result.start_p50.tolist() == [450.0, 780.0, 530.0, 540.0, 610.0, 480.0]
     assert result.end_p50.tolist() == [510.0, 880.0, 590.0, 570.0, 670.0, 580.0]
     assert result.finish[:, 1].tolist() == [880.0, 570.0, 670.0]  # per room number, not per case count
     # Room 0 is idle 07:00-08:00, 09:40-13:00 (a 200-min gap is not turnover) and 14:40-17:00: 60 + 200 + 140;
     # room 1 before 09:00 and after 09:30; room 2 before 07:30 and after 11:10.
     assert result.expected_idle.tolist() == [400.0, 570.0, 380.0]
+
+
+def test_a_day_split_over_threads_gives_the_same_plan_as_one_thread():
+    # 30 rooms of 1 to 5 cases with spread, given in shuffled order: the plan must not depend on the machine's cores.
+    rng = np.random.default_rng(11)
+    room = rng.permutation(np.repeat(np.arange(30), rng.integers(1, 6, 30)))
+    median = rng.uniform(30, 200, len(room))
+    day = DayInput(
+        levels=LEVELS, minutes=median[:, None] * np.array([0.7, 1.0, 1.5]), room=room,
+        scheduled_start=450 + rng.uniform(0, 400, len(room)).round(),
+        turnovers=TurnoverPools(rng.gamma(2.0, 10.0, 50), np.zeros(len(room), np.int64), np.full(len(room), 50)),
+        staffed_start=420.0, staffed_end=1020.0, turnover_cutoff=90.0, bookings={"booked": median.round()},
+    )
+    alone, split = simulate_day(day, draws=2_000, workers=1), simulate_day(day, draws=2_000, workers=2)
+    for name in ("finish", "p_overtime", "expected_overtime", "expected_idle", "start_p50", "end_p50", "end_p90"):
+        assert np.array_equal(getattr(alone, name), getattr(split, name)), name
+    assert 0 < alone.p_overtime.mean() < 1  # a day with late and on-time rooms, so the comparison means something
 
 
 def test_percentiles_match_numpy_linear_percentiles():

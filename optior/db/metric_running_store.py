@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal_column, or_, select
+from sqlalchemy import Connection, Table, and_, delete, func, insert, literal_column, or_, select
 
 from optior.db.driver_rows import driver_rows
 from optior.db.metric_summary_store import RoomMonths, as_room_months
 from optior.db.schema import metric_room_months, metric_room_running
+from optior.months import add_months
 from optior.vocabulary import room_key
 
 RoomFrom = tuple[str, str, date]  # (site, or_suite, a month's first day)
@@ -43,16 +44,16 @@ def _rooms_from(table, rooms: Sequence[RoomFrom], *, before: bool = False):
 def read_months_from(connection: Connection, rooms: Sequence[RoomFrom], widths: dict[str, int]) -> RoomMonths:
     """The summary's month rows of each (site, or_suite) from its month on, with the named array columns."""
     table = metric_room_months
-    query = select(table.c.site, table.c.or_suite, table.c.month, table.c.services,
-                   *(table.c[name] for name in widths)).where(_rooms_from(table, rooms))
-    rows = driver_rows(connection, query)
-    return as_room_months(rows, [room_key(row[0], row[1]) for row in rows], 2, widths)
+    return _read(connection, table, table.c.services, _rooms_from(table, rooms), widths)
 
 
 def _running(connection: Connection, condition, widths: dict[str, int]) -> RoomMonths:
     """Running rows meeting condition (with an empty `services`, as RoomMonths has one)."""
-    table = metric_room_running
-    query = select(table.c.site, table.c.or_suite, table.c.month, literal_column("''"),
+    return _read(connection, metric_room_running, literal_column("''"), condition, widths)
+
+
+def _read(connection: Connection, table: Table, services, condition, widths: dict[str, int]) -> RoomMonths:
+    query = select(table.c.site, table.c.or_suite, table.c.month, services,
                    *(table.c[name] for name in widths)).where(condition)
     rows = driver_rows(connection, query)
     return as_room_months(rows, [room_key(row[0], row[1]) for row in rows], 2, widths)
@@ -72,13 +73,9 @@ def read_running_before(connection: Connection, rooms: Sequence[RoomFrom], width
     """Per (site, or_suite, month), the room's running row of the month before, where it has one (rows are
     contiguous from the room's first month)."""
     table = metric_room_running
-    months = {(site, name, _month_before(month)) for site, name, month in rooms}
+    months = {(site, name, add_months(month, -1)) for site, name, month in rooms}
     return _running(connection, or_(*(and_(table.c.site == site, table.c.or_suite == name, table.c.month == month)
                                       for site, name, month in months)), widths)
-
-
-def _month_before(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def replace_running(connection: Connection, rooms: Sequence[RoomFrom], rows: list[dict]) -> None:

@@ -22,10 +22,6 @@ from optior.vocabulary import room_key, split_room_key
 _LOOKUP_BATCH = 5_000
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def pack(values: np.ndarray) -> bytes:
     """A 2-D array as the bytes a summary column stores."""
     return np.ascontiguousarray(values, dtype="<f8").tobytes()

@@ -7,6 +7,8 @@ positions in a room's day), so 10,000 draws of a 20-room day take a fraction of 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,8 +141,14 @@ def _in_case_order(values: np.ndarray, case: np.ndarray) -> np.ndarray:
     return ordered
 
 
-def simulate_day(day: DayInput, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> DayResult:
-    """Run the day `draws` times with a seeded generator (same input and seed, same result)."""
+def simulate_day(day: DayInput, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
+                 workers: int | None = None) -> DayResult:
+    """Run the day `draws` times with a seeded generator (same input and seed, same result).
+
+    Rooms run their days independently, so after the draws (one generator, one sequence, whatever the number of
+    workers) the rooms are split into groups of about equal case counts, simulated on a thread each (numpy
+    releases the interpreter lock in its loops): a health system's day of 200 rooms uses both cores.
+    """
     n = len(day.room)
     rng = np.random.default_rng(seed)
     table = bin_minutes(day.levels, day.minutes)
@@ -149,47 +157,102 @@ def simulate_day(day: DayInput, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAU
     pools = day.turnovers
     pick = (rng.random((n, draws), dtype=np.float32) * pools.length[:, None]).astype(np.int64)
     pick += pools.start[:, None]
+    draw = _Draws(table.ravel(), picks, pools.values.astype(np.float32), pick)
+    groups = _room_groups(day.room, workers or _workers(n * draws))
+    if len(groups) == 1:
+        parts = [_simulate_rooms(day, draw, groups[0])]
+    else:
+        with ThreadPoolExecutor(len(groups)) as pool:
+            parts = list(pool.map(lambda cases: _simulate_rooms(day, draw, cases), groups))
+    rooms = int(day.room.max()) + 1 if n else 0
+    # Booking expectations from each case's binned distribution (what the draws sample), not from the draws.
+    overtime = {name: np.maximum(table - b[:, None], 0.0).mean(axis=1, dtype=np.float64)
+                for name, b in day.bookings.items()}
+    mean_minutes = table.mean(axis=1, dtype=np.float64)
+    result = DayResult(
+        finish=np.empty((rooms, len(FINISH_PERCENTILES))), p_overtime=np.empty(rooms),
+        expected_overtime=np.empty(rooms), expected_idle=np.empty(rooms),
+        start_p50=np.empty(n), end_p50=np.empty(n), end_p90=np.empty(n), booking_overtime=overtime,
+        booking_idle={name: overtime[name] - mean_minutes + b for name, b in day.bookings.items()},
+    )
+    for cases, part in zip(groups, parts, strict=True):
+        _place(result, cases, np.unique(day.room[cases]), part)
+    return result
 
-    run = _run_order(day.room, day.scheduled_start)
+
+@dataclass(frozen=True)
+class _Draws:
+    """The draws of every case: flat binned minutes and turnover values, with each case's (n, draws) picks."""
+
+    minutes: np.ndarray
+    minute_picks: np.ndarray
+    turnovers: np.ndarray
+    turnover_picks: np.ndarray
+
+
+def _place(result: DayResult, cases: np.ndarray, rooms: np.ndarray, part: DayResult) -> None:
+    """Put a group's per-room and per-case arrays (its rooms numbered 0.., in `rooms` order) in the day's."""
+    for name in ("finish", "p_overtime", "expected_overtime", "expected_idle"):
+        getattr(result, name)[rooms] = getattr(part, name)
+    for name in ("start_p50", "end_p50", "end_p90"):
+        getattr(result, name)[cases] = getattr(part, name)
+
+
+PARALLEL_DRAWS = 2_000_000  # below this many case-draws a day runs on one thread (a thread costs more than it saves)
+
+
+def _workers(case_draws: int) -> int:
+    return min(len(os.sched_getaffinity(0)), 2) if case_draws >= PARALLEL_DRAWS else 1
+
+
+def _room_groups(room: np.ndarray, workers: int) -> list[np.ndarray]:
+    """The cases (ascending) of `workers` groups of whole rooms with about equal case counts, largest rooms first."""
+    counts = np.bincount(room)
+    load = np.zeros(workers, dtype=np.int64)
+    group_of_room = np.empty(len(counts), dtype=np.int64)
+    for r in np.argsort(-counts, kind="stable"):
+        group_of_room[r] = target = int(np.argmin(load))
+        load[target] += counts[r]
+    group = group_of_room[room]
+    return [cases for g in range(workers) if len(cases := np.flatnonzero(group == g)) or g == 0]
+
+
+def _simulate_rooms(day: DayInput, draw: _Draws, cases: np.ndarray) -> DayResult:
+    """Simulate the rooms of `cases` (whole rooms, numbered 0.. in the order of their DayInput numbers); no
+    booking figures (they are per case and need no simulation)."""
+    room = np.unique(day.room[cases], return_inverse=True)[1]
+    run = _run_order(room, day.scheduled_start[cases])
+    rows = cases[run.case]
     # Rows in run order. The turnover rows become each case's start, the duration rows its end, in place.
-    start_at = np.take(pools.values.astype(np.float32), pick)[run.case]
-    end_at = np.take(table.ravel(), picks)[run.case]
-    scheduled = day.scheduled_start[run.case].astype(np.float32)[:, None]
-    rooms = len(run.rank)
+    start_at = np.take(draw.turnovers, draw.turnover_picks[rows])
+    end_at = np.take(draw.minutes, draw.minute_picks[rows])
+    scheduled = day.scheduled_start[rows].astype(np.float32)[:, None]
+    rooms, draws = len(run.rank), start_at.shape[1]
     previous_end = np.full((rooms, draws), -np.inf, dtype=np.float32)  # rooms in rank order
     # Staffed minutes in a case or a turnover (not idle, as in the metrics).
     covered = np.zeros((rooms, draws), dtype=np.float32)
     window = (day.staffed_start, day.staffed_end)
-    for rows in run.blocks:
-        before = previous_end[: rows.stop - rows.start]
-        start = start_at[rows]
+    for block in run.blocks:
+        before = previous_end[: block.stop - block.start]
+        start = start_at[block]
         start += before
-        np.maximum(start, scheduled[rows], out=start)
-        end = end_at[rows]
+        np.maximum(start, scheduled[block], out=start)
+        end = end_at[block]
         end += start
         # A turnover up to the cut-off counts as covered, so the covered span starts at the previous wheels-out.
         covered[: len(before)] += _overlap(np.where(start - before <= day.turnover_cutoff, before, start), end, *window)
         before[...] = end  # the room's wheels-out so far
 
     staffed = max(day.staffed_end - day.staffed_start, 0.0)
-    p_overtime = (previous_end > day.staffed_end).mean(axis=1)
-    expected_overtime = np.maximum(previous_end - day.staffed_end, 0.0).mean(axis=1, dtype=np.float64)
-    finish = _percentiles(previous_end, FINISH_PERCENTILES)
     ends = _percentiles(end_at, (50, 90))
-    # Booking expectations from each case's binned distribution (what the draws sample), not from the draws.
-    overtime = {name: np.maximum(table - b[:, None], 0.0).mean(axis=1, dtype=np.float64)
-                for name, b in day.bookings.items()}
-    mean_minutes = table.mean(axis=1, dtype=np.float64)
     return DayResult(
-        finish=finish[:, run.rank].T,
-        p_overtime=p_overtime[run.rank],
-        expected_overtime=expected_overtime[run.rank],
+        finish=_percentiles(previous_end, FINISH_PERCENTILES)[:, run.rank].T,
+        p_overtime=(previous_end > day.staffed_end).mean(axis=1)[run.rank],
+        expected_overtime=np.maximum(previous_end - day.staffed_end, 0.0).mean(axis=1, dtype=np.float64)[run.rank],
         expected_idle=np.maximum(staffed - covered, 0.0).mean(axis=1, dtype=np.float64)[run.rank],
         start_p50=_in_case_order(_percentiles(start_at, (50,))[0], run.case),
         end_p50=_in_case_order(ends[0], run.case),
-        end_p90=_in_case_order(ends[1], run.case),
-        booking_overtime=overtime,
-        booking_idle={name: overtime[name] - mean_minutes + b for name, b in day.bookings.items()},
+        end_p90=_in_case_order(ends[1], run.case), booking_overtime={}, booking_idle={},
     )
 
 

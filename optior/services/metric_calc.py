@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optior.config import MetricSettings
+from optior.months import months_of
 from optior.services.metric_definitions import clock_minutes
 
 ROOM_DAY_SUMS = (
@@ -126,11 +127,6 @@ def case_contributions(
     )
 
 
-def month_of(days: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 as months since 1970-01."""
-    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
-
-
 def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
     """The sums per room-day (rows of a room-day are contiguous), with room, day, week and month."""
     room_day = contributions["room_day"].to_numpy()
@@ -141,7 +137,7 @@ def room_day_totals(contributions: pd.DataFrame) -> pd.DataFrame:
     starts = np.flatnonzero(np.r_[True, room_day[1:] != room_day[:-1]])
     sums = np.add.reduceat(contributions[list(SUMS)].to_numpy(), starts, axis=0)
     keys = contributions[["room", "day", "week"]].iloc[starts].reset_index(drop=True)
-    keys["month"] = month_of(keys["day"].to_numpy())
+    keys["month"] = months_of(keys["day"].to_numpy())
     return pd.concat([keys, pd.DataFrame(sums, columns=list(SUMS))], axis=1)
 
 

@@ -30,6 +30,7 @@ from optior.db.metric_running_store import (
     summary_rooms,
 )
 from optior.db.metric_summary_store import RoomMonths, pack
+from optior.months import first_day, month_number
 from optior.services.metric_calc import SUMS
 from optior.vocabulary import room_key
 
@@ -39,16 +40,6 @@ MONTH_PARTS = {"month_sums": len(SUMS), "turnover_counts": len(COUNT_LAYOUT)}
 RUNNING = {"running_sums": len(SUMS), "running_turnovers": len(COUNT_LAYOUT)}
 _CASES = SUMS.index("cases")
 _BATCH_ROOMS = 50  # rooms rewritten together (each with all its months from the first refreshed)
-
-
-def _month_number(day: date) -> int:
-    """A month's first day as months since 1970-01."""
-    return int(np.datetime64(day, "M").astype("int64"))
-
-
-def _first_day(month: int) -> date:
-    """Months since 1970-01 as the month's first day."""
-    return np.datetime64(int(month), "M").astype("datetime64[D]").item()
 
 
 def _sums_per_row(read: RoomMonths, name: str) -> np.ndarray:
@@ -79,7 +70,7 @@ def _room_rows(site: str, name: str, first: int, end: int, sums: np.ndarray, ent
     rows = []
     for offset in range(months):
         held = np.flatnonzero(counts[offset])
-        rows.append({"site": site, "or_suite": name, "month": _first_day(first + offset),
+        rows.append({"site": site, "or_suite": name, "month": first_day(first + offset),
                      "running_sums": pack(running_sums[offset]),
                      "running_turnovers": pack(np.column_stack((minutes[held], counts[offset, held])))})
     return rows
@@ -100,7 +91,7 @@ def _running_rows(rooms: list[RoomFrom], read: RoomMonths, prior: RoomMonths, en
         own, before = by_room.get(key, []), priors.get(key)
         if not own and before is None:
             continue
-        first = _month_number(month) if before is not None else int(min(read.months[own]))
+        first = month_number(month) if before is not None else int(min(read.months[own]))
         if first > end:
             continue
         at = [read.months[row] - first for row in own]
@@ -125,14 +116,14 @@ def refresh_running(connection, rooms: list[RoomFrom]) -> None:
     if previous_end is not None and previous_end < end:
         # Every room's rows ran to previous_end: carry them on to the new end, each from the month after it at the
         # latest (a room touched only months later would otherwise find no row before its month and start again).
-        following = _first_day(_month_number(previous_end) + 1)
+        following = first_day(month_number(previous_end) + 1)
         touched = {(site, name) for site, name, _ in rooms}
         rooms = [(site, name, min(month, following)) for site, name, month in rooms] + [
             (site, name, following) for site, name in rooms_at(connection, previous_end) if (site, name) not in touched]
     for begin in range(0, len(rooms), _BATCH_ROOMS):
         batch = rooms[begin:begin + _BATCH_ROOMS]
         rows = _running_rows(batch, read_months_from(connection, batch, MONTH_PARTS),
-                             read_running_before(connection, batch, RUNNING), _month_number(end))
+                             read_running_before(connection, batch, RUNNING), month_number(end))
         replace_running(connection, batch, rows)
 
 
@@ -164,7 +155,7 @@ def _totals_at(read: RoomMonths, months: list[date]) -> tuple[list[str], np.ndar
     """The rooms read and their running sums at each of those months, zeros where a room has no row yet:
     (rooms, array of rooms × months × SUM_PARTS × len(SUMS))."""
     codes, rooms = pd.factorize(np.asarray(read.rooms, dtype=object))
-    column = pd.Index([_month_number(month) for month in months]).get_indexer(pd.Index(read.months))
+    column = pd.Index([month_number(month) for month in months]).get_indexer(pd.Index(read.months))
     totals = np.zeros((len(rooms), len(months), SUM_PARTS, len(SUMS)))
     totals[codes, column] = _sums_per_row(read, "running_sums")
     return list(rooms), totals
@@ -183,13 +174,13 @@ def running_span(connection, months: tuple[date, date], sites: tuple[str, ...] |
     stored_last = last_month(connection, running=True)
     if stored_last is None or stored_last < months[0]:
         return RunningSpan([], pd.DataFrame({"room": [], "turnover_minutes": [], "count": []}), None)
-    ends = [_first_day(_month_number(months[0]) - 1), min(months[1], stored_last)]
+    ends = [first_day(month_number(months[0]) - 1), min(months[1], stored_last)]
     read = read_running_at(connection, ends, sites, RUNNING)
     rooms, totals = _totals_at(read, ends)
     cases = (totals[:, 1] - totals[:, 0])[:, :, _CASES].sum(axis=1)
     kept = [room for room, count in zip(rooms, cases, strict=True) if count > 0]
-    upper = np.flatnonzero(read.months == _month_number(ends[1]))
-    lower = np.flatnonzero(read.months == _month_number(ends[0]))
+    upper = np.flatnonzero(read.months == month_number(ends[1]))
+    lower = np.flatnonzero(read.months == month_number(ends[0]))
     entries = pd.concat([_counts(read, upper, 1.0), _counts(read, lower, -1.0)], ignore_index=True)
     counts = entries[entries["room"].isin(kept)].groupby(["room", "turnover_minutes"], sort=True)["count"].sum()
     return RunningSpan(kept, counts[counts != 0].reset_index(), ends[1])
@@ -201,10 +192,10 @@ def year_room_days(connection, months: tuple[date, date], sites: tuple[str, ...]
     (the year's first day in the span), week, month (months since 1970-01 of the year's first month) and SUMS."""
     if span.last is None or not span.rooms:
         return pd.DataFrame({"room": [], "day": [], "week": [], "month": [], **{name: [] for name in SUMS}})
-    first, last = _month_number(months[0]), _month_number(span.last)
+    first, last = month_number(months[0]), month_number(span.last)
     ends = [first - 1, *(month for month in range(first, last) if month % 12 == 11), last]
-    read = read_running_at(connection, [_first_day(month) for month in ends], sites, {"running_sums": len(SUMS)})
-    rooms, totals = _totals_at(read, [_first_day(month) for month in ends])
+    read = read_running_at(connection, [first_day(month) for month in ends], sites, {"running_sums": len(SUMS)})
+    rooms, totals = _totals_at(read, [first_day(month) for month in ends])
     chosen = np.flatnonzero(pd.Index(rooms).isin(span.rooms))
     parts = np.diff(totals[chosen], axis=1)  # rooms × years × SUM_PARTS × SUMS
     year_month = np.array([month - month % 12 for month in ends[1:]], dtype="int64")

@@ -32,7 +32,6 @@ from optior.db.metric_summary_store import (
     consistent_reads,
     delete_summary,
     insert_summary,
-    month_start,
     pack,
     read_room_months,
     read_site_months,
@@ -43,6 +42,7 @@ from optior.db.metric_summary_store import (
     summary_fingerprint,
 )
 from optior.errors import JobAlreadyRunning
+from optior.months import add_months, first_day, first_days, month_start, months_of, months_spanned
 from optior.services.metric_calc import (
     CASE_SUMS,
     SUMS,
@@ -50,7 +50,6 @@ from optior.services.metric_calc import (
     MetricViews,
     case_contributions,
     inputs_from_contributions,
-    month_of,
     value_order,
 )
 from optior.services.metric_running import (
@@ -98,18 +97,13 @@ def fingerprint(params: MetricSettings) -> str:
     return json.dumps({"layout": LAYOUT, **asdict(params)}, default=str, sort_keys=True)
 
 
-def _first_days(months: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 as their first day (datetime64[D])."""
-    return months.astype("datetime64[M]").astype("datetime64[D]")
-
-
 def _row_keys(rooms: np.ndarray, days: np.ndarray) -> np.ndarray:
     """The summary row (room code and month) of each day as one integer, ordered by room, then month."""
-    return rooms.astype("int64") * _ROW_KEY_MONTHS + month_of(days) + _ROW_KEY_MONTHS // 2
+    return rooms.astype("int64") * _ROW_KEY_MONTHS + months_of(days) + _ROW_KEY_MONTHS // 2
 
 
 def _row_month(key: int) -> date:
-    return _first_days(np.array(key % _ROW_KEY_MONTHS - _ROW_KEY_MONTHS // 2)).item()
+    return first_day(key % _ROW_KEY_MONTHS - _ROW_KEY_MONTHS // 2)
 
 
 def _packed(key: np.ndarray, values: np.ndarray) -> dict[int, bytes]:
@@ -181,14 +175,14 @@ def _summary_rows(room_names: pd.Index, inputs: MetricInputs) -> list[dict]:
     )
     service_days = service_days.assign(service=local[: len(service_days)])
     turnovers = turnovers.assign(service=local[len(service_days) :])
-    first_days = _first_days(month_of(service_days["day"].to_numpy())).astype("int64")
+    month_first_days = first_days(months_of(service_days["day"].to_numpy())).astype("int64")
     packed = {
         "room_days": _per_row(room_days, room_code, ROOM_DAY_LAYOUT),
         "case_sums": _per_row(service_days, case_room, CASE_LAYOUT),
         "turnovers": _per_row(turnovers, turnover_room, TURNOVER_LAYOUT),
         "room_weeks": _summed(room_days.assign(staffed=room_days["staffed_room_days"] > 0), room_code,
                               ["week", "staffed"], SUMS, ROOM_DAY_LAYOUT),
-        "service_totals": _summed(service_days.assign(first=first_days), case_room, ["first", "service"],
+        "service_totals": _summed(service_days.assign(first=month_first_days), case_room, ["first", "service"],
                                   CASE_SUMS, CASE_LAYOUT),
         "month_sums": _month_sums(room_days, room_code),
         "turnover_counts": _counted(turnovers.assign(turnover_minutes=turnovers["turnover_minutes"].astype("float64")),
@@ -236,7 +230,8 @@ def _insert_rows(connection, params: MetricSettings, timeline: pd.DataFrame) -> 
 
 def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
     """Recompute the summary rows of the whole months from each room's first to last day (room, first, last)."""
-    for batch in _batches(_whole_months(spans)):
+    whole = _whole_months(spans)
+    for batch in _batches(whole):
         for room, first, last in batch.itertuples(index=False, name=None):
             delete_summary(connection, room, first, month_start(last))
         sites, rooms = zip(*map(split_room_key, batch["room"]), strict=True)
@@ -246,7 +241,6 @@ def _refresh(connection, params: MetricSettings, spans: pd.DataFrame) -> None:
         _insert_rows(connection, params, _within_spans(case_timeline(connection, case_filter), batch))
         _roll_up_sites(connection, (month_start(batch["first"].min()), month_start(batch["last"].max())),
                        tuple(set(sites)))
-    whole = _whole_months(spans)
     refresh_running(connection, [(*split_room_key(room), first)
                                  for room, first in zip(whole["room"], whole["first"], strict=True)])
 
@@ -479,7 +473,7 @@ def _room_sums(read: RoomMonths, *, weekly: bool) -> pd.DataFrame:
     if weekly:
         days, values = sums.values[:, 0].astype("int64"), sums.values[:, 1:]
     else:
-        days, values = _first_days(read.months[sums.source_row]).astype("int64"), sums.values
+        days, values = first_days(read.months[sums.source_row]).astype("int64"), sums.values
     return pd.DataFrame({"room": rooms[sums.source_row], "day": days, "week": days - (days + 3) % 7,
                          "month": read.months[sums.source_row]}).join(pd.DataFrame(values, columns=list(SUMS)))
 
@@ -489,7 +483,7 @@ def _per_room(connection, whole: tuple[date, date], case_filter: CaseFilter, hea
     MAX_MONTH_CELLS; turnover counts per minute value from the running totals (no service_days: the per-room
     figures do not read them). Returns the inputs and the heatmap period they are for."""
     span = running_span(connection, whole, case_filter.sites)
-    months = (whole[1].year - whole[0].year) * 12 + whole[1].month - whole[0].month + 1
+    months = months_spanned(*whole)
     if heatmap == "month" and len(span.rooms) * months > MAX_MONTH_CELLS:
         heatmap = "year"
     if heatmap == "year":
@@ -528,7 +522,7 @@ def read_views(connection, case_filter: CaseFilter, *, heatmap: str | None) -> M
         if is_whole:
             whole = (first, last)
             continue
-        cut = CaseFilter(start=max(case_filter.start, first), end=min(case_filter.end, _next_month(last, 1) - timedelta(
+        cut = CaseFilter(start=max(case_filter.start, first), end=min(case_filter.end, add_months(last, 1) - timedelta(
             days=1)), sites=case_filter.sites)
         edges.append(read_inputs(connection, cut, daily=True))
     edge_turnovers = [MetricInputs(edge.room_days, edge.service_days, edge.turnovers.assign(count=1.0))
@@ -563,15 +557,11 @@ def _codes(names_per_row: list[str], local: np.ndarray, source_row: np.ndarray) 
     return flat[offsets[source_row] + local.astype("int64")], list(codes)
 
 
-def _next_month(day: date, step: int) -> date:
-    return (pd.Timestamp(day) + pd.DateOffset(months=step)).date()
-
-
 def _month_reads(case_filter: CaseFilter) -> list[tuple[tuple[date, date], bool]]:
     """(first and last month, whether they are whole) covering the filter: its whole months, then the cut ones."""
     first, last = month_start(case_filter.start), month_start(case_filter.end)
-    inner_first = first if case_filter.start == first else _next_month(first, 1)
-    inner_last = last if case_filter.end == _next_month(last, 1) - timedelta(days=1) else _next_month(last, -1)
+    inner_first = first if case_filter.start == first else add_months(first, 1)
+    inner_last = last if case_filter.end == add_months(last, 1) - timedelta(days=1) else add_months(last, -1)
     if inner_first > inner_last:
         return [((first, last), False)]
     reads = [((inner_first, inner_last), True)]
@@ -685,7 +675,7 @@ def read_inputs(connection, case_filter: CaseFilter, *, daily: bool) -> MetricIn
     assert gap_services is not None, "every table but room_days carries a service"
     if case_filter.services is not None:  # read by day (see _reads), so each row's month is its day's
         room_days, room_day_rooms = _with_service_sums(room_days, room_day_rooms, case_sums, case_rooms)
-        room_day_months = month_of(room_days[:, 0].astype("int64"))
+        room_day_months = months_of(room_days[:, 0].astype("int64"))
     if len(room_days) > 1 and not _in_order(room_day_rooms, room_days[:, 0]):
         order = np.lexsort((room_days[:, 0], room_day_rooms))
         room_days, room_day_rooms, room_day_months = room_days[order], room_day_rooms[order], room_day_months[order]
