@@ -59,11 +59,11 @@ def test_a_cost_ratio_sets_the_booking_percentile_and_a_percentile_sets_the_rati
 
     day = planning.planned_days(on_sample.server.extensions["optior"])[0].isoformat()
     trigger(monkeypatch, plan_page, plan_page.COST_RATIO)
-    shown = answer(plan_page, plan_page.show_plan(day, None, 4, 67, None, None, [], None))
+    shown = answer(plan_page, plan_page.show_plan(day, 4, 67, None, None, None, [], None))
     assert shown["plan-percentile.value"] == 80 and "80th percentile" in shown["plan-booking-hint.children"]
     assert shown["plan-message.children"] is None and shown["plan-what-if-state.children"] is None
     trigger(monkeypatch, plan_page, plan_page.PERCENTILE)
-    shown = answer(plan_page, plan_page.show_plan(day, None, 4, 75, None, None, shown["plan-cases.rowData"],
+    shown = answer(plan_page, plan_page.show_plan(day, 4, 75, None, None, None, shown["plan-cases.rowData"],
                                                   shown["plan-schedule.data"]))
     assert shown["plan-cost-ratio.value"] == 3 and "75th percentile" in shown["plan-booking-hint.children"]
 
@@ -73,7 +73,7 @@ def test_a_cost_ratio_out_of_range_is_named_and_nothing_is_redrawn(plan_page, on
 
     day = planning.planned_days(on_sample.server.extensions["optior"])[0].isoformat()
     trigger(monkeypatch, plan_page, plan_page.COST_RATIO)
-    shown = answer(plan_page, plan_page.show_plan(day, None, 500, 67, None, None, [], None))
+    shown = answer(plan_page, plan_page.show_plan(day, 500, 67, None, None, None, [], None))
     assert "Overtime cost ratio" in text_of(shown["plan-message.children"])
     assert "20" in text_of(shown["plan-message.children"])
     assert shown["plan-timeline.figure"] is plan_page.no_update
@@ -94,6 +94,6 @@ def test_values_the_page_cannot_use_get_a_message_not_an_error(plan_page, on_sam
 
     day = planning.planned_days(on_sample.server.extensions["optior"])[0].isoformat()
     trigger(monkeypatch, plan_page, source)
-    shown = answer(plan_page, plan_page.show_plan(day, None, ratio, percentile, None, changes, rows, None))
+    shown = answer(plan_page, plan_page.show_plan(day, ratio, percentile, None, changes, None, rows, None))
     assert named in text_of(shown["plan-message.children"])
     assert shown["plan-timeline.figure"] is plan_page.no_update

@@ -102,6 +102,19 @@ def test_late_rooms_and_fallback_cases_are_listed_in_words():
     assert late_rooms(calm) is None and fallback_notes(calm) is None
 
 
+def test_a_day_with_many_late_rooms_names_the_likeliest_and_lists_the_rest_one_click_away():
+    chances = [0.55 + i / 100 for i in range(20)]  # OR 20 the likeliest to run late
+    plan = day_plan([room(str(i + 1), [case(f"E{i}", str(i + 1), "08:00", 60, 60)], p50="17:30", p90="18:00",
+                          p_overtime=chance) for i, chance in enumerate(chances)])
+    alert = late_rooms(plan)
+    sentence = str(alert.children[1])
+    assert sentence.startswith("OR 20 (74% chance), OR 19 (73% chance)") and sentence.count("chance") == 8
+    assert alert.children[2] == " and 12 more rooms."
+    every_room = str(alert.children[3].children[1].children)
+    assert "All 20 rooms" in str(alert.children[3].children[0]) and every_room.count("chance") == 20
+    assert "OR 1 (55% chance)" in every_room
+
+
 def test_the_plan_and_the_dashboard_name_each_room_alike_while_the_what_if_keeps_the_stored_name():
     stored = ["1", "OR-77"]
     plan = day_plan([room(suite, [case(f"E{suite}", suite, "08:00", 60, 50)], p50="09:00", p90="09:30",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -12,11 +13,13 @@ from flask import Flask
 
 from optior.cli import main
 from optior.errors import InvalidInput, NothingScheduled
+from optior.services.importing import import_cases
 from optior.services.plan_backtest import backtest_plan
 from optior.services.planning import plan_day, plan_what_if, turnover_history
 from optior.services.planning_models import WhatIfRequest, parse_model
 from optior.services.runtime import Runtime
 from optior.web.context import attach_runtime
+from tests.conftest import SAMPLE_TODAY
 from tests.fixtures.sites import SCHEDULED_DAY, SITES, two_site_csv
 from tests.test_api_support import api_app
 
@@ -149,6 +152,24 @@ def test_the_page_offers_a_site_choice_and_names_sites_only_with_several(optior_
     labels = grid.columnDefs[0]["refData"]
     assert sorted(set(labels.values())) == [f"{NORTH} · OR 1", f"{NORTH} · OR 2", f"{SOUTH} · OR 1",
                                             f"{SOUTH} · OR 2"]
+
+
+def test_choosing_a_site_offers_only_that_sites_scheduled_days(optior_app, runtime):
+    # North has a second scheduled day (the Tuesday after SCHEDULED_DAY); South has only SCHEDULED_DAY.
+    later = SCHEDULED_DAY + timedelta(days=1)
+    extra = (f"N999001,{NORTH},{later},1,Urology,52000,Cystoscopy,40,{later} 07:30,,,,,Dr North 1\n").encode()
+    import_cases(runtime, source=two_site_csv() + extra, source_name="two-sites.csv", today=SAMPLE_TODAY)
+    from optior.pages import plan as plan_page
+
+    server = Flask(__name__)
+    attach_runtime(server, runtime)
+    with server.test_request_context("/plan"):
+        day, disabled, first, last, month = plan_page.offer_site_days(SOUTH, later.isoformat())
+        assert (day, first, last) == (SCHEDULED_DAY.isoformat(),) * 3  # North's day is not South's: moved
+        assert disabled == [] and month == day
+        day, disabled, first, last, _ = plan_page.offer_site_days(NORTH, SCHEDULED_DAY.isoformat())
+        assert (day, first, last) == (SCHEDULED_DAY.isoformat(), SCHEDULED_DAY.isoformat(), later.isoformat())
+        assert plan_page.offer_site_days(None, later.isoformat())[0] == later.isoformat()  # all sites: kept
 
 
 def test_the_site_choice_is_hidden_with_one_site(optior_app, trained):

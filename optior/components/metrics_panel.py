@@ -42,12 +42,11 @@ GRAPH_DEFINITIONS = {
 }
 
 
-def _graph_block(graph_id: str, width: int) -> dbc.Col:
-    return dbc.Col(
-        [graph(graph_id),
-         html.Div(id=f"{graph_id}-definition", className="small text-muted px-2")],
-        lg=width,
-    )
+def _graph_block(graph_id: str, width: int, *, per_room: bool = False) -> dbc.Col:
+    """A chart and its definitions; a per-room chart keeps a readable width on a phone and scrolls sideways (a
+    dozen sites' room labels would leave it no plot)."""
+    chart = html.Div(graph(graph_id), className="chart-scroll") if per_room else graph(graph_id)
+    return dbc.Col([chart, html.Div(id=f"{graph_id}-definition", className="small text-muted px-2")], lg=width)
 
 
 def metrics_section() -> html.Div:
@@ -57,10 +56,11 @@ def metrics_section() -> html.Div:
             html.Div(id=CARDS, className="mb-2"),
             html.Div(id=PARAMETERS, className="small text-muted mb-3"),
             html.Div(id=SITE_COMPARISON, className="mb-3"),
-            dbc.Row([_graph_block(HEATMAP, 12)], className="g-3"),
+            dbc.Row([_graph_block(HEATMAP, 12, per_room=True)], className="g-3"),
             dbc.Row([_graph_block(TURNOVER, 6), _graph_block(TREND, 6)], className="g-3"),
-            dbc.Row([_graph_block(ON_TIME_ROOM, 6), _graph_block(ON_TIME_SERVICE, 6)], className="g-3"),
-            dbc.Row([_graph_block(BOOKING, 12)], className="g-3 mb-3"),
+            dbc.Row([_graph_block(ON_TIME_SERVICE, 6), _graph_block(BOOKING, 6)], className="g-3"),
+            # Per-room charts take the whole width: a health system's 200 rooms are a row each.
+            dbc.Row([_graph_block(ON_TIME_ROOM, 12, per_room=True)], className="g-3 mb-3"),
         ]
     )
 

@@ -59,14 +59,22 @@ def fallback_notes(plan: DayPlan) -> dbc.Alert | None:
     )
 
 
+LATE_ROOMS_NAMED = 8  # named in the sentence; a health system's day can have a hundred, listed one click away
+
+
 def late_rooms(plan: DayPlan) -> dbc.Alert | None:
     """The rooms likely to run past the staffed end, in words (the chart marks them too, but not every screen
-    shows the chart's right edge, and screen readers do not read charts)."""
+    shows the chart's right edge, and screen readers do not read charts); the likeliest first."""
     late = sorted((room for room in plan.rooms if room.likely_late), key=lambda r: -r.p_overtime)
     if not late:
         return None
     several = len(plan.sites) > 1
-    rooms = ", ".join(f"{room_label(room.or_suite, room.site if several else None)} ({room.p_overtime * 100:.0f}% "
-                      "chance)" for room in late)
-    return dbc.Alert([html.Strong(f"⚠ Likely to run past {plan.staffed_end:%H:%M}: "), rooms],
-                     color="danger", className="py-2 mb-2", id="plan-late-rooms")
+    named = [f"{room_label(room.or_suite, room.site if several else None)} ({room.p_overtime * 100:.0f}% chance)"
+             for room in late]
+    children: list = [html.Strong(f"⚠ Likely to run past {plan.staffed_end:%H:%M}: "),
+                      ", ".join(named[:LATE_ROOMS_NAMED])]
+    if len(named) > LATE_ROOMS_NAMED:
+        children += [f" and {len(named) - LATE_ROOMS_NAMED} more rooms.",
+                     html.Details([html.Summary(f"All {len(named)} rooms likely to run late"),
+                                   html.P(", ".join(named), className="mb-0")])]
+    return dbc.Alert(children, color="danger", className="py-2 mb-2", id="plan-late-rooms")

@@ -78,8 +78,13 @@ def turnover_distribution(histogram: pd.DataFrame, cutoff_minutes: float) -> Fig
                  x_title="Turnover (min, wheels out to next in)", y_title="Turnovers (count)", **cutoff)
 
 
+MAX_COLUMN_GROUPS = 16  # more rooms or services than this are drawn as rows, so each label stays readable
+ROWS_AXIS_PX = 50  # the top axis's tick labels and title, under the legend
+
+
 def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
-    """First-case on-time rate and all-case on-time rate per room or per service."""
+    """First-case on-time rate and all-case on-time rate per room or per service: columns for a few, rows (one
+    line per room or service, the chart growing with them) for many, as a health system's 200 rooms."""
     if by_group.empty:
         return empty_figure("No cases in this range.")
     if group == "room":
@@ -87,12 +92,19 @@ def on_time_starts(by_group: pd.DataFrame, group: str, title: str) -> Figure:
         labels = _room_labels(keys, len(keys.levels[0]))
     else:
         labels = plain_texts(by_group[group])
+    as_rows = len(labels) > MAX_COLUMN_GROUPS
+    category, value = ("y", "x") if as_rows else ("x", "y")
     traces = [
-        {"type": "bar", "name": "First cases", "x": labels, "y": by_group["first_case_on_time_pct"],
-         "marker": {"color": "#0072B2"}, "hovertemplate": "%{x}: %{y:.0f}% of first cases on time<extra></extra>"},
-        {"type": "bar", "name": "All cases", "x": labels, "y": by_group["on_time_start_pct"],
-         "marker": {"color": "#E69F00"}, "hovertemplate": "%{x}: %{y:.0f}% of all cases on time<extra></extra>"},
+        {"type": "bar", "name": name, category: labels, value: by_group[column], "marker": {"color": color},
+         "orientation": "h" if as_rows else "v",
+         "hovertemplate": f"%{{{category}}}: %{{{value}:.0f}}% of {what} on time<extra></extra>"}
+        for name, column, color, what in (("First cases", "first_case_on_time_pct", "#0072B2", "first cases"),
+                                          ("All cases", "on_time_start_pct", "#E69F00", "all cases"))
     ]
+    if as_rows:  # the percent axis on top, where a chart this long is first read
+        return chart(traces, title=title, x_title="Started on time (%)", height=150 + 24 * len(labels),
+                     xaxis=PERCENT_AXIS | {"side": "top"}, yaxis={"autorange": "reversed"}, barmode="group",
+                     margin={"t": legend_margin(1) + ROWS_AXIS_PX, "b": 20})
     return chart(traces, title=title, y_title="Started on time (%)", yaxis=PERCENT_AXIS, barmode="group")
 
 
@@ -128,6 +140,10 @@ def weekly_trend(by_week: pd.DataFrame) -> Figure:
         ("first_case_on_time_pct", "First-case on-time starts", "#E69F00"),
         ("booking_accurate_pct", "Accurately booked", "#009E73"),
     )
+    # Every week from the first to the last, so a stretch without staffed room-days breaks the lines.
+    weeks = pd.to_datetime(by_week["week_start"])
+    every_week = pd.date_range(weeks.min(), weeks.max(), freq="7D")
+    by_week = by_week.set_index(weeks).reindex(every_week).assign(week_start=every_week)
     traces = [
         {"type": "scatter", "x": by_week["week_start"], "y": by_week[column], "name": name,
          "mode": "lines+markers", "line": {"color": color},

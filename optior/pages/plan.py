@@ -132,7 +132,7 @@ def _plan_layout(days: list[date], day: date, sites: list[str]) -> list:
                "its whisker the range its end falls in 8 days out of 10 (P10–P90). Diamond and triangle: the "
                "room's median and 90th-percentile finish; the red dashed line is the staffed end.",
                className="small text-muted mb-1"),
-        html.Div(graph(TIMELINE), className="plan-timeline-scroll"),
+        html.Div(graph(TIMELINE), className="chart-scroll"),
         _cases_section(),
         dcc.Store(id=SCHEDULE),
     ]
@@ -235,14 +235,29 @@ def _differs(rows: list[dict], schedule: dict | None) -> bool:
 
 
 @fast_callback(
+    Output(DAY, "date"), Output(DAY, "disabled_days"), Output(DAY, "min_date_allowed"),
+    Output(DAY, "max_date_allowed"), Output(DAY, "initial_visible_month"),
+    Input(SITE, "value"), State(DAY, "date"), prevent_initial_call=True,
+)
+def offer_site_days(site, day_text):
+    """The calendar offers the chosen site's scheduled days (every site's for all sites); a day without the site's
+    cases moves to its next one. Setting the day, even to the same one, plans it (show_plan listens to the day)."""
+    days = planning.planned_days(current_runtime(), [site] if site else None)
+    if not days:  # the site's cases were planned and completed since the page was drawn
+        return no_update, no_update, no_update, no_update, no_update
+    day = default_day(days, date.today(), day_text).isoformat()
+    return day, _disabled_days(days), days[0].isoformat(), days[-1].isoformat(), day
+
+
+@fast_callback(
     *OUTPUTS,
-    Input(DAY, "date"), Input(SITE, "value"), Input(COST_RATIO, "value"), Input(PERCENTILE, "value"),
-    Input(RESET, "n_clicks"), Input(GRID, "cellValueChanged"), State(GRID, "rowData"), State(SCHEDULE, "data"),
+    Input(DAY, "date"), Input(COST_RATIO, "value"), Input(PERCENTILE, "value"), Input(RESET, "n_clicks"),
+    Input(GRID, "cellValueChanged"), State(SITE, "value"), State(GRID, "rowData"), State(SCHEDULE, "data"),
     prevent_initial_call=True,
 )
-def show_plan(day_text, site, ratio, percentile, _reset, changes, rows, schedule):
-    """Simulate the day as scheduled (a new day or site, Reset) or as the table now arranges it (an edit, a new
-    booking percentile); nothing is stored."""
+def show_plan(day_text, ratio, percentile, _reset, changes, site, rows, schedule):
+    """Simulate the day as scheduled (a new day, or a new site through offer_site_days; Reset) or as the table now
+    arranges it (an edit, a new booking percentile); nothing is stored."""
     runtime, trigger = current_runtime(), ctx.triggered_id
     keep: list[object] = [no_update] * len(OUTPUTS)
     try:
@@ -251,7 +266,7 @@ def show_plan(day_text, site, ratio, percentile, _reset, changes, rows, schedule
         return *keep[:-1], problem("Day: pick a day from the calendar.")
     try:
         options = _options(trigger, ratio, percentile)
-        if trigger in (DAY, SITE, RESET) or not rows:
+        if trigger in (DAY, RESET) or not rows:
             plan = planning.plan_day(runtime, day, sites=[site] if site else None, **options)
             return _answer(plan, changed=False, schedule=_schedule_of(plan))
         rows = _edited_rows(changes if trigger == GRID else None, rows)

@@ -26,15 +26,22 @@ CUT_OFF = """
         })
         .map(e => `${e.tagName.toLowerCase()}#${e.id} "${e.textContent.trim().slice(0, 40)}"`);
 """
-# Charts wider than their column or the screen, text running past a chart's edge, legends over titles.
+# Charts wider than their column or the screen (a wide chart may be, inside a box that scrolls sideways and
+# fits the screen), text running past a chart's edge, legends over titles.
 CHART_PROBLEMS = """
     const limit = document.documentElement.clientWidth;
     const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     return [...document.querySelectorAll('.js-plotly-plot')].flatMap(chart => {
         const name = chart.parentElement.id || chart.id;
         const box = chart.getBoundingClientRect();
+        const scroller = chart.closest('.chart-scroll');
         const problems = [];
-        if (box.right > limit + 1 || box.width > chart.parentElement.getBoundingClientRect().width + 1) {
+        if (scroller) {
+            const frame = scroller.getBoundingClientRect();
+            if (frame.right > limit + 1 || getComputedStyle(scroller).overflowX !== 'auto') {
+                problems.push(`${name}: its sideways-scrolling box does not fit the screen`);
+            }
+        } else if (box.right > limit + 1 || box.width > chart.parentElement.getBoundingClientRect().width + 1) {
             problems.push(`${name}: ${Math.round(box.width)} px wide`);
         }
         for (const text of chart.querySelectorAll('.gtitle, .xtitle, .ytitle, .legendtext, .annotation-text')) {
