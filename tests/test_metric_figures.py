@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from optior.figures.metrics import MAX_COLUMN_GROUPS, on_time_starts, weekly_trend
+from optior.figures.metrics import MAX_COLUMN_GROUPS, on_time_starts, utilization_heatmap, weekly_trend
 
 
 def _rooms(count: int, sites: int = 1) -> pd.DataFrame:
@@ -49,3 +49,14 @@ def test_the_weekly_trend_breaks_its_lines_over_weeks_without_room_days():
     assert points["2026-01-12"] == 62.0 and points["2026-03-02"] == 70.0
     assert math.isnan(points["2026-02-02"])  # no point in the gap: Plotly leaves the line broken there
     assert not trace.get("connectgaps")
+
+
+def test_the_heatmaps_colour_scale_stays_at_the_top_whatever_the_number_of_rooms():
+    for rooms in (2, 216):
+        cells = _rooms(rooms, sites=12 if rooms > 2 else 1).assign(day="2026-01-05", raw_utilization_pct=50.0)
+        figure = utilization_heatmap(cells)
+        layout, scale = figure["layout"], figure["data"][0]["colorbar"]
+        plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+        assert scale["lenmode"] == "pixels" and scale["len"] <= min(320, plot_height)  # within the plot, legible
+        assert (scale["y"], scale["yanchor"]) == (1, "top")
+    assert layout["height"] > 6000  # 216 rooms: a scale as tall as the chart would need scrolling to read

@@ -20,6 +20,7 @@ from optior.vocabulary import room_order_key
 NO_ROOM_DAYS = "No staffed room-days in this range."
 ACCURATE, UNDER, OVER = "#009E73", "#D55E00", "#56B4E9"
 PERCENT_AXIS = {"range": [0, 100], "ticksuffix": "%"}
+COLORBAR_PX = 320
 
 
 HEATMAP_PERIODS = {  # period column: (title, axis title, hover text of a cell's period)
@@ -52,14 +53,17 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     grid = np.full((len(rooms), len(periods)), np.nan)
     row = rooms.get_indexer(keys)
     grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
+    height = max(300, 90 + 28 * len(rooms))
     heatmap = {
         "type": "heatmap", "z": grid, "x": periods, "y": _room_labels(rooms, len(keys.levels[0])),
         "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
-        "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"},
+        # At most COLORBAR_PX tall, at the top: two hundred rooms' chart is 6,000 px, its scale read at a glance.
+        "colorbar": {"title": {"text": "%"}, "ticksuffix": "%", "lenmode": "pixels",
+                     "len": min(COLORBAR_PX, height - 120), "y": 1, "yanchor": "top"},
         "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
     }
     return chart([heatmap], title=title, x_title=x_title, y_title="Operating room",
-                 height=max(300, 90 + 28 * len(rooms)), xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
+                 height=height, xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
 
 
 def turnover_distribution(histogram: pd.DataFrame, cutoff_minutes: float) -> Figure:
