@@ -123,11 +123,13 @@ def booking_accuracy(by_service: pd.DataFrame) -> Figure:
                "marker": {"color": color}, "hovertemplate": hover}
         return bar | ({"customdata": frame[minutes]} if minutes else {})
 
+    # The legend's names are the definitions' labels below the chart (which say "ran longer", "ended early"):
+    # short enough for one legend row in a half-width column.
     traces = [
         share("Accurate", "booking_accurate_pct", ACCURATE, "%{y}: %{x:.0f}% accurately booked<extra></extra>"),
-        share("Under-booked (ran longer)", "under_booked_pct", UNDER,
+        share("Under-booked", "under_booked_pct", UNDER,
               "%{y}: %{x:.0f}% under-booked, %{customdata:,.0f} min in total<extra></extra>", "under_booked_minutes"),
-        share("Over-booked (ended early)", "over_booked_pct", OVER,
+        share("Over-booked", "over_booked_pct", OVER,
               "%{y}: %{x:.0f}% over-booked, %{customdata:,.0f} min in total<extra></extra>", "over_booked_minutes"),
     ]
     return chart(traces, title="Booking accuracy by service", x_title="Share of cases (%)",
