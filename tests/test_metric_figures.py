@@ -60,3 +60,29 @@ def test_the_heatmaps_colour_scale_stays_at_the_top_whatever_the_number_of_rooms
         assert scale["lenmode"] == "pixels" and scale["len"] <= min(320, plot_height)  # within the plot, legible
         assert (scale["y"], scale["yanchor"]) == (1, "top")
     assert layout["height"] > 6000  # 216 rooms: a scale as tall as the chart would need scrolling to read
+
+
+def test_the_heatmap_gives_every_weekday_a_column_of_the_same_width_and_a_day_without_cells_an_empty_one():
+    # Three weeks of weekdays without Wednesday 14 Jan; on a date axis Friday's and Monday's cells spread over
+    # the weekend (twice as wide) and the Wednesday vanished between its neighbours.
+    days = [day for day in pd.bdate_range("2026-01-05", "2026-01-23") if day != pd.Timestamp("2026-01-14")]
+    cells = pd.DataFrame({"room": "OR 1", "day": [day.strftime("%Y-%m-%d") for day in days],
+                          "raw_utilization_pct": 70.0})
+    figure = utilization_heatmap(cells)
+    heatmap, xaxis = figure["data"][0], figure["layout"]["xaxis"]
+    assert xaxis["type"] == "category"  # one column each, equally wide
+    assert len(heatmap["x"]) == 15 and heatmap["x"][:5] == ["Mon 05 Jan 2026", "Tue 06 Jan 2026",
+                                                            "Wed 07 Jan 2026", "Thu 08 Jan 2026", "Fri 09 Jan 2026"]
+    assert heatmap["x"][5] == "Mon 12 Jan 2026"  # no weekend columns
+    assert math.isnan(heatmap["z"][0][heatmap["x"].index("Wed 14 Jan 2026")])  # shown, empty
+    assert xaxis["tickvals"] == ["Mon 05 Jan 2026", "Mon 12 Jan 2026", "Mon 19 Jan 2026"]  # on Mondays
+    assert xaxis["ticktext"] == ["05 Jan<br>2026", "12 Jan", "19 Jan"]  # the year once
+
+
+def test_the_heatmap_by_month_ticks_at_most_twelve_months_with_each_new_year_under_its_month():
+    months = pd.date_range("2023-01-01", "2026-12-01", freq="MS")
+    cells = pd.DataFrame({"room": "OR 1", "month_start": months.strftime("%Y-%m-%d"), "raw_utilization_pct": 60.0})
+    xaxis = utilization_heatmap(cells, "month_start")["layout"]["xaxis"]
+    assert len(xaxis["tickvals"]) <= 12 and xaxis["tickvals"][0] == "Jan 2023"
+    assert [text for text in xaxis["ticktext"] if "<br>" in text] == ["Jan<br>2023", "Jan<br>2024", "Jan<br>2025",
+                                                                      "Jan<br>2026"]

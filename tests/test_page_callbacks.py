@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import datetime
 
 import pytest
 
@@ -174,7 +174,7 @@ def test_a_long_range_shows_utilization_by_week_instead_of_by_day(in_app):
     _cards, _parameters, by_day, *_rest = dashboard.show_efficiency("2026-07-01", "2026-09-30", None, None)
     _cards, _parameters, by_week, *_rest = dashboard.show_efficiency("2026-01-01", "2026-09-30", None, None)
     assert "day" in by_day["layout"]["title"]["text"] and "week" in by_week["layout"]["title"]["text"]
-    weeks = [date.fromisoformat(monday) for monday in by_week["data"][0]["x"]]
+    weeks = [datetime.strptime(monday, "week of %d %b %Y") for monday in by_week["data"][0]["x"]]
     assert weeks and all(monday.weekday() == 0 for monday in weeks)
     assert len(weeks) < len(by_day["data"][0]["x"]) and len(by_week["data"][0]["y"]) == len(by_day["data"][0]["y"])
 

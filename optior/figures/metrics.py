@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -23,12 +25,44 @@ PERCENT_AXIS = {"range": [0, 100], "ticksuffix": "%"}
 COLORBAR_PX = 320
 
 
-HEATMAP_PERIODS = {  # period column: (title, axis title, hover text of a cell's period)
-    "day": ("Raw utilization by room and day", "Day", "%{x|%a %d %b}"),
-    "week_start": ("Raw utilization by room and week", "Week starting (Monday)", "week of %{x|%d %b %Y}"),
-    "month_start": ("Raw utilization by room and month", "Month", "%{x|%b %Y}"),
-    "year_start": ("Raw utilization by room and year", "Year", "%{x|%Y}"),
+class HeatmapPeriod(NamedTuple):
+    title: str
+    axis_title: str
+    column_name: str  # strftime of a column's name, shown on hover
+    tick: str  # strftime of a tick's text (the year goes under it where it changes)
+    step: str  # pandas frequency from one column to the next
+
+
+HEATMAP_PERIODS = {  # by the period column of the cells
+    "day": HeatmapPeriod("Raw utilization by room and day", "Day", "%a %d %b %Y", "%d %b", "B"),
+    "week_start": HeatmapPeriod("Raw utilization by room and week", "Week starting (Monday)", "week of %d %b %Y",
+                                "%d %b", "7D"),
+    "month_start": HeatmapPeriod("Raw utilization by room and month", "Month", "%b %Y", "%b", "MS"),
+    "year_start": HeatmapPeriod("Raw utilization by room and year", "Year", "%Y", "%Y", "YS"),
 }
+MAX_PERIOD_TICKS = 12
+
+
+def _every_period(periods: pd.Series, period: str) -> pd.DatetimeIndex:
+    """Every weekday (or week, month, year) from the first period with cells to the last: one column each, so
+    each is as wide as the next (on a date axis a Friday's and a Monday's cells spread over the weekend) and a
+    period without staffed room-days shows as an empty column."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(periods).unique())
+    return stamps.union(pd.date_range(stamps.min(), stamps.max(), freq=HEATMAP_PERIODS[period].step))
+
+
+def _period_ticks(columns: pd.DatetimeIndex, period: str) -> tuple[list[int], list[str]]:
+    """At most MAX_PERIOD_TICKS ticks (on Mondays for days), the year under the first and under each new one."""
+    candidates = np.arange(len(columns))
+    if period == "day" and (columns.day_of_week == 0).sum() > 1:
+        candidates = candidates[columns.day_of_week == 0]
+    ticks = candidates[::-(-len(candidates) // MAX_PERIOD_TICKS)]
+    texts, last_year = [], None
+    for stamp in columns[ticks]:
+        year_below = period != "year_start" and stamp.year != last_year
+        texts.append(stamp.strftime(HEATMAP_PERIODS[period].tick + ("<br>%Y" if year_below else "")))
+        last_year = stamp.year
+    return ticks.tolist(), texts
 
 
 def _sites_and_rooms(frame: pd.DataFrame) -> pd.MultiIndex:
@@ -46,24 +80,29 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     """Raw utilization per room and day (or week, month or year, for long ranges) as a colour grid; weekdays only."""
     if cells.empty:
         return empty_figure(NO_ROOM_DAYS)
-    title, x_title, when = HEATMAP_PERIODS[period]
+    shape = HEATMAP_PERIODS[period]
     keys = _sites_and_rooms(cells)
     rooms = pd.MultiIndex.from_tuples(sorted(keys.unique(), key=lambda key: room_order_key(*key)))
-    periods = sorted(cells[period].unique())
-    grid = np.full((len(rooms), len(periods)), np.nan)
+    columns = _every_period(cells[period], period)
+    grid = np.full((len(rooms), len(columns)), np.nan)
     row = rooms.get_indexer(keys)
-    grid[row, pd.Index(periods).get_indexer(cells[period])] = cells["raw_utilization_pct"].to_numpy(float)
+    grid[row, columns.get_indexer(pd.to_datetime(cells[period]))] = cells["raw_utilization_pct"].to_numpy(float)
+    names = columns.strftime(shape.column_name).tolist()
+    ticks, tick_texts = _period_ticks(columns, period)
     height = max(300, 90 + 28 * len(rooms))
     heatmap = {
-        "type": "heatmap", "z": grid, "x": periods, "y": _room_labels(rooms, len(keys.levels[0])),
+        "type": "heatmap", "z": grid, "x": names, "y": _room_labels(rooms, len(keys.levels[0])),
         "zmin": 0, "zmax": 100, "colorscale": "Blues", "reversescale": True,  # darker = busier
         # At most COLORBAR_PX tall, at the top: two hundred rooms' chart is 6,000 px, its scale read at a glance.
         "colorbar": {"title": {"text": "%"}, "ticksuffix": "%", "lenmode": "pixels",
                      "len": min(COLORBAR_PX, height - 120), "y": 1, "yanchor": "top"},
-        "hovertemplate": f"%{{y}}, {when}: %{{z:.0f}}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
+        "hovertemplate": "%{y}, %{x}: %{z:.0f}% raw utilization<extra></extra>", "xgap": 1, "ygap": 1,
     }
-    return chart([heatmap], title=title, x_title=x_title, y_title="Operating room",
-                 height=height, xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
+    # Columns by name, ticked at a few of them: the tick texts take two lines, as a date axis's would.
+    xaxis = {"type": "category", "tickvals": [names[tick] for tick in ticks], "ticktext": tick_texts,
+             "tickangle": 0}
+    return chart([heatmap], title=shape.title, x_title=shape.axis_title, y_title="Operating room", height=height,
+                 xaxis=xaxis, yaxis={"autorange": "reversed"}, margin={"b": 70})
 
 
 def turnover_distribution(histogram: pd.DataFrame, cutoff_minutes: float) -> Figure:
