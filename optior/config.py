@@ -46,6 +46,7 @@ class Settings:
     users_file: Path | None = None
     allow_anonymous_network: bool = False
     max_upload_mb: float = 200.0
+    model_files_kept: int = 10  # newest model versions whose files are kept (the active one's always is)
     auto_seed: bool = True
     allowed_hosts: tuple[str, ...] = ()
     metrics: MetricSettings = field(default_factory=MetricSettings)
@@ -99,6 +100,12 @@ def instance_name() -> str:
     return os.environ.get("OPTIOR_INSTANCE_NAME", "").strip() or socket.gethostname()
 
 
+def _files_kept(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"OPTIOR_MODEL_FILES_KEPT: '{value}' must be a whole number of at least 1.")
+    return int(value)
+
+
 def settings_from_env(environ: dict | None = None) -> Settings:
     """Build settings from OPTIOR_* environment variables, with the documented defaults."""
     env = os.environ if environ is None else environ
@@ -143,6 +150,7 @@ def settings_from_env(environ: dict | None = None) -> Settings:
         users_file=Path(env["OPTIOR_USERS_FILE"]) if env.get("OPTIOR_USERS_FILE") else None,
         allow_anonymous_network=_env_bool(env, "OPTIOR_ALLOW_ANONYMOUS", False),
         max_upload_mb=number("OPTIOR_MAX_UPLOAD_MB", defaults.max_upload_mb),
+        model_files_kept=_files_kept(env.get("OPTIOR_MODEL_FILES_KEPT") or str(defaults.model_files_kept)),
         auto_seed=_env_bool(env, "OPTIOR_AUTO_SEED", defaults.auto_seed),
         allowed_hosts=parse_host_names(env.get("OPTIOR_ALLOWED_HOSTS") or ""),
         metrics=metrics,
@@ -164,6 +172,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
         "OPTIOR_USERS_FILE": str(settings.users_file or ""),
         "OPTIOR_ALLOW_ANONYMOUS": str(settings.allow_anonymous_network).lower(),
         "OPTIOR_MAX_UPLOAD_MB": repr(settings.max_upload_mb),
+        "OPTIOR_MODEL_FILES_KEPT": str(settings.model_files_kept),
         "OPTIOR_AUTO_SEED": str(settings.auto_seed).lower(),
         "OPTIOR_ALLOWED_HOSTS": ",".join(settings.allowed_hosts),
         "OPTIOR_STAFFED_START": metrics.staffed_start.strftime(clock),

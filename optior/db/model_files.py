@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from optior.db.engine import Database
@@ -55,3 +55,19 @@ def versions_without_file(connection: Connection) -> list[dict]:
         .order_by(model_versions.c.trained_at, model_versions.c.id)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def versions_past_kept(connection: Connection, kept: int) -> list[dict]:
+    """Versions older than the `kept` newest, the active one excepted, newest first: version and file name.
+    Their files are never loaded again (OptiOR activates only new versions; older reports are stored apart)."""
+    query = (select(model_versions.c.version, model_versions.c.file_name, model_versions.c.is_active)
+             .order_by(model_versions.c.trained_at.desc(), model_versions.c.id.desc()))
+    rows = connection.execute(query).all()
+    return [{"version": row.version, "file_name": row.file_name} for row in rows[kept:] if not row.is_active]
+
+
+def delete_files(connection: Connection, versions: list[str]) -> int:
+    """Delete the stored files of these versions (their version rows stay); return how many there were."""
+    if not versions:
+        return 0
+    return connection.execute(delete(model_files).where(model_files.c.version.in_(versions))).rowcount

@@ -20,6 +20,17 @@ def version_path(model_dir: Path, file_name: str) -> Path:
     return model_dir / Path(file_name).name
 
 
+def remove_copy(model_dir: Path, version: str, file_name: str) -> bool:
+    """Remove a version's model file and card from a folder, if there; False when either could not be removed."""
+    removed = True
+    for path in (version_path(model_dir, file_name), model_dir / card_file_name(version)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            removed = False
+    return removed
+
+
 def content_sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +20,13 @@ from optior.ml.registry import new_version
 from optior.ml.row_choice import TRAINING_ROW_CAP, RowChoice, choose_rows
 from optior.ml.training import MIN_HOLDOUT_CASES, TrainingOutcome, train_and_evaluate
 from optior.services.importing import import_cases
+from optior.services.model_file_upkeep import delete_files_past_kept
 from optior.services.model_files import load_version, record_version
 from optior.services.prediction import current_form_options
 from optior.services.runtime import Runtime, scratch_runtime
 from optior.services.training_models import ModelVersionSummary
+
+log = logging.getLogger(__name__)
 
 
 def _trained_until(card: dict) -> pd.Timestamp:
@@ -133,6 +137,8 @@ def retrain(runtime: Runtime, *, force: bool = False, row_cap: int = TRAINING_RO
             rows_used=outcome.rows_used, report={**outcome.report, "form_options": options},
             activate=decision["activate"],
         )
+        for line in delete_files_past_kept(runtime):
+            log.info(line)
     activated = decision["activate"]
     return {
         "status": "activated" if activated else "kept",
