@@ -58,12 +58,16 @@ def versions_without_file(connection: Connection) -> list[dict]:
 
 
 def versions_past_kept(connection: Connection, kept: int) -> list[dict]:
-    """Versions older than the `kept` newest, the active one excepted, newest first: version and file name.
-    Their files are never loaded again (OptiOR activates only new versions; older reports are stored apart)."""
-    query = (select(model_versions.c.version, model_versions.c.file_name, model_versions.c.is_active)
+    """Versions older than the `kept` newest, the active one excepted, newest first: version, file name and whether
+    the database still holds its file. Their files are never loaded again (OptiOR activates only new versions;
+    older reports are stored apart)."""
+    query = (select(model_versions.c.version, model_versions.c.file_name, model_versions.c.is_active,
+                    model_files.c.version.is_not(None).label("stored"))
+             .outerjoin(model_files, model_files.c.version == model_versions.c.version)
              .order_by(model_versions.c.trained_at.desc(), model_versions.c.id.desc()))
     rows = connection.execute(query).all()
-    return [{"version": row.version, "file_name": row.file_name} for row in rows[kept:] if not row.is_active]
+    return [{"version": row.version, "file_name": row.file_name, "stored": row.stored}
+            for row in rows[kept:] if not row.is_active]
 
 
 def delete_files(connection: Connection, versions: list[str]) -> int:

@@ -43,11 +43,11 @@ HEATMAP_PERIODS = {  # by the period column of the cells
 MAX_PERIOD_TICKS = 12
 
 
-def _every_period(periods: pd.Series, period: str) -> pd.DatetimeIndex:
+def _every_period(cell_periods: pd.DatetimeIndex, period: str) -> pd.DatetimeIndex:
     """Every weekday (or week, month, year) from the first period with cells to the last: one column each, so
     each is as wide as the next (on a date axis a Friday's and a Monday's cells spread over the weekend) and a
     period without staffed room-days shows as an empty column."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(periods).unique())
+    stamps = cell_periods.unique()
     return stamps.union(pd.date_range(stamps.min(), stamps.max(), freq=HEATMAP_PERIODS[period].step))
 
 
@@ -83,10 +83,11 @@ def utilization_heatmap(cells: pd.DataFrame, period: str = "day") -> Figure:
     shape = HEATMAP_PERIODS[period]
     keys = _sites_and_rooms(cells)
     rooms = pd.MultiIndex.from_tuples(sorted(keys.unique(), key=lambda key: room_order_key(*key)))
-    columns = _every_period(cells[period], period)
+    cell_periods = pd.DatetimeIndex(pd.to_datetime(cells[period]))
+    columns = _every_period(cell_periods, period)
     grid = np.full((len(rooms), len(columns)), np.nan)
     row = rooms.get_indexer(keys)
-    grid[row, columns.get_indexer(pd.to_datetime(cells[period]))] = cells["raw_utilization_pct"].to_numpy(float)
+    grid[row, columns.get_indexer(cell_periods)] = cells["raw_utilization_pct"].to_numpy(float)
     names = columns.strftime(shape.column_name).tolist()
     ticks, tick_texts = _period_ticks(columns, period)
     height = max(300, 90 + 28 * len(rooms))

@@ -44,9 +44,11 @@ def store_files_the_database_lacks(runtime: Runtime) -> list[str]:
 
 def delete_files_past_kept(runtime: Runtime) -> list[str]:
     """After a retrain: delete the stored files of the versions past the newest OPTIOR_MODEL_FILES_KEPT (the active
-    one's excepted) and this server's copies of them; return lines saying what was deleted."""
+    one's excepted) and this server's copies of them; return lines saying what was deleted. Only versions whose
+    file is still stored: earlier retrains dealt with the rest, so the work does not grow with the history."""
     with runtime.db.transaction() as connection:
-        past_kept = versions_past_kept(connection, runtime.settings.model_files_kept)
+        past_kept = [row for row in versions_past_kept(connection, runtime.settings.model_files_kept)
+                     if row["stored"]]
         deleted = delete_files(connection, [row["version"] for row in past_kept])
     lines = _drop_copies(runtime, past_kept)
     if deleted:
